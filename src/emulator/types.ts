@@ -1,0 +1,64 @@
+import type { Clock } from '../clock.ts';
+import type { ProviderName } from '../providers/types.ts';
+
+/** Faults injected per provider. Rates are probabilities in [0, 1], drawn from a seeded RNG. */
+export interface FaultConfig {
+  /** Added to every response. */
+  latencyMs?: number;
+  /** Seconds from create to completion (render time as the client sees it). */
+  renderMs?: number;
+  /** Share of tasks that end failed (provider-shaped failure, e.g. content policy). */
+  taskFailRate?: number;
+  /** Share of requests answered 429 with Retry-After. */
+  rate429?: number;
+  retryAfterS?: number;
+  /** Share of requests answered with a 5xx (503 by default). */
+  rate5xx?: number;
+  /** Share of requests whose connection is destroyed without an answer. For creates: after the task was created (ambiguous). */
+  dropRate?: number;
+  /** Share of downloads cut off half-way. */
+  truncateRate?: number;
+  /** Result URLs stop working this many ms after completion. */
+  urlTtlMs?: number;
+  /** Per-key create rate limit (token bucket) enforced as the provider documents: 429 + Retry-After. */
+  submitPerMin?: number;
+  submitBurst?: number;
+  /** Per-key cap on tasks not yet finished; over it a create is refused as the provider does. */
+  maxConcurrent?: number;
+  /** Credits/quota: after this many creates, answer the provider's quota-exhausted error. */
+  quotaCreates?: number;
+}
+
+export interface EmulatorOptions {
+  host?: string; // default 127.0.0.1
+  port?: number; // default 0 (free port)
+  clock?: Clock;
+  faults?: Partial<Record<ProviderName, FaultConfig>>;
+  /** 'unique': every task renders its own clip with its prompt drawn on it; 'shared': one render per size × seconds (fast, for load tests). */
+  render?: 'unique' | 'shared';
+  /** Where rendered clips are kept; default a temp directory removed on stop. */
+  dataDir?: string;
+  seed?: number;
+  /** Secrets for signed callbacks (Standard Webhooks `whsec_…`, SorAPI hex HMAC secret). */
+  webhookSecrets?: Partial<Record<ProviderName, string>>;
+}
+
+export interface EmulatorCounts {
+  creates: number;
+  statusGets: number;
+  downloads: number;
+  lists: number;
+  rejected429: number;
+  total: number;
+}
+
+export interface EmulatorHandle {
+  url: string;
+  /** Base URL each adapter should be pointed at, e.g. `${url}/openai/v1`. */
+  baseUrls: Record<ProviderName, string>;
+  counts(provider?: ProviderName): EmulatorCounts;
+  /** Task ids created, per provider, in creation order (for duplicate checks). */
+  tasks(provider?: ProviderName): Array<{ provider: ProviderName; id: string; prompt: string; createdAt: number }>;
+  setFaults(provider: ProviderName, faults: FaultConfig): void;
+  stop(): Promise<void>;
+}

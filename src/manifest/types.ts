@@ -1,0 +1,76 @@
+/** The normalized manifest: what the loader hands to the planner. Pure data, no I/O. */
+export type Aspect = '16:9' | '9:16' | 'auto';
+export type Resolution = '720p' | '1024p' | '1080p';
+export type Tier = 'standard' | 'pro';
+
+export const ASPECTS: readonly Aspect[] = ['16:9', '9:16', 'auto'];
+export const RESOLUTIONS: readonly Resolution[] = ['720p', '1024p', '1080p'];
+export const TIERS: readonly Tier[] = ['standard', 'pro'];
+
+/** Where a value came from, for file:line:col diagnostics at plan time. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** One shot after defaults, matrix expansion and template filling: a request to make `takes` clips. */
+export interface Shot {
+  /** Unique within the manifest: the user's id plus matrix suffix, e.g. `hero@aspect=9:16,model=sora-2`. */
+  id: string;
+  /** The id the user wrote (or `row-N` for CSV rows without one). */
+  baseId: string;
+  /** Position in manifest order (0-based), used for stitch order and report order. */
+  index: number;
+  provider: string;
+  /** Neutral model id or a provider wire id; the catalog resolves either. */
+  model: string;
+  prompt: string;
+  seconds: number;
+  aspect: Aspect;
+  resolution: Resolution;
+  tier?: Tier;
+  /** Local path (resolved relative to the manifest) or http(s) URL. */
+  image?: string;
+  seed?: number;
+  negative_prompt?: string;
+  guidance?: number;
+  takes: number;
+  vars: Record<string, string>;
+  /** Provider-specific fields passed through untouched. */
+  params: Record<string, unknown>;
+  /** Matrix values that produced this shot (field → value), for grouping and labels. */
+  matrix: Record<string, string>;
+  source: SourcePos;
+}
+
+export type PostStep =
+  | { kind: 'thumbnails'; at?: number | string; sheet?: boolean | { cols?: number; rows?: number; per?: 'clip' | 'group'; group_by?: string } }
+  | { kind: 'stitch'; group_by?: string; select?: { ids?: string[]; field?: string; equals?: string }; order?: string[]; name?: string }
+  | { kind: 'grid'; group_by: string | string[]; order_by?: string; label?: string[] }
+  | { kind: 'contact_sheet'; group_by?: string; cols?: number; rows?: number };
+
+export interface ProviderSettings {
+  base_url?: string;
+  limits?: Partial<{
+    submit_per_min: number;
+    submit_burst: number;
+    polls_per_min: number;
+    max_in_flight: number;
+    downloads: number;
+  }>;
+}
+
+export interface Manifest {
+  /** Absolute path of the manifest file. */
+  file: string;
+  name: string;
+  shots: Shot[];
+  budget: { max_usd?: number };
+  providers: Record<string, ProviderSettings>;
+  post: PostStep[];
+  /** Per-provider/model price overrides for models the catalog does not price. */
+  pricing: Array<{ provider?: string; model: string; usd_per_second?: number; usd_per_clip?: number }>;
+  /** Extra catalog files (absolute paths) named by the manifest's `catalog:` entry. */
+  catalogFiles: string[];
+}

@@ -1,0 +1,65 @@
+import type { Aspect, Resolution, SourcePos, Tier } from '../manifest/types.ts';
+import type { Diagnostic } from '../errors.ts';
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+export interface Cost {
+  /** null when the catalog has no price and the manifest gave none. */
+  usd: number | null;
+  /** Provider units, when the provider prices in credits. */
+  credits: number | null;
+}
+
+/** One generation request: the unit that is submitted, paid for, downloaded and checkpointed. */
+export interface Job {
+  /** Short hash of the normalized request (provider, model, every generation parameter, take). */
+  id: string;
+  shotId: string;
+  baseId: string;
+  take: number; // 1-based
+  /** Manifest order of the shot; jobs of a shot keep take order. */
+  index: number;
+  provider: string;
+  /** Neutral model id from the catalog. */
+  model: string;
+  wireModel: string;
+  tier: Tier;
+  prompt: string;
+  seconds: number;
+  aspect: Aspect;
+  resolution: Resolution;
+  size: Size;
+  image?: string;
+  seed?: number;
+  negative_prompt?: string;
+  guidance?: number;
+  params: Record<string, unknown>;
+  /** Every user-visible field (matrix values, vars, neutral fields) as strings, for group_by/labels. */
+  fields: Record<string, string>;
+  cost: Cost;
+  source: SourcePos;
+}
+
+export interface CostLine {
+  provider: string;
+  model: string;
+  resolution: Resolution;
+  size: string; // "1280x720"
+  seconds: number;
+  jobs: number;
+  unit: Cost;
+  subtotal: Cost;
+}
+
+export interface Plan {
+  name: string;
+  jobs: Job[];
+  lines: CostLine[];
+  totals: { usd: number; credits: number; jobs: number; unpriced: number };
+  warnings: string[];
+  /** Problems that make the plan unrunnable (exit 2). */
+  errors: Diagnostic[];
+}

@@ -1,0 +1,23 @@
+import type { ProviderName } from '../providers/types.ts';
+import type { JobState } from './types.ts';
+
+/**
+ * Everything the executor and post-steps tell the outside world. The CLI renders these;
+ * `events.ndjson` records them. The executor never prints.
+ */
+export type RunEvent =
+  | { kind: 'run.started'; at: number; jobs: number; approvedUsd: number; resumed: boolean }
+  | { kind: 'job.state'; at: number; job: string; from: JobState; to: JobState; detail?: string }
+  | { kind: 'job.progress'; at: number; job: string; progress: number }
+  | { kind: 'job.retry'; at: number; job: string; attempt: number; delayMs: number; reason: string }
+  | { kind: 'provider.throttled'; at: number; provider: ProviderName; waitMs: number }
+  | { kind: 'provider.stopped'; at: number; provider: ProviderName; reason: string }
+  | { kind: 'budget'; at: number; reservedUsd: number; spentUsd: number; approvedUsd: number }
+  | { kind: 'post.started'; at: number; step: string; output: string }
+  | { kind: 'post.progress'; at: number; step: string; output: string; fraction: number }
+  | { kind: 'post.finished'; at: number; step: string; output: string; skipped: boolean }
+  | { kind: 'post.failed'; at: number; step: string; output: string; message: string }
+  | { kind: 'warning'; at: number; message: string }
+  | { kind: 'run.finished'; at: number; counts: Partial<Record<JobState, number>>; spentUsd: number };
+
+export type EventSink = (event: RunEvent) => void;

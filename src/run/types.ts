@@ -1,0 +1,43 @@
+import type { TaskRef } from '../providers/types.ts';
+
+/** Job lifecycle as recorded in the checkpoint (see DESIGN.md "Job lifecycle"). */
+export type JobState =
+  | 'planned'
+  | 'submitting'
+  | 'submitted'
+  | 'running'
+  | 'succeeded'
+  | 'downloaded'
+  | 'rejected'
+  | 'failed'
+  | 'expired'
+  | 'unknown';
+
+export const TERMINAL_STATES: readonly JobState[] = ['downloaded', 'rejected', 'failed', 'expired', 'unknown'];
+
+export interface ClipInfo {
+  /** Relative to the run directory, e.g. `clips/ab12cd34.mp4`. */
+  path: string;
+  bytes: number;
+  sha256: string;
+  durationS: number;
+  width: number;
+  height: number;
+}
+
+/** What the checkpoint knows about one job. Times are epoch ms. */
+export interface JobRecord {
+  id: string;
+  state: JobState;
+  attempts: number;
+  idempotencyKey?: string;
+  task?: TaskRef;
+  progress?: number;
+  outputs?: string[];
+  expiresAt?: number;
+  clip?: ClipInfo;
+  error?: { code: string; message: string };
+  reservedUsd: number;
+  spentUsd: number;
+  timings: { submittingAt?: number; submittedAt?: number; completedAt?: number; downloadedAt?: number };
+}
