@@ -27,6 +27,8 @@ export interface FaultConfig {
   maxConcurrent?: number;
   /** Credits/quota: after this many creates, answer the provider's quota-exhausted error. */
   quotaCreates?: number;
+  /** Share of tasks that end aborted/canceled without charge (Replicate `aborted`; elsewhere a provider-side cancel). */
+  abortRate?: number;
 }
 
 export interface EmulatorOptions {
@@ -41,6 +43,14 @@ export interface EmulatorOptions {
   seed?: number;
   /** Secrets for signed callbacks (Standard Webhooks `whsec_…`, SorAPI hex HMAC secret). */
   webhookSecrets?: Partial<Record<ProviderName, string>>;
+  /** OpenAI configures webhooks per project, not per request: where to POST `video.completed|failed`. */
+  openaiWebhookUrl?: string;
+  /** Deliver every callback this many extra times (same delivery id), to exercise dedupe. Default 0. */
+  webhookDuplicates?: number;
+  /** Also deliver a stale in-progress callback after the final one (where the provider has such events). */
+  webhookOutOfOrder?: boolean;
+  /** Parallel ffmpeg renders; default 2. */
+  renderConcurrency?: number;
 }
 
 export interface EmulatorCounts {
@@ -60,5 +70,9 @@ export interface EmulatorHandle {
   /** Task ids created, per provider, in creation order (for duplicate checks). */
   tasks(provider?: ProviderName): Array<{ provider: ProviderName; id: string; prompt: string; createdAt: number }>;
   setFaults(provider: ProviderName, faults: FaultConfig): void;
+  /** Secrets the emulator signs callbacks with (defaults filled in). */
+  webhookSecrets?: Partial<Record<ProviderName, string>>;
+  /** fal's public keys for webhook verification (`${url}/fal/.well-known/jwks.json`). */
+  falJwksUrl?: string;
   stop(): Promise<void>;
 }

@@ -73,4 +73,6 @@ export interface Manifest {
   pricing: Array<{ provider?: string; model: string; usd_per_second?: number; usd_per_clip?: number }>;
   /** Extra catalog files (absolute paths) named by the manifest's `catalog:` entry. */
   catalogFiles: string[];
+  /** Where `budget.max_usd` was written, for the over-budget diagnostic. */
+  budgetSource?: SourcePos;
 }

@@ -51,6 +51,11 @@ export type ReconcileOutcome =
   | { kind: 'absent' }
   | { kind: 'unknown'; message: string };
 
+export interface ReconcileOptions {
+  /** Task ids already owned by other jobs (e.g. another take of the same shot): never claim them. */
+  excludeTaskIds?: readonly string[];
+}
+
 export type CallbackVerdict =
   | { kind: 'verified'; taskId: string; deliveryId: string }
   /** Unsigned providers (APIDot, APIXO): the executor trusts it only after a status GET. */
@@ -91,6 +96,6 @@ export interface Provider {
   /** Where the finished clip is fetched from (OpenAI: its content endpoint with auth; others: the result URL). */
   contentRequest(env: ProviderEnv, task: TaskRef, outputs: string[]): { url: string; headers: Record<string, string> };
   /** After an ambiguous submit: find the task the provider may have created (OpenAI lists recent videos). */
-  reconcile?(env: ProviderEnv, job: Job, sentAtMs: number): Promise<ReconcileOutcome>;
+  reconcile?(env: ProviderEnv, job: Job, sentAtMs: number, opts?: ReconcileOptions): Promise<ReconcileOutcome>;
   verifyCallback?(req: CallbackRequest, secret: string | undefined, nowMs: number): Promise<CallbackVerdict>;
 }

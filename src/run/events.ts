@@ -6,7 +6,16 @@ import type { JobState } from './types.ts';
  * `events.ndjson` records them. The executor never prints.
  */
 export type RunEvent =
-  | { kind: 'run.started'; at: number; jobs: number; approvedUsd: number; resumed: boolean }
+  | {
+      kind: 'run.started';
+      at: number;
+      jobs: number;
+      approvedUsd: number;
+      resumed: boolean;
+      /** Jobs per state at the start (a resumed run does not start from zero). */
+      counts?: Partial<Record<JobState, number>>;
+      spentUsd?: number;
+    }
   | { kind: 'job.state'; at: number; job: string; from: JobState; to: JobState; detail?: string }
   | { kind: 'job.progress'; at: number; job: string; progress: number }
   | { kind: 'job.retry'; at: number; job: string; attempt: number; delayMs: number; reason: string }

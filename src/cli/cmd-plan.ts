@@ -1,0 +1,30 @@
+/** `shotlist plan` and `shotlist validate`: read-only; never sends a request. */
+import { join, resolve } from 'node:path';
+import { diffPlan, planToJson } from '../plan/index.ts';
+import { readRunState } from '../run/index.ts';
+import { loadAndPlan, type PlanFlags } from './context.ts';
+import type { CliIO } from './io.ts';
+import { renderPlan } from './render-plan.ts';
+
+export async function planCommand(
+  manifestPath: string,
+  flags: PlanFlags & { json?: boolean; out?: string },
+  io: CliIO,
+): Promise<number> {
+  const { manifest, plan } = await loadAndPlan(manifestPath, io.cwd, flags);
+  if (flags.json) {
+    io.out(JSON.stringify(planToJson(plan), null, 2));
+    return 0;
+  }
+  const runDir = resolve(io.cwd, flags.out ?? join('runs', manifest.name));
+  const previous = await readRunState(runDir);
+  io.out(renderPlan(plan, previous ? diffPlan(previous.jobs.map((j) => j.id), plan) : undefined));
+  return 0;
+}
+
+export async function validateCommand(manifestPath: string, flags: PlanFlags, io: CliIO): Promise<number> {
+  const { plan } = await loadAndPlan(manifestPath, io.cwd, flags);
+  for (const w of plan.warnings) io.err(`warning: ${w}`);
+  io.out(`ok: ${manifestPath} is valid (${plan.jobs.length} jobs)`);
+  return 0;
+}

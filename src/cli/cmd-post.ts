@@ -1,0 +1,46 @@
+/** `shotlist post <run-dir>`: re-run post-steps (up-to-date outputs are skipped) and rewrite the report. */
+import { resolve, join } from 'node:path';
+import { UsageError } from '../errors.ts';
+import { loadManifest } from '../manifest/index.ts';
+import { openEventLog } from '../run/index.ts';
+import { fanOut } from './events.ts';
+import { postAndReport } from './finish.ts';
+import type { CliIO } from './io.ts';
+import { readRunMeta } from './run-meta.ts';
+import type { RunEvent } from '../run/events.ts';
+
+function renderPostEvent(e: RunEvent): string | undefined {
+  switch (e.kind) {
+    case 'post.finished':
+      return `${e.skipped ? 'up to date' : 'made'}: ${e.output}`;
+    case 'post.failed':
+      return `failed: ${e.output}: ${e.message}`;
+    default:
+      return undefined;
+  }
+}
+
+export async function postCommand(dir: string, io: CliIO, signal: AbortSignal): Promise<number> {
+  const runDir = resolve(io.cwd, dir);
+  const meta = await readRunMeta(runDir);
+  if (!meta) throw new UsageError(`${runDir} is not a shotlist run directory (no run.json)`);
+  // Post-steps come from the manifest as it is now, so editing `post:` and re-running works.
+  let steps = meta.post;
+  try {
+    steps = (await loadManifest(meta.manifestFile)).post;
+  } catch {
+    io.err(`note: could not re-read ${meta.manifestFile}; using the post-steps recorded at run time`);
+  }
+  const log = await openEventLog(join(runDir, 'events.ndjson'));
+  try {
+    const show = (e: RunEvent) => {
+      const line = renderPostEvent(e);
+      if (line) io.err(line);
+    };
+    const { post } = await postAndReport(runDir, steps, fanOut(log.sink, show), signal);
+    io.out(`post-steps: ${post.length} output(s); report: ${join(runDir, 'report.html')}`);
+    return post.some((p) => p.kind === 'failed') ? 1 : 0;
+  } finally {
+    await log.close();
+  }
+}

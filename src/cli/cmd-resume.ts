@@ -1,0 +1,34 @@
+/** `shotlist resume <run-dir>`: reattach to a run from its checkpoint; no re-planning, no new approval. */
+import { resolve } from 'node:path';
+import { loadCatalog } from '../catalog/index.ts';
+import { systemClock } from '../clock.ts';
+import { UsageError } from '../errors.ts';
+import { readRunState } from '../run/index.ts';
+import { makeBinder, missingKeys } from './bindings.ts';
+import { executeAndFinish, type ExecuteFlags } from './execute.ts';
+import type { CliIO } from './io.ts';
+import { readRunMeta } from './run-meta.ts';
+
+export async function resumeCommand(dir: string, flags: ExecuteFlags, io: CliIO, signal: AbortSignal): Promise<number> {
+  const runDir = resolve(io.cwd, dir);
+  const [meta, state] = await Promise.all([readRunMeta(runDir), readRunState(runDir)]);
+  if (!meta || !state) throw new UsageError(`${runDir} is not a shotlist run directory (no run.json / checkpoint.json)`);
+  if (meta.emulated) {
+    io.err('note: this run used the in-process emulator, whose tasks ended with it; resume re-polls what it can.');
+  }
+  const missing = missingKeys(state.jobs.map((j) => j.provider), io.env, meta.emulated);
+  if (missing.length > 0) throw new UsageError(`missing API key in the environment: ${missing.join(', ')}`);
+  const catalog = await loadCatalog({ extraFiles: meta.catalogFiles });
+  const bind = makeBinder({ catalog, settings: meta.providers, env: io.env, runDir, clock: systemClock, signal });
+  return executeAndFinish({
+    io,
+    signal,
+    runDir,
+    jobs: state.jobs,
+    approvedUsd: state.approvedUsd,
+    capUsd: state.capUsd,
+    bind,
+    post: meta.post,
+    flags,
+  });
+}

@@ -1,0 +1,49 @@
+/**
+ * The read-only front half shared by validate, plan and run: manifest → catalog → plan.
+ * Every check that can be made before spending happens here; any error is an InputError (exit 2).
+ */
+import { resolve } from 'node:path';
+import { loadCatalog } from '../catalog/index.ts';
+import type { Catalog } from '../catalog/types.ts';
+import { InputError } from '../errors.ts';
+import { loadManifest } from '../manifest/index.ts';
+import type { Manifest } from '../manifest/types.ts';
+import { buildPlan } from '../plan/index.ts';
+import type { Plan } from '../plan/types.ts';
+import { getProvider } from '../providers/index.ts';
+
+export interface PlanFlags {
+  provider?: string;
+  model?: string;
+  catalog?: string[];
+  allowUnpriced?: boolean;
+}
+
+export interface Planned {
+  manifest: Manifest;
+  catalog: Catalog;
+  plan: Plan;
+}
+
+export function today(now = Date.now()): string {
+  return new Date(now).toISOString().slice(0, 10);
+}
+
+export async function loadAndPlan(manifestPath: string, cwd: string, flags: PlanFlags): Promise<Planned> {
+  const manifest = await loadManifest(resolve(cwd, manifestPath), { provider: flags.provider, model: flags.model });
+  const extra = [...manifest.catalogFiles, ...(flags.catalog ?? []).map((f) => resolve(cwd, f))];
+  const catalog = await loadCatalog({ extraFiles: extra });
+  const plan = buildPlan(manifest, catalog, {
+    allowUnpriced: flags.allowUnpriced ?? false,
+    today: today(),
+    // The adapters' pure wire mapping is the last word on what a provider accepts.
+    validateJob: (job) => {
+      const provider = getProvider(job.provider);
+      if (!provider) return [`unknown provider "${job.provider}"`];
+      const mapped = provider.toRequest(job, {});
+      return mapped.ok ? [] : mapped.errors;
+    },
+  });
+  if (plan.errors.length > 0) throw new InputError(plan.errors);
+  return { manifest, catalog, plan };
+}

@@ -1,0 +1,94 @@
+/** Shared by `run` and `resume`: execute with progress and the event log, then post-steps and report. */
+import { join } from 'node:path';
+import { systemClock } from '../clock.ts';
+import { InterruptedError } from '../errors.ts';
+import type { ProviderLimits } from '../catalog/types.ts';
+import type { PostStep } from '../manifest/types.ts';
+import type { Job } from '../plan/types.ts';
+import { executeRun, openEventLog, type ProviderBinding } from '../run/index.ts';
+import { formatUsd } from './approve.ts';
+import { fanOut } from './events.ts';
+import { postAndReport } from './finish.ts';
+import type { CliIO } from './io.ts';
+import { createProgress } from './progress.ts';
+
+export interface ExecuteFlags {
+  resubmitUnknown?: boolean;
+  listen?: string;
+  publicUrl?: string;
+  submitPerMin?: number;
+  maxInFlight?: number;
+}
+
+export interface ExecuteAndFinishOptions {
+  io: CliIO;
+  signal: AbortSignal;
+  runDir: string;
+  jobs: Job[];
+  approvedUsd: number;
+  capUsd?: number;
+  bind: (name: string) => ProviderBinding;
+  post: PostStep[];
+  flags: ExecuteFlags;
+  beforePost?: () => Promise<void>;
+}
+
+function limitsOverride(flags: ExecuteFlags): Partial<ProviderLimits> | undefined {
+  const o: Partial<ProviderLimits> = {};
+  if (flags.submitPerMin !== undefined) o.submit_per_min = flags.submitPerMin;
+  if (flags.maxInFlight !== undefined) o.max_in_flight = flags.maxInFlight;
+  return Object.keys(o).length > 0 ? o : undefined;
+}
+
+export async function executeAndFinish(o: ExecuteAndFinishOptions): Promise<number> {
+  const log = await openEventLog(join(o.runDir, 'events.ndjson'));
+  const progress = createProgress({ tty: o.io.isTTY, write: (s) => o.io.err(s), clock: systemClock });
+  const events = fanOut(log.sink, progress.sink);
+  try {
+    const callbacks =
+      o.flags.listen && o.flags.publicUrl
+        ? { listen: o.flags.listen, publicUrl: o.flags.publicUrl, secrets: webhookSecrets(o.io.env) }
+        : undefined;
+    const outcome = await executeRun({
+      runDir: o.runDir,
+      jobs: o.jobs,
+      approvedUsd: o.approvedUsd,
+      capUsd: o.capUsd,
+      bind: o.bind,
+      clock: systemClock,
+      signal: o.signal,
+      events,
+      resubmitUnknown: o.flags.resubmitUnknown,
+      callbacks,
+      limitsOverride: limitsOverride(o.flags),
+    });
+    progress.close();
+    for (const m of outcome.messages) o.io.err(m);
+    if (outcome.kind === 'interrupted') {
+      throw new InterruptedError(`interrupted: checkpoint saved. Resume with: shotlist resume ${o.runDir}`);
+    }
+    await o.beforePost?.();
+    const { post } = await postAndReport(o.runDir, o.post, events, o.signal);
+    const counts = Object.entries(outcome.counts)
+      .map(([state, n]) => `${state} ${n}`)
+      .join(', ');
+    o.io.out(`done: ${counts}; spent ${formatUsd(outcome.spentUsd)} of ${formatUsd(o.approvedUsd)} approved`);
+    const made = post.filter((p) => p.kind !== 'failed').length;
+    o.io.out(`post-steps: ${made} output(s)${post.some((p) => p.kind === 'failed') ? ', some failed (see report)' : ''}`);
+    o.io.out(`report: ${join(o.runDir, 'report.html')}`);
+    return outcome.kind === 'completed' ? 0 : 1;
+  } finally {
+    progress.close();
+    await log.close();
+  }
+}
+
+/** Signing secrets for callback verification, from the environment only. */
+function webhookSecrets(env: NodeJS.ProcessEnv): Partial<Record<string, string>> {
+  return {
+    openai: env.OPENAI_WEBHOOK_SECRET,
+    replicate: env.REPLICATE_WEBHOOK_SECRET,
+    sorapi: env.SORAPI_WEBHOOK_SECRET,
+    fal: env.FAL_JWKS_URL ?? 'https://rest.alpha.fal.ai/.well-known/jwks.json',
+  };
+}

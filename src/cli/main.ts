@@ -1,0 +1,133 @@
+/**
+ * The CLI as data: commands declared here, each delegating to one `cmd-*.ts` file. `runMain` is the
+ * only place that turns errors into exit codes and the only caller of `process.exit`.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { formatDiagnostic, InputError, ShotlistError } from '../errors.ts';
+import { catalogCommand } from './cmd-catalog.ts';
+import { emulateCommand } from './cmd-emulate.ts';
+import { planCommand, validateCommand } from './cmd-plan.ts';
+import { postCommand } from './cmd-post.ts';
+import { resumeCommand } from './cmd-resume.ts';
+import { runCommand } from './cmd-run.ts';
+import { statusCommand } from './cmd-status.ts';
+import { processIO, type CliIO } from './io.ts';
+
+function num(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a non-negative number');
+  return n;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function planOptions(cmd: Command): Command {
+  return cmd
+    .option('--provider <name>', 'default provider (for a CSV manifest)')
+    .option('--model <id>', 'default model (for a CSV manifest)')
+    .option('--catalog <file>', 'extra catalog file (repeatable)', collect)
+    .option('--allow-unpriced', 'plan and run jobs the catalog cannot price');
+}
+
+function execOptions(cmd: Command): Command {
+  return cmd
+    .option('--resubmit-unknown', 'resubmit jobs whose submit could not be reconciled (may pay twice)')
+    .option('--listen <host:port>', 'receive provider callbacks on this address')
+    .option('--public-url <url>', 'public URL that reaches --listen (sent to providers as the callback URL)')
+    .addOption(new Option('--submit-per-min <n>', 'override every provider\'s submit rate').argParser(num))
+    .addOption(new Option('--max-in-flight <n>', 'override every provider\'s cap on tasks in flight').argParser(num));
+}
+
+export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: number) => void): Command {
+  const program = new Command('shotlist')
+    .description('Plan, price, approve, run and review large batches of AI video generations.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError();
+  const done = (p: Promise<number>) => p.then(setExit);
+
+  planOptions(program.command('validate <manifest>').description('check a manifest; sends nothing')).action(
+    (m: string, o) => done(validateCommand(m, o, io)),
+  );
+  planOptions(program.command('plan <manifest>').description('expand, check and price a manifest; sends nothing'))
+    .option('--json', 'machine-readable plan')
+    .option('--out <dir>', 'run directory to compare with (default runs/<name>)')
+    .action((m: string, o) => done(planCommand(m, o, io)));
+  execOptions(
+    planOptions(program.command('run <manifest>').description('plan, ask for approval, run, post-process, report')),
+  )
+    .option('--out <dir>', 'run directory (default runs/<name>)')
+    .option('--yes', 'approve the plan without asking')
+    .addOption(new Option('--max-usd <n>', 'approve only if the plan costs at most N USD, and cap spend at N').argParser(num))
+    .option('--emulate', 'start the built-in emulator and point every provider at it')
+    .action((m: string, o) => done(runCommand(m, o, io, signal)));
+  execOptions(program.command('resume <run-dir>').description('continue a run from its checkpoint')).action(
+    (d: string, o) => done(resumeCommand(d, o, io, signal)),
+  );
+  program
+    .command('status <run-dir>')
+    .description('jobs by state and spend, during or after a run')
+    .option('--json', 'machine-readable status')
+    .action((d: string, o) => done(statusCommand(d, o, io)));
+  program
+    .command('post <run-dir>')
+    .description('re-run post-steps and rewrite results and report')
+    .action((d: string) => done(postCommand(d, io, signal)));
+  program
+    .command('emulate')
+    .description('serve every provider\'s API locally (free, offline)')
+    .addOption(new Option('--port <n>', 'port (default: a free one)').argParser(num))
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .action((o) => done(emulateCommand(o, io, signal)));
+  program
+    .command('catalog')
+    .description('models, limits and prices with their as-of dates')
+    .option('--json', 'machine-readable catalog')
+    .option('--catalog <file>', 'extra catalog file (repeatable)', collect)
+    .action((o) => done(catalogCommand(o, io)));
+  return program;
+}
+
+/** Maps any outcome of a command to an exit code; prints errors once, without stack traces for expected ones. */
+export async function runMain(argv: string[], io: CliIO, signal: AbortSignal): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, signal, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof InputError) {
+      for (const d of e.diagnostics) io.err(formatDiagnostic(d));
+      io.err(`error: ${e.diagnostics.length} problem(s); nothing was sent`);
+      return e.exitCode;
+    }
+    if (e instanceof ShotlistError) {
+      io.err(`error: ${e.message}`);
+      return e.exitCode;
+    }
+    io.err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return 1;
+  }
+}
+
+/** The process entry point (bin/shotlist.js): wires signals to one AbortSignal and exits with runMain's code. */
+export async function cli(argv: string[] = process.argv.slice(2)): Promise<never> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130); // second Ctrl-C: the checkpoint is already durable
+    process.stderr.write('\ninterrupt: stopping submits and saving the checkpoint (Ctrl-C again to force)\n');
+    controller.abort(new Error('interrupted'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const code = await runMain(argv, processIO(), controller.signal);
+  process.exit(code);
+}

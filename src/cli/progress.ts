@@ -1,0 +1,245 @@
+/**
+ * Renders run events for humans: on a TTY a live multi-line view redrawn at most 10×/s; otherwise
+ * one summary line about every 10 s. Also the `shotlist status` summary, read from the checkpoint.
+ */
+import type { Clock } from '../clock.ts';
+import type { Job } from '../plan/types.ts';
+import type { EventSink, RunEvent } from '../run/events.ts';
+import type { JobRecord, JobState } from '../run/types.ts';
+
+const ORDER: JobState[] = ['planned', 'submitting', 'submitted', 'running', 'succeeded', 'downloaded', 'rejected', 'failed', 'expired', 'unknown'];
+const DONE: JobState[] = ['downloaded', 'rejected', 'failed', 'expired', 'unknown'];
+const usd = (n: number): string => `$${n.toFixed(2)}`;
+
+export interface ProgressOptions {
+  tty: boolean;
+  write: (s: string) => void;
+  clock: Clock;
+  /** Non-TTY summary interval. Default 10 s. */
+  intervalMs?: number;
+}
+
+interface View {
+  jobs: number;
+  counts: Partial<Record<JobState, number>>;
+  spentUsd: number;
+  reservedUsd: number;
+  approvedUsd: number;
+  startedAt: number;
+  doneAtStart: number;
+  throttles: number;
+  retries: number;
+  warnings: string[];
+  stopped: string[];
+  finished: boolean;
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+const doneCount = (v: View): number => DONE.reduce((n, s) => n + (v.counts[s] ?? 0), 0);
+
+/** Throughput (finished jobs per minute this session) and ETA for the rest. */
+function pace(v: View, now: number): { perMin: number; etaMs?: number } {
+  const elapsed = now - v.startedAt;
+  const done = doneCount(v) - v.doneAtStart;
+  if (elapsed <= 0 || done <= 0) return { perMin: 0 };
+  const perMin = (done * 60_000) / elapsed;
+  return { perMin, etaMs: ((v.jobs - doneCount(v)) * 60_000) / perMin };
+}
+
+function countsText(counts: Partial<Record<JobState, number>>): string {
+  return ORDER.filter((s) => (counts[s] ?? 0) > 0)
+    .map((s) => `${s} ${counts[s]}`)
+    .join(' · ');
+}
+
+export function renderLines(v: View, now: number): string[] {
+  const { perMin, etaMs } = pace(v, now);
+  const done = doneCount(v);
+  const width = 30;
+  const filled = v.jobs > 0 ? Math.round((done / v.jobs) * width) : 0;
+  const lines = [
+    `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${v.jobs} jobs finished`,
+    `  ${countsText(v.counts) || 'no jobs'}`,
+    `  spent ${usd(v.spentUsd)} + reserved ${usd(v.reservedUsd)} of ${usd(v.approvedUsd)} approved`,
+    `  ${perMin > 0 ? `${perMin.toFixed(1)} jobs/min` : 'measuring pace'} · elapsed ${formatDuration(now - v.startedAt)}${
+      etaMs !== undefined && !v.finished ? ` · ETA ${formatDuration(etaMs)}` : ''
+    }${v.throttles ? ` · throttled ×${v.throttles}` : ''}${v.retries ? ` · retries ${v.retries}` : ''}`,
+  ];
+  for (const s of v.stopped) lines.push(`  stopped: ${s}`);
+  for (const w of v.warnings.slice(-3)) lines.push(`  warning: ${w}`);
+  return lines;
+}
+
+export function summaryLine(v: View, now: number): string {
+  const { etaMs } = pace(v, now);
+  return `shotlist: ${doneCount(v)}/${v.jobs} finished (${countsText(v.counts)}); spent ${usd(v.spentUsd)} of ${usd(v.approvedUsd)}${
+    etaMs !== undefined && !v.finished ? `; ETA ${formatDuration(etaMs)}` : ''
+  }\n`;
+}
+
+function apply(v: View, e: RunEvent): void {
+  switch (e.kind) {
+    case 'run.started':
+      v.jobs = e.jobs;
+      v.approvedUsd = e.approvedUsd;
+      v.startedAt = e.at;
+      v.counts = { ...(e.counts ?? { planned: e.jobs }) };
+      v.doneAtStart = doneCount(v);
+      v.spentUsd = e.spentUsd ?? 0;
+      break;
+    case 'job.state':
+      v.counts[e.from] = Math.max(0, (v.counts[e.from] ?? 0) - 1);
+      v.counts[e.to] = (v.counts[e.to] ?? 0) + 1;
+      break;
+    case 'budget':
+      v.spentUsd = e.spentUsd;
+      v.reservedUsd = e.reservedUsd;
+      v.approvedUsd = e.approvedUsd;
+      break;
+    case 'provider.throttled':
+      v.throttles++;
+      break;
+    case 'job.retry':
+      v.retries++;
+      break;
+    case 'provider.stopped':
+      v.stopped.push(`${e.provider}: ${e.reason}`);
+      break;
+    case 'warning':
+      v.warnings.push(e.message);
+      break;
+    case 'run.finished':
+      v.counts = { ...e.counts };
+      v.spentUsd = e.spentUsd;
+      v.finished = true;
+      break;
+    default:
+      break; // progress and post-step events do not change this view
+  }
+}
+
+export function createProgress(o: ProgressOptions): { sink: EventSink; close(): void } {
+  const v: View = {
+    jobs: 0, counts: {}, spentUsd: 0, reservedUsd: 0, approvedUsd: 0, startedAt: o.clock.now(), doneAtStart: 0,
+    throttles: 0, retries: 0, warnings: [], stopped: [], finished: false,
+  };
+  const stop = new AbortController();
+  let drawnLines = 0;
+  let lastDraw = -Infinity;
+  let scheduled = false;
+  let dirty = false;
+  let started = false;
+  let closed = false;
+
+  const draw = () => {
+    if (closed && drawnLines > 0 && !dirty) return;
+    const now = o.clock.now();
+    dirty = false;
+    lastDraw = now;
+    if (o.tty) {
+      const lines = renderLines(v, now);
+      // Move up over the previous frame and clear it, then paint the new one.
+      const up = drawnLines > 0 ? `\x1b[${drawnLines}A\x1b[J` : '';
+      o.write(`${up}${lines.join('\n')}\n`);
+      drawnLines = lines.length;
+    } else {
+      o.write(summaryLine(v, now));
+    }
+  };
+  const schedule = () => {
+    if (scheduled || closed) return;
+    const wait = Math.max(0, lastDraw + 100 - o.clock.now());
+    if (wait === 0) return draw();
+    scheduled = true;
+    o.clock.sleep(wait, stop.signal).then(
+      () => {
+        scheduled = false;
+        if (dirty && !closed) draw();
+      },
+      () => (scheduled = false),
+    );
+  };
+  const tick = async () => {
+    const interval = o.tty ? 1000 : (o.intervalMs ?? 10_000);
+    while (!stop.signal.aborted) {
+      try {
+        await o.clock.sleep(interval, stop.signal);
+      } catch {
+        return;
+      }
+      if (!stop.signal.aborted && (o.tty || dirty)) draw();
+    }
+  };
+  return {
+    sink: (e) => {
+      if (closed) return;
+      apply(v, e);
+      dirty = true;
+      if (!started && e.kind === 'run.started') {
+        started = true;
+        void tick();
+        if (!o.tty) draw();
+      }
+      if (o.tty) schedule();
+      else if (e.kind === 'run.finished' || e.kind === 'provider.stopped') draw();
+    },
+    close: () => {
+      if (closed) return;
+      if (dirty && started) draw();
+      closed = true;
+      stop.abort();
+    },
+  };
+}
+
+export interface RunSummary {
+  jobs: number;
+  counts: Partial<Record<JobState, number>>;
+  spentUsd: number;
+  reservedUsd: number;
+  approvedUsd: number;
+  capUsd?: number;
+  problems: Array<{ id: string; shot: string; state: JobState; error?: string }>;
+}
+
+export function summarizeRunState(state: {
+  jobs: Job[];
+  records: Record<string, JobRecord>;
+  approvedUsd: number;
+  capUsd?: number;
+  spentUsd: number;
+}): RunSummary {
+  const counts: Partial<Record<JobState, number>> = {};
+  let reserved = 0;
+  const problems: RunSummary['problems'] = [];
+  for (const job of state.jobs) {
+    const rec = state.records[job.id];
+    const st = rec?.state ?? 'planned';
+    counts[st] = (counts[st] ?? 0) + 1;
+    reserved += Math.round((rec?.reservedUsd ?? 0) * 1e6);
+    if (st === 'failed' || st === 'rejected' || st === 'expired' || st === 'unknown') {
+      problems.push({ id: job.id, shot: job.shotId, state: st, error: rec?.error ? `${rec.error.code}: ${rec.error.message}` : undefined });
+    }
+  }
+  return { jobs: state.jobs.length, counts, spentUsd: state.spentUsd, reservedUsd: reserved / 1e6, approvedUsd: state.approvedUsd, capUsd: state.capUsd, problems };
+}
+
+export function renderStatus(s: RunSummary): string {
+  const done = DONE.reduce((n, st) => n + (s.counts[st] ?? 0), 0);
+  const lines = [
+    `${done}/${s.jobs} jobs finished`,
+    ...ORDER.filter((st) => (s.counts[st] ?? 0) > 0).map((st) => `  ${st.padEnd(11)} ${s.counts[st]}`),
+    `spent ${usd(s.spentUsd)}${s.reservedUsd > 0 ? ` (+ ${usd(s.reservedUsd)} reserved)` : ''} of ${usd(s.approvedUsd)} approved${
+      s.capUsd !== undefined ? `, cap ${usd(s.capUsd)}` : ''
+    }`,
+  ];
+  for (const p of s.problems.slice(0, 20)) lines.push(`  ${p.state} ${p.id} (${p.shot})${p.error ? `: ${p.error}` : ''}`);
+  if (s.problems.length > 20) lines.push(`  … ${s.problems.length - 20} more`);
+  return lines.join('\n');
+}

@@ -1,0 +1,246 @@
+/**
+ * The emulator's shared state and the services provider handlers use: task creation (with its
+ * render and callback scheduling), result URLs, file serving, counters and create admission.
+ */
+import { createReadStream } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../clock.ts';
+import type { ProviderName } from '../providers/types.ts';
+import { PROVIDER_NAMES } from '../providers/types.ts';
+import type { CallbackSender, Delivery, FalSigner } from './callbacks.ts';
+import type { ProviderFaults } from './faults.ts';
+import { ClipRenderer, FileStore, fileSize } from './files.ts';
+import { sendJson } from './http.ts';
+import type { Rng } from './rng.ts';
+import { isTerminal, phaseOf, TaskStore, type EmuTask, type Phase } from './tasks.ts';
+import type { EmulatorCounts } from './types.ts';
+
+export type RequestKind = 'create' | 'status' | 'list' | 'download' | 'other';
+
+/** One provider's wire contract. Error writers produce that provider's own shapes. */
+export interface ProviderModule {
+  readonly name: ProviderName;
+  /** Path prefix under the server URL, e.g. `/openai/v1`. */
+  readonly prefix: string;
+  readonly authScheme: 'Bearer' | 'Key';
+  classify(method: string, path: string): RequestKind;
+  unauthorized(ctx: Ctx): void;
+  rateLimited(ctx: Ctx, retryAfterS: number, reason: 'rate' | 'concurrency'): void;
+  serverError(ctx: Ctx): void;
+  quotaExhausted(ctx: Ctx): void;
+  /** Answer for a result URL that has expired (403/404/410 as the provider would). */
+  expiredFile(res: ServerResponse): void;
+  handle(ctx: Ctx): Promise<void>;
+  /** Callback deliveries for a task that just ended (terminal first; stale extras after it when out of order). */
+  callbacks?(core: EmuCore, task: EmuTask, phase: Phase): Delivery[] | Promise<Delivery[]>;
+}
+
+export interface Ctx {
+  core: EmuCore;
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  method: string;
+  /** Path below the provider prefix, e.g. `/videos/video_1`. */
+  path: string;
+  key: string;
+  requestId: string;
+  /** Set by fault injection on a create: answer nothing after doing the work (an ambiguous submit). */
+  dropResponse: boolean;
+  body(): Promise<Buffer>;
+  /** Write a JSON answer (or destroy the socket when `dropResponse`). */
+  json(status: number, value: unknown, headers?: Record<string, string>): void;
+}
+
+export interface TaskInit {
+  provider: ProviderName;
+  id: string;
+  key: string;
+  prompt: string;
+  model: string;
+  width: number;
+  height: number;
+  seconds: number;
+  callbackUrl?: string;
+  meta?: Record<string, unknown>;
+  /** Provider-shaped failure used when the draw says this task fails. */
+  failCode: string;
+  failMessage: string;
+  /** Extra text drawn on the clip (parameters). */
+  lines?: string[];
+}
+
+export function zeroCounts(): EmulatorCounts {
+  return { creates: 0, statusGets: 0, downloads: 0, lists: 0, rejected429: 0, total: 0 };
+}
+
+export class EmuCore {
+  readonly store = new TaskStore();
+  readonly counts: Record<ProviderName, EmulatorCounts>;
+  baseUrl = '';
+  readonly modules = new Map<ProviderName, ProviderModule>();
+
+  constructor(
+    readonly clock: Clock,
+    readonly faults: Record<ProviderName, ProviderFaults>,
+    readonly renderer: ClipRenderer,
+    readonly files: FileStore,
+    readonly ids: Rng,
+    readonly callbacks: CallbackSender,
+    readonly falSigner: FalSigner,
+    readonly secrets: Partial<Record<ProviderName, string>>,
+    readonly opts: { openaiWebhookUrl?: string; outOfOrder: boolean; falUserId: string; dataDir: string },
+    private readonly signal: AbortSignal,
+  ) {
+    this.counts = Object.fromEntries(PROVIDER_NAMES.map((p) => [p, zeroCounts()])) as Record<ProviderName, EmulatorCounts>;
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  phase(t: EmuTask): Phase {
+    return phaseOf(t, this.clock.now());
+  }
+
+  /**
+   * Quota, per-key token bucket and concurrency cap. On refusal writes the provider's answer and
+   * returns false.
+   */
+  admit(ctx: Ctx, mod: ProviderModule): boolean {
+    const f = this.faults[mod.name];
+    const a = f.admitCreate(ctx.key, () => this.store.unfinished(mod.name, ctx.key, this.now()));
+    if (a.ok) return true;
+    if (a.reason === 'quota') {
+      mod.quotaExhausted(ctx);
+    } else {
+      this.counts[mod.name].rejected429++;
+      mod.rateLimited(ctx, a.retryAfterS, a.reason);
+    }
+    return false;
+  }
+
+  createTask(init: TaskInit): EmuTask {
+    const f = this.faults[init.provider];
+    const now = this.now();
+    const outcome = f.drawOutcome();
+    const task: EmuTask = {
+      provider: init.provider,
+      id: init.id,
+      key: init.key,
+      prompt: init.prompt,
+      model: init.model,
+      width: init.width,
+      height: init.height,
+      seconds: init.seconds,
+      createdAt: now,
+      dueAt: now + f.renderMs(),
+      outcome,
+      failCode: init.failCode,
+      failMessage: init.failMessage,
+      render: { state: 'pending' },
+      callbackUrl: init.callbackUrl,
+      meta: init.meta ?? {},
+    };
+    this.store.add(task);
+    f.acceptedCreates++;
+    this.counts[init.provider].creates++;
+    if (outcome === 'success') {
+      const lines = [init.prompt, `${init.provider} · ${init.model} · ${init.width}x${init.height} · ${init.seconds}s`, ...(init.lines ?? [])];
+      task.renderPromise = this.renderer
+        .render({ width: init.width, height: init.height, seconds: init.seconds, lines })
+        .then(
+          (path) => {
+            task.render = { state: 'ready', path, readyAt: this.now() };
+          },
+          (err: unknown) => {
+            task.render = { state: 'error', error: String((err as Error)?.message ?? err).slice(0, 300), readyAt: this.now() };
+          },
+        );
+    } else {
+      task.render = { state: 'error', error: 'not rendered (task fails)' };
+    }
+    this.scheduleCallbacks(task);
+    return task;
+  }
+
+  /** Wait (on the clock) until the task ends, then hand its callbacks to the sender. */
+  private scheduleCallbacks(task: EmuTask): void {
+    const mod = this.modules.get(task.provider);
+    const wants = task.callbackUrl !== undefined || (task.provider === 'openai' && this.opts.openaiWebhookUrl !== undefined);
+    if (!mod?.callbacks || !wants) return;
+    void (async () => {
+      try {
+        await this.clock.sleep(Math.max(0, task.dueAt - this.now()), this.signal);
+        await task.renderPromise;
+        // A render that finished late on a fake clock: poll briefly in real time until terminal.
+        for (let i = 0; i < 200 && !isTerminal(this.phase(task)); i++) await new Promise((r) => setTimeout(r, 10));
+        const phase = this.phase(task);
+        if (this.signal.aborted || !isTerminal(phase) || task.deleted) return;
+        this.callbacks.send(task.provider, await mod.callbacks!(this, task, phase));
+      } catch {
+        /* stopped */
+      }
+    })();
+  }
+
+  /** The download URL of a completed task's clip (stable per task). */
+  resultUrl(task: EmuTask, phase: Phase & { kind: 'succeeded' }): string {
+    if (!task.fileToken) {
+      task.fileToken = this.files.add({ provider: task.provider, taskId: task.id, path: phase.path, contentType: 'video/mp4', completedAt: phase.completedAt });
+    }
+    return `${this.baseUrl}/files/${task.fileToken}.mp4`;
+  }
+
+  urlExpiresAt(provider: ProviderName, completedAt: number): number {
+    return completedAt + this.faults[provider].urlTtlMs();
+  }
+
+  /** Serve a file with the download faults (truncation). Counts a download. */
+  async serveFile(req: IncomingMessage, res: ServerResponse, provider: ProviderName, path: string, contentType: string, extraHeaders: Record<string, string> = {}): Promise<void> {
+    this.counts[provider].downloads++;
+    let size: number;
+    try {
+      size = await fileSize(path);
+    } catch {
+      sendJson(res, 404, { error: 'file missing' });
+      return;
+    }
+    const truncate = this.faults[provider].draw(this.faults[provider].get().truncateRate);
+    res.writeHead(200, { 'content-type': contentType, 'content-length': String(size), 'accept-ranges': 'none', ...extraHeaders });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    const stream = truncate ? createReadStream(path, { start: 0, end: Math.max(0, Math.floor(size / 2) - 1) }) : createReadStream(path);
+    stream.on('error', () => res.destroy());
+    stream.on('end', () => {
+      // Full Content-Length was promised: cutting the socket now is a truncated download.
+      if (truncate) setImmediate(() => res.destroy());
+    });
+    stream.pipe(res, { end: !truncate });
+  }
+
+  /** `/files/<token>.<ext>`: result URLs, public like the providers' signed CDN links. */
+  async handleFile(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
+    const entry = this.files.get(token);
+    if (!entry) {
+      sendJson(res, 404, { error: 'not found' });
+      return;
+    }
+    this.counts[entry.provider].total++;
+    const mod = this.modules.get(entry.provider);
+    if (this.now() > this.urlExpiresAt(entry.provider, entry.completedAt)) {
+      if (mod) mod.expiredFile(res);
+      else sendJson(res, 410, { error: 'expired' });
+      return;
+    }
+    const latency = this.faults[entry.provider].get().latencyMs;
+    if (latency) await new Promise((r) => setTimeout(r, latency));
+    await this.serveFile(req, res, entry.provider, entry.path, entry.contentType);
+  }
+
+  newId(hexLen: number): string {
+    return this.ids.hex(hexLen);
+  }
+}

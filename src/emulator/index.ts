@@ -1,0 +1,123 @@
+/**
+ * The provider emulator: one HTTP server on 127.0.0.1 speaking every provider's wire contract,
+ * each under its own prefix, rendering real MP4s for finished tasks.
+ */
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock } from '../clock.ts';
+import { PROVIDER_NAMES, type ProviderName } from '../providers/types.ts';
+import { CallbackSender, createFalSigner, DEFAULT_WEBHOOK_SECRETS } from './callbacks.ts';
+import { EmuCore, type ProviderModule } from './core.ts';
+import { ProviderFaults } from './faults.ts';
+import { ClipRenderer, FileStore } from './files.ts';
+import { sendJson } from './http.ts';
+import { PROVIDER_MODULES } from './providers/index.ts';
+import { createRng, deriveSeed } from './rng.ts';
+import { handleRequest } from './server.ts';
+import type { EmulatorHandle, EmulatorOptions } from './types.ts';
+
+export type { EmulatorHandle, EmulatorOptions, FaultConfig, EmulatorCounts } from './types.ts';
+export { DEFAULT_WEBHOOK_SECRETS, standardWebhookSignature, hexHmacSignature, falSignature } from './callbacks.ts';
+export { DEFAULT_RENDER_MS, DEFAULT_URL_TTL_MS } from './faults.ts';
+
+/** fal's webhook `X-Fal-Webhook-User-Id` for every emulated delivery. */
+export const EMULATOR_FAL_USER_ID = 'emulator-user';
+
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  const clock = opts.clock ?? systemClock;
+  const seed = opts.seed ?? 1;
+  const ownDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'shotlist-emu-')));
+  await mkdir(dataDir, { recursive: true });
+  const stop = new AbortController();
+
+  const faults = Object.fromEntries(
+    PROVIDER_NAMES.map((p) => [p, new ProviderFaults(p, opts.faults?.[p], seed, clock)]),
+  ) as Record<ProviderName, ProviderFaults>;
+  const secrets: Partial<Record<ProviderName, string>> = { ...DEFAULT_WEBHOOK_SECRETS, ...opts.webhookSecrets };
+  const falSigner = createFalSigner();
+  const ids = createRng(deriveSeed(seed, 'ids'));
+  const tokens = createRng(deriveSeed(seed, 'tokens'));
+  const core = new EmuCore(
+    clock,
+    faults,
+    new ClipRenderer(dataDir, opts.render ?? 'unique', opts.renderConcurrency ?? 2, stop.signal),
+    new FileStore(() => tokens.alnum(24)),
+    ids,
+    new CallbackSender({ clock, signal: stop.signal, duplicates: opts.webhookDuplicates ?? 0 }),
+    falSigner,
+    secrets,
+    { openaiWebhookUrl: opts.openaiWebhookUrl, outOfOrder: opts.webhookOutOfOrder ?? false, falUserId: EMULATOR_FAL_USER_ID, dataDir },
+    stop.signal,
+  );
+  for (const m of PROVIDER_MODULES) core.modules.set(m.name, m);
+
+  const server: Server = createServer((req, res) => {
+    handleRequest(core, req, res).catch((err: unknown) => {
+      // A bug in a handler: answer 500 rather than hang the client.
+      if (!res.headersSent) sendJson(res, 500, { error: `emulator error: ${(err as Error)?.message ?? String(err)}` });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  core.baseUrl = url;
+
+  const baseUrls = Object.fromEntries(
+    PROVIDER_MODULES.map((m: ProviderModule) => [m.name, `${url}${m.prefix}`]),
+  ) as Record<ProviderName, string>;
+
+  return {
+    url,
+    baseUrls,
+    webhookSecrets: secrets,
+    falJwksUrl: `${url}/fal/.well-known/jwks.json`,
+    counts(provider) {
+      if (provider) return { ...core.counts[provider] };
+      const sum = { creates: 0, statusGets: 0, downloads: 0, lists: 0, rejected429: 0, total: 0 };
+      for (const c of Object.values(core.counts)) for (const k of Object.keys(sum) as Array<keyof typeof sum>) sum[k] += c[k];
+      return sum;
+    },
+    tasks(provider) {
+      return core.store.all(provider).map((t) => ({ provider: t.provider, id: t.id, prompt: t.prompt, createdAt: t.createdAt }));
+    },
+    setFaults(provider, f) {
+      faults[provider].set(f);
+    },
+    async stop() {
+      // Let deliveries already on the wire land, but don't wait out retry backoffs.
+      await core.callbacks.drain(300);
+      stop.abort();
+      await core.callbacks.drain(300);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Lines for `shotlist emulate`: each provider's base URL and the env var that points an adapter at it. */
+export function describeEmulator(handle: EmulatorHandle): string[] {
+  const env: Record<ProviderName, string> = {
+    openai: 'OPENAI_BASE_URL',
+    apidot: 'APIDOT_BASE_URL',
+    sorapi: 'SORAPI_BASE_URL',
+    apixo: 'APIXO_BASE_URL',
+    fal: 'FAL_BASE_URL',
+    replicate: 'REPLICATE_BASE_URL',
+  };
+  const lines = [`shotlist emulator listening on ${handle.url}`];
+  for (const p of PROVIDER_NAMES) lines.push(`  ${p.padEnd(10)} ${handle.baseUrls[p]}   (${env[p]})`);
+  if (handle.falJwksUrl) lines.push(`  fal JWKS   ${handle.falJwksUrl}`);
+  lines.push('  any non-empty API key is accepted');
+  return lines;
+}

@@ -1,0 +1,74 @@
+/** The HTTP front: routes by prefix and applies the request-level faults before a provider handles it. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Ctx, EmuCore, ProviderModule } from './core.ts';
+import { bearerKey, readBody, sendJson } from './http.ts';
+
+function makeCtx(core: EmuCore, mod: ProviderModule, req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Ctx {
+  let body: Promise<Buffer> | undefined;
+  const ctx: Ctx = {
+    core,
+    req,
+    res,
+    url,
+    method: req.method ?? 'GET',
+    path: url.pathname.slice(mod.prefix.length) || '/',
+    key: '',
+    requestId,
+    dropResponse: false,
+    body: () => (body ??= readBody(req)),
+    json(status, value, headers = {}) {
+      if (ctx.dropResponse) {
+        req.socket.destroy();
+        return;
+      }
+      sendJson(res, status, value, headers);
+    },
+  };
+  return ctx;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function handleRequest(core: EmuCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', core.baseUrl || 'http://127.0.0.1');
+  const requestId = `req_${core.newId(24)}`;
+  res.setHeader('x-request-id', requestId);
+  const p = url.pathname;
+
+  const file = /^\/files\/([A-Za-z0-9_-]+)(?:\.[a-z0-9]+)?$/.exec(p);
+  if (file) return core.handleFile(req, res, file[1]!);
+  if (p === '/fal/.well-known/jwks.json') return sendJson(res, 200, core.falSigner.jwks);
+  if (p === '/' || p === '/health') return sendJson(res, 200, { ok: true, providers: [...core.modules.keys()] });
+
+  const mod = [...core.modules.values()].find((m) => p === m.prefix || p.startsWith(`${m.prefix}/`));
+  if (!mod) return sendJson(res, 404, { error: `no route for ${p}` });
+
+  const counts = core.counts[mod.name];
+  counts.total++;
+  const ctx = makeCtx(core, mod, req, res, url, requestId);
+  const key = bearerKey(req, mod.authScheme);
+  if (!key) return mod.unauthorized(ctx);
+  ctx.key = key;
+
+  const faults = core.faults[mod.name];
+  const cfg = faults.get();
+  if (cfg.latencyMs) await sleep(cfg.latencyMs);
+
+  const kind = mod.classify(ctx.method, ctx.path);
+  if (kind === 'status') counts.statusGets++;
+  if (kind === 'list') counts.lists++;
+
+  if (faults.draw(cfg.dropRate)) {
+    if (kind === 'create') ctx.dropResponse = true; // do the work, then lose the answer
+    else {
+      req.socket.destroy();
+      return;
+    }
+  }
+  if (faults.draw(cfg.rate5xx)) return mod.serverError(ctx);
+  if (faults.draw(cfg.rate429)) {
+    counts.rejected429++;
+    return mod.rateLimited(ctx, faults.retryAfterS(), 'rate');
+  }
+  await mod.handle(ctx);
+}

@@ -1,0 +1,1 @@
+export { loadManifest, type LoadOptions } from './load.ts';

@@ -1,0 +1,276 @@
+/**
+ * loadManifest: the only I/O in the manifest layer. Reads the YAML (or CSV) manifest and the
+ * files it names, validates structure with zod (positions kept), then normalizes via expand.ts.
+ * Every problem found is collected and thrown at once as one InputError.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import type { z } from 'zod';
+import { InputError, type Diagnostic } from '../errors.ts';
+import { PROVIDER_NAMES } from '../providers/types.ts';
+import type { Manifest, PostStep, ProviderSettings } from './types.ts';
+import {
+  fromSchema,
+  manifestTopSchema,
+  POST_KINDS,
+  postStepSchemas,
+  shotFieldSchemas,
+  shotSchema,
+  type PostKind,
+  type ShotFieldName,
+} from './schema.ts';
+import { issuesToDiagnostics } from './issues.ts';
+import { parseYaml, type Path, type YamlPositions } from './positions.ts';
+import { expandShot, isShotField, type ExpandContext, type MatrixDim, type RawShot, type ShotInput } from './expand.ts';
+import { parseShotsCsv } from './csv.ts';
+import { didYouMean } from './suggest.ts';
+
+export interface LoadOptions {
+  /** Default provider/model (command line); they override the manifest's top-level ones. */
+  provider?: string;
+  model?: string;
+}
+
+/** Used when neither the shot, the matrix nor `defaults` says otherwise. */
+const BUILTIN_DEFAULTS: ShotInput = { seconds: 8, aspect: '16:9', resolution: '720p', takes: 1 };
+const MATRIX_FORBIDDEN = new Set(['id', 'vars', 'params', 'matrix', 'from']);
+
+type Doc = z.infer<typeof manifestTopSchema>;
+
+export async function loadManifest(path: string, opts: LoadOptions = {}): Promise<Manifest> {
+  const abs = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (e) {
+    throw new InputError([{ file: path, line: 1, col: 1, message: `cannot read manifest: ${(e as Error).message}` }]);
+  }
+  if (extname(path).toLowerCase() === '.csv') return loadCsvManifest(path, abs, text, opts);
+
+  const parsed = parseYaml(text, path);
+  if (parsed.errors.length) throw new InputError(parsed.errors);
+  const { pos, value } = parsed;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InputError([{ file: path, line: 1, col: 1, message: 'manifest must be a YAML map with at least "shots:"' }]);
+  }
+  const diags: Diagnostic[] = [];
+  const top = manifestTopSchema.safeParse(value);
+  if (!top.success) diags.push(...issuesToDiagnostics(top.error.issues, value, [], manifestTopSchema, pos));
+  const doc = (top.success ? top.data : value) as Doc;
+
+  const shotItems = Array.isArray(doc.shots) ? doc.shots : [];
+  const checked = shotItems.map((item, i) => checkShotItem(item, i, pos, diags));
+  const post = Array.isArray(doc.post) ? doc.post.map((p, i) => checkPostStep(p, i, pos, diags)) : [];
+  const globalMatrix = top.success && doc.matrix ? toDims(doc.matrix, ['matrix'], pos, diags) : [];
+  const manifestDir = dirname(abs);
+  const displayDir = dirname(path);
+  if (top.success) checkTopLevel(doc, pos, diags);
+
+  const catalogFiles: string[] = [];
+  if (top.success && doc.catalog !== undefined) {
+    const list = Array.isArray(doc.catalog) ? doc.catalog : [doc.catalog];
+    list.forEach((c, i) => {
+      const p = isAbsolute(c) ? c : join(manifestDir, c);
+      if (!existsSync(p)) diags.push({ ...pos.at(Array.isArray(doc.catalog) ? ['catalog', i] : ['catalog']), message: `catalog file not found: ${c}` });
+      catalogFiles.push(p);
+    });
+  }
+  if (diags.length) throw new InputError(diags);
+
+  const defaults: ShotInput = { ...BUILTIN_DEFAULTS, ...normalizeInput(doc.defaults ?? {}) };
+  if (doc.provider !== undefined) defaults.provider = doc.provider;
+  if (doc.model !== undefined) defaults.model = doc.model;
+  if (opts.provider !== undefined) defaults.provider = opts.provider;
+  if (opts.model !== undefined) defaults.model = opts.model;
+
+  const ctx = newContext(defaults, globalMatrix, manifestDir, diags);
+  for (let i = 0; i < checked.length; i++) {
+    const item = checked[i]!;
+    if (item.kind === 'shot') {
+      expandShot(yamlRawShot(item.value, i, pos), ctx);
+      continue;
+    }
+    const from = item.value.from;
+    const csvAbs = isAbsolute(from) ? from : join(manifestDir, from);
+    const csvDisplay = isAbsolute(from) ? from : join(displayDir, from);
+    let csvText: string;
+    try {
+      csvText = await readFile(csvAbs, 'utf8');
+    } catch {
+      diags.push({ ...pos.at(['shots', i, 'from']), message: `shots[${i}].from: CSV file not found: ${from}` });
+      continue;
+    }
+    const { from: _f, matrix, ...group } = item.value;
+    const groupMatrix = matrix ? toDims(matrix, ['shots', i, 'matrix'], pos, diags) : [];
+    const groupInput = normalizeInput(group);
+    parseShotsCsv(
+      csvText,
+      csvDisplay,
+      (row) => {
+        row.group = groupInput;
+        row.matrix = groupMatrix;
+        expandShot(row, ctx);
+      },
+      diags,
+    );
+  }
+  checkMatrixVarsUsed(globalMatrix, ctx);
+  if (diags.length) throw new InputError(diags);
+
+  const manifest: Manifest = {
+    file: abs,
+    name: doc.name ?? basename(path, extname(path)).replace(/[^\w.-]+/g, '-'),
+    shots: ctx.out,
+    budget: doc.budget ?? {},
+    providers: (doc.providers ?? {}) as Record<string, ProviderSettings>,
+    post,
+    pricing: doc.pricing ?? [],
+    catalogFiles,
+  };
+  if (doc.budget?.max_usd !== undefined) manifest.budgetSource = pos.at(['budget', 'max_usd']);
+  return manifest;
+}
+
+async function loadCsvManifest(path: string, abs: string, text: string, opts: LoadOptions): Promise<Manifest> {
+  const diags: Diagnostic[] = [];
+  const defaults: ShotInput = { ...BUILTIN_DEFAULTS };
+  if (opts.provider !== undefined) defaults.provider = opts.provider;
+  if (opts.model !== undefined) defaults.model = opts.model;
+  const ctx = newContext(defaults, [], dirname(abs), diags);
+  parseShotsCsv(text, path, (row) => expandShot(row, ctx), diags);
+  if (diags.length) throw new InputError(diags);
+  return {
+    file: abs,
+    name: basename(path, extname(path)).replace(/[^\w.-]+/g, '-'),
+    shots: ctx.out,
+    budget: {},
+    providers: {},
+    post: [],
+    pricing: [],
+    catalogFiles: [],
+  };
+}
+
+function newContext(defaults: ShotInput, globalMatrix: MatrixDim[], manifestDir: string, diagnostics: Diagnostic[]): ExpandContext {
+  const exists = new Map<string, boolean>();
+  return {
+    defaults,
+    globalMatrix,
+    manifestDir,
+    diagnostics,
+    fileExists: (p) => {
+      let e = exists.get(p);
+      if (e === undefined) exists.set(p, (e = existsSync(p)));
+      return e;
+    },
+    usedPlaceholders: new Set(),
+    ids: new Map(),
+    out: [],
+  };
+}
+
+type CheckedItem =
+  | { kind: 'shot'; value: z.infer<typeof shotSchema> }
+  | { kind: 'from'; value: z.infer<typeof fromSchema> };
+
+function checkShotItem(item: unknown, i: number, pos: YamlPositions, diags: Diagnostic[]): CheckedItem {
+  const base: Path = ['shots', i];
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+    diags.push({ ...pos.at(base), message: `shots[${i}]: expected a map with "prompt:" (or "from: file.csv")` });
+    return { kind: 'shot', value: {} };
+  }
+  const isFrom = 'from' in item;
+  const schema = isFrom ? fromSchema : shotSchema;
+  const r = schema.safeParse(item);
+  if (!r.success) diags.push(...issuesToDiagnostics(r.error.issues, item, base, schema, pos));
+  else if (!isFrom && r.data.matrix) toDims(r.data.matrix, [...base, 'matrix'], pos, diags);
+  return (isFrom ? { kind: 'from', value: r.success ? r.data : item } : { kind: 'shot', value: r.success ? r.data : item }) as CheckedItem;
+}
+
+function checkPostStep(item: unknown, i: number, pos: YamlPositions, diags: Diagnostic[]): PostStep {
+  const base: Path = ['post', i];
+  const entry: [string, unknown] | undefined =
+    typeof item === 'string' ? [item, null] :
+    item && typeof item === 'object' && !Array.isArray(item) && Object.keys(item).length === 1 ? Object.entries(item)[0] : undefined;
+  if (!entry) {
+    diags.push({ ...pos.at(base), message: `post[${i}]: expected a single-key map such as "- stitch: {group_by: aspect}" (${POST_KINDS.join(', ')})` });
+    return { kind: 'stitch' };
+  }
+  const [kind, body] = entry;
+  if (!(POST_KINDS as string[]).includes(kind)) {
+    diags.push({ ...pos.at(base, typeof item === 'string' ? undefined : kind), message: `post[${i}]: unknown post-step "${kind}"${didYouMean(kind, POST_KINDS)} (one of ${POST_KINDS.join(', ')})` });
+    return { kind: 'stitch' };
+  }
+  const schema = postStepSchemas[kind as PostKind];
+  const r = schema.safeParse(body);
+  if (!r.success) {
+    diags.push(...issuesToDiagnostics(r.error.issues, body, [...base, kind], schema, pos));
+    return { kind: 'stitch' };
+  }
+  return { kind, ...(r.data ?? {}) } as PostStep;
+}
+
+function checkTopLevel(doc: Doc, pos: YamlPositions, diags: Diagnostic[]): void {
+  for (const name of Object.keys(doc.providers ?? {})) {
+    if (!(PROVIDER_NAMES as readonly string[]).includes(name)) {
+      diags.push({ ...pos.at(['providers'], name), message: `providers: unknown provider "${name}"${didYouMean(name, PROVIDER_NAMES)} (one of ${PROVIDER_NAMES.join(', ')})` });
+    }
+  }
+  (doc.pricing ?? []).forEach((p, i) => {
+    if ((p.usd_per_second === undefined) === (p.usd_per_clip === undefined)) {
+      diags.push({ ...pos.at(['pricing', i]), message: `pricing[${i}]: give exactly one of usd_per_second or usd_per_clip` });
+    }
+  });
+}
+
+/** Types matrix values against their field's schema; non-field keys are template variables. */
+function toDims(matrix: Record<string, unknown[]>, base: Path, pos: YamlPositions, diags: Diagnostic[]): MatrixDim[] {
+  const dims: MatrixDim[] = [];
+  for (const [key, values] of Object.entries(matrix)) {
+    if (MATRIX_FORBIDDEN.has(key)) {
+      diags.push({ ...pos.at(base, key), message: `${base.join('.')}: "${key}" cannot be a matrix key` });
+      continue;
+    }
+    const isField = isShotField(key);
+    if (isField) {
+      const schema = shotFieldSchemas[key as ShotFieldName];
+      values.forEach((v, i) => {
+        const r = schema.safeParse(v);
+        if (!r.success) diags.push(...issuesToDiagnostics(r.error.issues, v, [...base, key, i], schema, pos));
+      });
+    }
+    dims.push({ key, isField, values: values as MatrixDim['values'], pos: pos.at(base, key) });
+  }
+  return dims;
+}
+
+/** A top-level matrix key that is neither a field nor used by any prompt is almost surely a typo. */
+function checkMatrixVarsUsed(dims: MatrixDim[], ctx: ExpandContext): void {
+  for (const d of dims) {
+    if (d.isField || ctx.usedPlaceholders.has(d.key)) continue;
+    ctx.diagnostics.push({
+      ...d.pos,
+      message: `matrix: "${d.key}" is neither a shot field nor a {placeholder} in any prompt${didYouMean(d.key, Object.keys(shotFieldSchemas))}`,
+    });
+  }
+}
+
+function normalizeInput(v: Record<string, unknown>): ShotInput {
+  const out = { ...v } as ShotInput & { id?: unknown };
+  if (v.vars) out.vars = Object.fromEntries(Object.entries(v.vars as Record<string, unknown>).map(([k, x]) => [k, String(x)]));
+  return out;
+}
+
+function yamlRawShot(value: z.infer<typeof shotSchema>, i: number, pos: YamlPositions): RawShot {
+  const { id, matrix, ...fields } = value;
+  const base: Path = ['shots', i];
+  const raw: RawShot = {
+    defaultId: `shot-${i + 1}`,
+    fields: normalizeInput(fields),
+    matrix: matrix ? toDims(matrix, [...base, 'matrix'], pos, []) : [],
+    pos: (f) => pos.at(f === undefined ? base : [...base, f]),
+  };
+  if (id !== undefined) raw.id = String(id);
+  return raw;
+}

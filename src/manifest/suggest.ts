@@ -1,0 +1,46 @@
+/** "Did you mean" hints for misspelled keys and ids, by edit distance. */
+
+export function editDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  const prev = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + cost);
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** The closest candidate within a distance that scales with the word's length, if any. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  const limit = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
+  let best: string | undefined;
+  let bestD = Infinity;
+  const lower = word.toLowerCase();
+  for (const c of candidates) {
+    const d = editDistance(lower, c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  if (bestD <= limit) return best;
+  // Abbreviations ("secs" → "seconds"): a candidate that starts with the word.
+  if (lower.length >= 3) {
+    for (const c of candidates) if (c.toLowerCase().startsWith(lower)) return c;
+    if (lower.length >= 4) for (const c of candidates) if (c.length >= 3 && lower.startsWith(c.slice(0, 3).toLowerCase()) && editDistance(lower, c.toLowerCase()) <= 3) return c;
+  }
+  return undefined;
+}
+
+/** ` (did you mean "x"?)` or the empty string. */
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const c = closest(word, candidates);
+  return c === undefined ? '' : ` (did you mean "${c}"?)`;
+}

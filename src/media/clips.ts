@@ -1,0 +1,69 @@
+/** Decides, once per job, whether its clip can be used by post-steps (downloaded, present, probes). */
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import pLimit from 'p-limit';
+import { join } from 'node:path';
+import { probe } from './ffmpeg.ts';
+import { probeMp4 } from './mp4info.ts';
+import type { ReportItem } from '../report/types.ts';
+import { isUsable, type ExcludedClip, type StepContext, type UsableClip } from './types.ts';
+
+export function makeClipResolver(
+  runDir: string,
+  items: readonly ReportItem[],
+  signal?: AbortSignal,
+): (jobId: string) => Promise<UsableClip | ExcludedClip> {
+  const byId = new Map(items.map((it) => [it.job.id, it]));
+  const memo = new Map<string, Promise<UsableClip | ExcludedClip>>();
+  // ffprobe is mostly process start-up: a few in parallel hide it without forking hundreds at once.
+  const probeLimit = pLimit(Math.max(2, availableParallelism() * 2));
+  const check = async (jobId: string): Promise<UsableClip | ExcludedClip> => {
+    const item = byId.get(jobId);
+    if (!item) return { job: jobId, reason: 'unknown job' };
+    const { record } = item;
+    if (record.state !== 'downloaded' || !record.clip) {
+      const why = record.error ? `: ${record.error.code} ${record.error.message}` : '';
+      return { job: jobId, reason: `${record.state}${why}` };
+    }
+    const abs = join(runDir, record.clip.path);
+    try {
+      const s = await stat(abs);
+      if (!s.isFile()) return { job: jobId, reason: `missing clip ${record.clip.path}` };
+      if (record.clip.bytes > 0 && s.size !== record.clip.bytes) {
+        return { job: jobId, reason: `corrupt clip: ${s.size} bytes, expected ${record.clip.bytes}` };
+      }
+    } catch {
+      return { job: jobId, reason: `missing clip ${record.clip.path}` };
+    }
+    try {
+      // Headers read in-process when they are plain MP4; ffprobe for anything else (or damaged).
+      const p = (await probeMp4(abs).catch(() => null)) ?? (await probe(abs, signal ? { signal } : {}));
+      if (!p.video || !(p.durationS > 0)) return { job: jobId, reason: 'corrupt clip: no video stream' };
+      return { item, abs, sha256: record.clip.sha256, probe: p };
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      const detail = err instanceof Error ? err.message.split('|').pop()?.trim() : '';
+      return { job: jobId, reason: `corrupt clip${detail ? `: ${detail}` : ''}` };
+    }
+  };
+  return (jobId) => {
+    let p = memo.get(jobId);
+    if (!p) {
+      p = probeLimit(() => check(jobId));
+      memo.set(jobId, p);
+    }
+    return p;
+  };
+}
+
+/** The usable clips of some items (in item order) and the ones left out. */
+export async function resolveClips(
+  ctx: StepContext,
+  items: readonly ReportItem[],
+): Promise<{ usable: UsableClip[]; excluded: ExcludedClip[] }> {
+  const all = await Promise.all(items.map((it) => ctx.clip(it.job.id)));
+  return {
+    usable: all.filter(isUsable),
+    excluded: all.filter((c): c is ExcludedClip => !isUsable(c)),
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Runs a manifest's post-steps over the run's clips. Every output is independent: a bad clip is
+ * left out and reported, a failed output never stops the others, and up-to-date outputs are
+ * skipped. Steps run in order; outputs within a step run with bounded concurrency.
+ */
+import { availableParallelism } from 'node:os';
+import pLimit from 'p-limit';
+import { InterruptedError } from '../errors.ts';
+import { makeClipResolver } from './clips.ts';
+import { findFont } from './fonts.ts';
+import { runGrid } from './grid.ts';
+import { openPostState, type PostState } from './state.ts';
+import { runStitch } from './stitch.ts';
+import { runContactSheets, runThumbnails } from './thumbnails.ts';
+import type { PostStep } from '../manifest/types.ts';
+import type { EventSink } from '../run/events.ts';
+import type { ReportItem } from '../report/types.ts';
+import type { PostOutput, StepContext } from './types.ts';
+
+export type { PostOutput, ExcludedClip } from './types.ts';
+
+/** What runs when the manifest lists no post-steps: a poster per clip and one stitch per size. */
+export const DEFAULT_POST_STEPS: readonly PostStep[] = [
+  { kind: 'thumbnails' },
+  { kind: 'stitch', group_by: 'size' },
+];
+
+export interface RunPostOptions {
+  runDir: string;
+  steps: PostStep[];
+  items: ReportItem[];
+  events: EventSink;
+  signal?: AbortSignal;
+  now?: () => number;
+  /** Font for grid labels; default: found on this machine. `null` renders without labels. */
+  fontFile?: string | null;
+  /** ffmpeg processes at once; default: available CPUs. */
+  concurrency?: number;
+}
+
+export async function runPostSteps(opts: RunPostOptions): Promise<PostOutput[]> {
+  const steps = opts.steps.length > 0 ? opts.steps : DEFAULT_POST_STEPS;
+  const state = await openPostState(opts.runDir);
+  const limit = pLimit(Math.max(1, opts.concurrency ?? availableParallelism()));
+  const ctx: StepContext = {
+    runDir: opts.runDir,
+    items: opts.items,
+    events: opts.events,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    now: opts.now ?? Date.now,
+    clip: makeClipResolver(opts.runDir, opts.items, opts.signal),
+    fontFile: opts.fontFile === undefined ? findFont() : opts.fontFile,
+    limit: (fn) => limit(fn),
+  };
+  const outputs: PostOutput[] = [];
+  // Steps of one output family get a numbered prefix after the first (stitch, stitch2, …) so two
+  // steps never write, and keep rebuilding, the same file.
+  const seen: Record<string, number> = {};
+  for (const step of steps) {
+    if (opts.signal?.aborted) throw new InterruptedError('post-steps interrupted');
+    const family = step.kind === 'contact_sheet' || (step.kind === 'thumbnails' && step.sheet) ? 'sheet' : step.kind;
+    const ordinal = (seen[family] = (seen[family] ?? 0) + 1);
+    outputs.push(...(await runStep(ctx, state, step, ordinal)));
+  }
+  return outputs;
+}
+
+function runStep(ctx: StepContext, state: PostState, step: PostStep, ordinal: number): Promise<PostOutput[]> {
+  switch (step.kind) {
+    case 'thumbnails':
+      return runThumbnails(ctx, state, step, ordinal);
+    case 'stitch':
+      return runStitch(ctx, state, step, ordinal);
+    case 'grid':
+      return runGrid(ctx, state, step, ordinal);
+    case 'contact_sheet':
+      return runContactSheets(ctx, state, step, ordinal);
+  }
+}

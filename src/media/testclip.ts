@@ -1,0 +1,161 @@
+/**
+ * Synthetic clips for the emulator and tests: a real H.264/AAC MP4 at an exact size and duration,
+ * with a test pattern, the prompt and parameters drawn on it, and a sine tone.
+ * Text needs a font file; when none exists (or drawtext fails on this ffmpeg build) the clip is
+ * rendered without text rather than failing.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runFfmpeg, type RunOptions } from './ffmpeg.ts';
+
+export interface TestClipSpec {
+  width: number;
+  height: number;
+  seconds: number;
+  /** Lines drawn on the picture (prompt, provider, model…). Empty → pattern only. */
+  lines?: string[];
+  /** Frames per second; low by default so a render stays well under a second. */
+  fps?: number;
+  /** Tone frequency in Hz. */
+  toneHz?: number;
+  /** Font to draw with; `null` disables text; default: the first font found by `findFontFile`. */
+  fontFile?: string | null;
+}
+
+export interface TestClipResult {
+  /** Whether the text could be drawn (false: no font, or drawtext failed and the clip was rendered bare). */
+  withText: boolean;
+}
+
+const FONT_DIRS = ['/usr/share/fonts', '/usr/local/share/fonts', '/System/Library/Fonts', '/Library/Fonts', 'C:\\Windows\\Fonts'];
+const PREFERRED = ['DejaVuSans.ttf', 'LiberationSans-Regular.ttf', 'Arial.ttf', 'arial.ttf', 'FreeSans.ttf'];
+
+/** Look for a usable .ttf file (depth-limited walk). Optional by design: never a runtime requirement. */
+export function findFontFile(dirs: string[] = FONT_DIRS): string | undefined {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    if (depth > 4 || found.length > 200) return;
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p, depth + 1);
+      else if (/\.ttf$/i.test(e.name)) found.push(p);
+    }
+  };
+  for (const d of dirs) if (existsSync(d)) walk(d, 0);
+  for (const name of PREFERRED) {
+    const hit = found.find((f) => f.endsWith(`/${name}`) || f.endsWith(`\\${name}`));
+    if (hit) return hit;
+  }
+  return found.find((f) => !/math|symbol|emoji/i.test(f)) ?? found[0];
+}
+
+function escapePath(p: string): string {
+  return p.replace(/\\/g, '/').replace(/:/g, '\\:').replace(/'/g, "\\'");
+}
+
+/** Wrap long text into lines of at most `width` characters, keeping at most `max` lines. */
+export function wrapText(text: string, width: number, max: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = '';
+    }
+    line = line ? `${line} ${word}` : word.slice(0, width);
+  }
+  if (line) out.push(line);
+  if (out.length > max) {
+    const kept = out.slice(0, max);
+    kept[max - 1] = `${kept[max - 1]!.slice(0, Math.max(0, width - 1))}…`;
+    return kept;
+  }
+  return out;
+}
+
+function fontSize(spec: TestClipSpec): number {
+  return Math.max(10, Math.round(Math.min(spec.width, spec.height) / 24));
+}
+
+/** The drawn lines, wrapped to the picture width. */
+function clipText(spec: TestClipSpec): string {
+  const perLine = Math.max(8, Math.floor(spec.width / (fontSize(spec) * 0.6)));
+  return (spec.lines ?? []).flatMap((l) => wrapText(l, perLine, 6)).slice(0, 12).join('\n');
+}
+
+// User text goes through a file with expansion=none: no filtergraph escaping of prompts at all.
+function textFilters(spec: TestClipSpec, font: string, textFile: string | undefined): string[] {
+  const size = fontSize(spec);
+  const common = `fontfile='${escapePath(font)}':fontsize=${size}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=4`;
+  const filters: string[] = [];
+  if (textFile) {
+    filters.push(`drawtext=${common}:expansion=none:line_spacing=${Math.round(size * 0.4)}:x=${size}:y=${size}:textfile='${escapePath(textFile)}'`);
+  }
+  // A running timestamp shows that the clip really plays for its whole length.
+  filters.push(`drawtext=${common}:x=w-tw-${size}:y=h-th-${size}:text='%{pts\\:hms}'`);
+  return filters;
+}
+
+function ffmpegArgs(spec: TestClipSpec, outFile: string, font: string | undefined, textFile?: string): string[] {
+  const fps = spec.fps ?? 12;
+  const d = spec.seconds.toFixed(3);
+  const vf = ['format=yuv420p', ...(font ? textFilters(spec, font, textFile) : [])].join(',');
+  return [
+    '-f', 'lavfi', '-i', `smptebars=size=${spec.width}x${spec.height}:rate=${fps}:duration=${d}`,
+    '-f', 'lavfi', '-i', `sine=frequency=${spec.toneHz ?? 440}:sample_rate=44100:duration=${d}`,
+    '-vf', vf,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-crf', '30', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '48k', '-ac', '2',
+    '-t', d, '-movflags', '+faststart', '-f', 'mp4', outFile,
+  ];
+}
+
+/** Render a test clip to `outFile`. Throws MediaToolError only when even the text-less render fails. */
+export async function renderTestClip(spec: TestClipSpec, outFile: string, opts: RunOptions = {}): Promise<TestClipResult> {
+  if (!(spec.width > 0 && spec.height > 0 && spec.seconds > 0)) throw new Error(`bad clip spec ${JSON.stringify(spec)}`);
+  // libx264 with yuv420p needs even dimensions; sizes we emulate are even, odd ones are a caller bug.
+  const font = spec.fontFile === null ? undefined : (spec.fontFile ?? findFontFile());
+  if (font) {
+    const text = clipText(spec);
+    const textFile = text ? `${outFile}.txt` : undefined;
+    try {
+      if (textFile) await writeFile(textFile, text, 'utf8');
+      await runFfmpeg(ffmpegArgs(spec, outFile, font, textFile), opts);
+      return { withText: true };
+    } catch (err) {
+      if (opts.signal?.aborted) throw err;
+      // fall through: this build or font may not support drawtext
+    } finally {
+      if (textFile) await rm(textFile, { force: true });
+    }
+  }
+  await runFfmpeg(ffmpegArgs(spec, outFile, undefined), opts);
+  return { withText: false };
+}
+
+/** One frame of a clip as an image (format from the extension: .jpg, .webp, .png). */
+export async function extractFrame(clip: string, outFile: string, atS: number, opts: RunOptions = {}): Promise<void> {
+  await runFfmpeg(['-ss', atS.toFixed(3), '-i', clip, '-frames:v', '1', '-q:v', '4', outFile], opts);
+}
+
+/** A spritesheet: `cols`×`rows` frames sampled across the clip, each `tileWidth` wide, as one image. */
+export async function renderSpritesheet(
+  clip: string,
+  outFile: string,
+  seconds: number,
+  o: { cols?: number; rows?: number; tileWidth?: number } & RunOptions = {},
+): Promise<void> {
+  const cols = o.cols ?? 4;
+  const rows = o.rows ?? 2;
+  const n = cols * rows;
+  const rate = n / Math.max(seconds, 0.1);
+  const vf = `fps=${rate.toFixed(4)},scale=${o.tileWidth ?? 160}:-2,tile=${cols}x${rows}`;
+  await runFfmpeg(['-i', clip, '-vf', vf, '-frames:v', '1', '-q:v', '4', outFile], { signal: o.signal });
+}

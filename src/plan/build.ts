@@ -1,0 +1,244 @@
+/**
+ * buildPlan: pure. Shots × catalog → jobs with stable ids, prices, cost lines, warnings and
+ * errors. No I/O and no clock: `today` comes in as data.
+ */
+import { dirname, isAbsolute, relative } from 'node:path';
+import type { Diagnostic } from '../errors.ts';
+import type { Catalog, ModelEntry, ProviderCatalog } from '../catalog/types.ts';
+import type { Aspect, Manifest, Resolution, Shot } from '../manifest/types.ts';
+import { priceJob, roundUsd } from '../catalog/price.ts';
+import { sizeFor, sizeText } from '../catalog/sizes.ts';
+import type { Cost, CostLine, Job, Plan, Size } from './types.ts';
+import { jobId } from './job-id.ts';
+import { checkShot, unknownModelMessage } from './validate.ts';
+
+export interface BuildPlanOptions {
+  /** Plan unpriced jobs anyway (their cost counts as unknown). */
+  allowUnpriced?: boolean;
+  /** YYYY-MM-DD, for sunset checks. */
+  today: string;
+  /** Extra per-job checks (the provider adapter's pure toRequest); called for the first take of each shot. */
+  validateJob?: (job: Job) => string[];
+}
+
+export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanOptions): Plan {
+  const errors: Diagnostic[] = [];
+  const warnings: string[] = [];
+  const jobs: Job[] = [];
+  const manifestDir = dirname(manifest.file);
+  const unpriced = new Map<string, { first: Shot; jobs: number; resolution: string }>();
+  const sunsets = new Map<string, { entry: ModelEntry; jobs: number }>();
+  const sizes = sizeCache();
+
+  for (const shot of manifest.shots) {
+    const at = (message: string): void => void errors.push({ ...shot.source, message: `shot "${shot.id}": ${message}` });
+    const entry = catalog.resolve(shot.provider, shot.model);
+    const pc = catalog.provider(shot.provider);
+    if (!entry || !pc) {
+      at(unknownModelMessage(catalog, shot.provider, shot.model));
+      continue;
+    }
+    const problems = checkShot(shot, entry, catalog);
+    for (const p of problems) at(p);
+    if (problems.length) continue;
+
+    const cost = costFor(shot, entry, pc, manifest);
+    if (cost.usd === null) {
+      const key = `${entry.provider}/${entry.id} at ${shot.resolution}, ${shot.seconds} s`;
+      const u = unpriced.get(key);
+      if (u) u.jobs += shot.takes;
+      else unpriced.set(key, { first: shot, jobs: shot.takes, resolution: shot.resolution });
+    }
+    if (entry.sunset !== undefined) {
+      const k = `${entry.provider}/${entry.id}`;
+      const s = sunsets.get(k);
+      if (s) s.jobs += shot.takes;
+      else sunsets.set(k, { entry, jobs: shot.takes });
+    }
+    const size = sizes.get(shot.aspect, shot.resolution);
+    const tier = entry.tier;
+    // Local images hash by their path relative to the manifest, so moving the project keeps ids.
+    const imageKey = shot.image === undefined ? undefined : isAbsolute(shot.image) && !/^https?:/i.test(shot.image) ? relative(manifestDir, shot.image) : shot.image;
+    const fields = fieldsOf(shot, entry, sizes.text(size), tier);
+    for (let take = 1; take <= shot.takes; take++) {
+      const job: Job = {
+        id: jobId({
+          provider: entry.provider,
+          model: entry.id,
+          prompt: shot.prompt,
+          seconds: shot.seconds,
+          aspect: shot.aspect,
+          resolution: shot.resolution,
+          size,
+          tier,
+          image: imageKey,
+          seed: shot.seed,
+          negative_prompt: shot.negative_prompt,
+          guidance: shot.guidance,
+          params: shot.params,
+          take,
+        }),
+        shotId: shot.id,
+        baseId: shot.baseId,
+        take,
+        index: shot.index,
+        provider: entry.provider,
+        model: entry.id,
+        wireModel: shot.image !== undefined && entry.wire_id_image ? entry.wire_id_image : entry.wire_id,
+        tier,
+        prompt: shot.prompt,
+        seconds: shot.seconds,
+        aspect: shot.aspect,
+        resolution: shot.resolution,
+        size,
+        params: shot.params,
+        fields: shot.takes > 1 ? { ...fields, take: String(take) } : fields,
+        cost,
+        source: shot.source,
+      };
+      if (shot.image !== undefined) job.image = shot.image;
+      if (shot.seed !== undefined) job.seed = shot.seed;
+      if (shot.negative_prompt !== undefined) job.negative_prompt = shot.negative_prompt;
+      if (shot.guidance !== undefined) job.guidance = shot.guidance;
+      if (take === 1 && opts.validateJob) {
+        const extra = opts.validateJob(job);
+        for (const m of extra) at(m);
+        if (extra.length) break;
+      }
+      jobs.push(job);
+    }
+  }
+
+  checkDuplicates(jobs, errors);
+  for (const [key, u] of unpriced) {
+    if (opts.allowUnpriced) {
+      warnings.push(`UNPRICED: ${key} (${u.jobs} job${u.jobs === 1 ? '' : 's'}) is not in the catalog's prices; the total excludes it`);
+    } else {
+      errors.push({
+        ...u.first.source,
+        message: `${key} has no price (${u.jobs} job${u.jobs === 1 ? '' : 's'}): add a "pricing:" entry (usd_per_second or usd_per_clip) or allow unpriced jobs explicitly`,
+      });
+    }
+  }
+  for (const [k, s] of sunsets) {
+    const when = s.entry.sunset!;
+    if (when <= opts.today) {
+      warnings.push(`RETIRED MODEL: ${k} was retired on ${when}; its ${s.jobs} job${s.jobs === 1 ? '' : 's'} will most likely be rejected. Pick a current model.`);
+    } else {
+      warnings.push(`${k} will be retired on ${when}.`);
+    }
+  }
+
+  const lines = costLines(jobs);
+  let usd = 0;
+  let credits = 0;
+  let unpricedJobs = 0;
+  for (const j of jobs) {
+    if (j.cost.usd === null) unpricedJobs++;
+    else usd += j.cost.usd;
+    if (j.cost.credits !== null) credits += j.cost.credits;
+  }
+  const totals = { usd: roundUsd(usd), credits: roundUsd(credits), jobs: jobs.length, unpriced: unpricedJobs };
+  const max = manifest.budget.max_usd;
+  if (max !== undefined && totals.usd > max) {
+    const pos = manifest.budgetSource ?? { file: manifest.file, line: 1, col: 1 };
+    errors.push({ ...pos, message: `plan total $${totals.usd.toFixed(2)} exceeds budget.max_usd $${max.toFixed(2)}` });
+  }
+  return { name: manifest.name, jobs, lines, totals, warnings, errors };
+}
+
+/** One Size object (and its text) per aspect × resolution, shared by every job that has it. */
+function sizeCache() {
+  const objs = new Map<string, Size>();
+  const texts = new Map<Size, string>();
+  return {
+    get(aspect: Aspect, resolution: Resolution): Size {
+      const k = aspect + resolution;
+      let s = objs.get(k);
+      if (!s) {
+        s = Object.freeze(sizeFor(aspect, resolution));
+        objs.set(k, s);
+        texts.set(s, sizeText(s));
+      }
+      return s;
+    },
+    text: (s: Size): string => texts.get(s) ?? sizeText(s),
+  };
+}
+
+function costFor(shot: Shot, entry: ModelEntry, pc: ProviderCatalog, manifest: Manifest): Cost {
+  const override = manifest.pricing.find(
+    (p) => (p.provider === undefined || p.provider === entry.provider) && (p.model === entry.id || p.model === entry.wire_id || p.model === shot.model),
+  );
+  if (override) {
+    if (override.usd_per_second !== undefined) return { usd: roundUsd(override.usd_per_second * shot.seconds), credits: null };
+    if (override.usd_per_clip !== undefined) return { usd: roundUsd(override.usd_per_clip), credits: null };
+  }
+  return priceJob(entry, pc, { seconds: shot.seconds, resolution: shot.resolution });
+}
+
+function fieldsOf(shot: Shot, entry: ModelEntry, size: string, tier: string): Record<string, string> {
+  // Fixed-shape literal first (fast on 100k jobs); vars and matrix values fill in around it
+  // without overriding the neutral fields.
+  const f: Record<string, string> = {
+    shot: shot.id,
+    id: shot.baseId,
+    provider: entry.provider,
+    model: entry.id,
+    prompt: shot.prompt,
+    seconds: String(shot.seconds),
+    aspect: shot.aspect,
+    resolution: shot.resolution,
+    size,
+    tier,
+    take: '1',
+  };
+  if (shot.image !== undefined) f.image = shot.image;
+  if (shot.seed !== undefined) f.seed = String(shot.seed);
+  if (shot.negative_prompt !== undefined) f.negative_prompt = shot.negative_prompt;
+  if (shot.guidance !== undefined) f.guidance = String(shot.guidance);
+  for (const k in shot.vars) if (!(k in f)) f[k] = shot.vars[k]!;
+  for (const k in shot.matrix) if (!(k in f)) f[k] = shot.matrix[k]!;
+  return f;
+}
+
+/** Two shots that ask for the very same request would share a job id: one clip, paid once. */
+function checkDuplicates(jobs: Job[], errors: Diagnostic[]): void {
+  const seen = new Map<string, Job>();
+  for (const j of jobs) {
+    const prev = seen.get(j.id);
+    if (prev && prev.shotId !== j.shotId) {
+      errors.push({
+        ...j.source,
+        message: `shot "${j.shotId}" asks for exactly the same generation as shot "${prev.shotId}" (${prev.source.file}:${prev.source.line}); use takes: for more clips of one request`,
+      });
+    } else if (!prev) seen.set(j.id, j);
+  }
+}
+
+function costLines(jobs: Job[]): CostLine[] {
+  const lines = new Map<string, CostLine>();
+  for (const j of jobs) {
+    const size = sizeText(j.size);
+    const key = `${j.provider}\u0000${j.model}\u0000${size}\u0000${j.seconds}\u0000${j.cost.usd}\u0000${j.cost.credits}`;
+    let l = lines.get(key);
+    if (!l) {
+      l = { provider: j.provider, model: j.model, resolution: j.resolution, size, seconds: j.seconds, jobs: 0, unit: j.cost, subtotal: { usd: j.cost.usd === null ? null : 0, credits: j.cost.credits === null ? null : 0 } };
+      lines.set(key, l);
+    }
+    l.jobs++;
+    if (l.subtotal.usd !== null && j.cost.usd !== null) l.subtotal.usd = roundUsd(l.subtotal.usd + j.cost.usd);
+    if (l.subtotal.credits !== null && j.cost.credits !== null) l.subtotal.credits = roundUsd(l.subtotal.credits + j.cost.credits);
+  }
+  // Table order: provider and model as they first appear, then duration, then size.
+  const out = [...lines.values()];
+  const firstSeen = new Map<string, number>();
+  for (const l of out) for (const k of [l.provider, `${l.provider}/${l.model}`]) if (!firstSeen.has(k)) firstSeen.set(k, firstSeen.size);
+  return out.sort(
+    (a, b) =>
+      firstSeen.get(a.provider)! - firstSeen.get(b.provider)! ||
+      firstSeen.get(`${a.provider}/${a.model}`)! - firstSeen.get(`${b.provider}/${b.model}`)! ||
+      a.seconds - b.seconds ||
+      a.size.localeCompare(b.size),
+  );
+}

@@ -1,0 +1,70 @@
+/**
+ * Plan-time checks of a shot against what its provider/model accepts. Each message says what the
+ * model offers instead, so the user can fix the manifest without reading the catalog.
+ */
+import type { Catalog, ModelEntry } from '../catalog/types.ts';
+import type { Shot, Tier } from '../manifest/types.ts';
+import { closest } from '../manifest/suggest.ts';
+
+function isUrl(s: string): boolean {
+  return /^https?:\/\//i.test(s);
+}
+
+/** "did you mean" for an unknown provider or model, plus where else the model exists. */
+export function unknownModelMessage(catalog: Catalog, provider: string, model: string): string {
+  const pc = catalog.provider(provider);
+  if (!pc) {
+    const hint = closest(provider, catalog.providers.map((p) => p.provider));
+    return `unknown provider "${provider}"${hint ? ` (did you mean "${hint}"?)` : ''}; known: ${catalog.providers.map((p) => p.provider).join(', ')}`;
+  }
+  const ids = pc.models.flatMap((m) => [m.id, m.wire_id]);
+  const hint = closest(model, ids);
+  const elsewhere = catalog.providers.filter((p) => p.provider !== provider && catalog.resolve(p.provider, model)).map((p) => p.provider);
+  return (
+    `${provider} has no model "${model}"${hint ? ` (did you mean "${hint}"?)` : ''}; it offers ${pc.models.map((m) => m.id).join(', ')}` +
+    (elsewhere.length ? `; "${model}" is offered by ${elsewhere.join(', ')}` : '')
+  );
+}
+
+/** A model of the same family with the wanted property, for "use X instead" hints. */
+function sibling(catalog: Catalog, e: ModelEntry, ok: (m: ModelEntry) => boolean): string {
+  const m = catalog.provider(e.provider)?.models.find((x) => x !== e && x.family === e.family && ok(x));
+  return m ? `; ${e.provider}/${m.id} does` : '';
+}
+
+function list(xs: readonly (string | number)[]): string {
+  return xs.join(', ');
+}
+
+export function checkShot(shot: Shot, e: ModelEntry, catalog: Catalog): string[] {
+  const errs: string[] = [];
+  const name = `${e.provider}/${e.id}`;
+  if (!e.durations.includes(shot.seconds)) {
+    errs.push(`${name} does not offer ${shot.seconds} s clips (accepts ${list(e.durations)} s)${sibling(catalog, e, (m) => m.durations.includes(shot.seconds))}`);
+  }
+  if (!e.resolutions.includes(shot.resolution)) {
+    errs.push(`${name} does not offer ${shot.resolution} (accepts ${list(e.resolutions)})${sibling(catalog, e, (m) => m.resolutions.includes(shot.resolution))}`);
+  }
+  if (!e.aspects.includes(shot.aspect)) {
+    errs.push(`${name} does not accept aspect ${shot.aspect} (accepts ${list(e.aspects)})${sibling(catalog, e, (m) => m.aspects.includes(shot.aspect))}`);
+  } else if (shot.aspect === 'auto' && shot.image === undefined) {
+    errs.push(`aspect auto needs an image (the provider takes the aspect from it); set image: or use 16:9 / 9:16`);
+  }
+  if (shot.tier !== undefined && shot.tier !== e.tier) {
+    const t: Tier = shot.tier;
+    errs.push(`tier ${t} requested, but ${name} is a ${e.tier} model${sibling(catalog, e, (m) => m.tier === t).replace(' does', ' is ' + t)}`);
+  }
+  if (shot.seed !== undefined && !e.supports.seed) errs.push(`${name} does not support seed (remove it)`);
+  if (shot.negative_prompt !== undefined && !e.supports.negative_prompt) errs.push(`${name} does not support negative_prompt (remove it)`);
+  if (shot.guidance !== undefined && !e.supports.guidance) errs.push(`${name} does not support guidance (remove it)`);
+  if (shot.image !== undefined) {
+    if (e.image === 'none') errs.push(`${name} does not accept a reference image (text-to-video only)`);
+    else if (e.image === 'url' && !isUrl(shot.image)) {
+      errs.push(`${name} takes the image as a URL; the local file ${shot.image} cannot be sent (host it and give an https:// URL)`);
+    }
+  }
+  if (shot.prompt.length > e.max_prompt_chars) {
+    errs.push(`prompt is ${shot.prompt.length} characters; ${name} accepts at most ${e.max_prompt_chars}`);
+  }
+  return errs;
+}

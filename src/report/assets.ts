@@ -1,0 +1,134 @@
+/** The report's inline stylesheet and script. Kept apart from the markup so each stays readable. */
+
+export const REPORT_CSS = `
+:root{--bg:#0f1115;--panel:#171a21;--panel2:#1e222b;--line:#2a2f3a;--text:#e6e8ee;--muted:#9aa3b2;
+--accent:#6ea8fe;--ok:#3fb950;--bad:#f85149;--warn:#d29922;--pick:#a371f7;
+font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--text);font-size:14px;line-height:1.45}
+header{padding:20px 28px 12px;border-bottom:1px solid var(--line);background:linear-gradient(180deg,#161a22,#0f1115)}
+h1{margin:0 0 2px;font-size:22px;font-weight:650;letter-spacing:.2px}
+h2{font-size:16px;margin:28px 0 12px;font-weight:600;color:#cfd6e4}
+.sub{color:var(--muted);font-size:12.5px}
+main{padding:0 28px 40px}
+.totals{display:flex;flex-wrap:wrap;gap:10px;margin-top:14px}
+.stat{background:var(--panel);border:1px solid var(--line);border-radius:10px;padding:8px 14px;min-width:110px}
+.stat b{display:block;font-size:20px;font-weight:650}
+.stat span{color:var(--muted);font-size:11.5px;text-transform:uppercase;letter-spacing:.6px}
+.toolbar{position:sticky;top:0;z-index:5;display:flex;flex-wrap:wrap;align-items:center;gap:10px;padding:10px 28px;
+background:rgba(15,17,21,.94);backdrop-filter:blur(6px);border-bottom:1px solid var(--line)}
+.toolbar label{color:var(--muted);font-size:12px;display:flex;gap:6px;align-items:center}
+select,button{background:var(--panel2);color:var(--text);border:1px solid var(--line);border-radius:7px;padding:5px 9px;font:inherit;font-size:13px}
+button{cursor:pointer}button:hover{border-color:var(--accent)}
+button.primary{background:#1f3a63;border-color:#2f5a96}
+.spacer{flex:1}
+.badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:11.5px;font-weight:600;border:1px solid transparent}
+.s-downloaded,.s-succeeded{background:rgba(63,185,80,.14);color:#56d364;border-color:rgba(63,185,80,.35)}
+.s-failed,.s-rejected,.s-expired,.s-unknown{background:rgba(248,81,73,.13);color:#ff7b72;border-color:rgba(248,81,73,.35)}
+.s-planned,.s-submitting,.s-submitted,.s-running{background:rgba(210,153,34,.14);color:#e3b341;border-color:rgba(210,153,34,.35)}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:14px}
+.card{background:var(--panel);border:1px solid var(--line);border-radius:12px;overflow:hidden;display:flex;flex-direction:column}
+.card.hidden,.hidden{display:none!important}
+.media{background:#000;aspect-ratio:16/9;display:flex;align-items:center;justify-content:center}
+.media video,.media img{width:100%;height:100%;object-fit:contain;display:block}
+.media .nomedia{color:var(--muted);font-size:12.5px;padding:16px;text-align:center}
+.body{padding:10px 12px 12px;display:flex;flex-direction:column;gap:6px}
+.title{display:flex;justify-content:space-between;gap:8px;align-items:center}
+.title .who{font-weight:600}
+.title .who small{color:var(--muted);font-weight:500}
+.prompt{color:#d5dae4;font-size:13px;max-height:5.8em;overflow:auto}
+.kv{display:grid;grid-template-columns:auto 1fr;gap:1px 10px;font-size:12px;color:var(--muted)}
+.kv dt{color:#7d8796}.kv dd{margin:0;color:#c4cad6;word-break:break-all}
+.err{background:rgba(248,81,73,.09);border:1px solid rgba(248,81,73,.35);color:#ffa198;border-radius:8px;padding:6px 9px;font-size:12.5px}
+.cost{font-variant-numeric:tabular-nums}
+.compare{background:var(--panel);border:1px solid var(--line);border-radius:12px;padding:12px;margin-bottom:14px}
+.compare header{all:unset;display:flex;gap:10px;align-items:center;margin-bottom:10px}
+.compare header h3{margin:0;font-size:14.5px;font-weight:600}
+.compare .gridvid{width:100%;max-height:420px;background:#000;border-radius:8px;display:block;margin-bottom:10px}
+.strip{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:10px}
+.tile{background:var(--panel2);border:1px solid var(--line);border-radius:9px;overflow:hidden}
+.tile video{width:100%;aspect-ratio:16/9;background:#000;display:block;object-fit:contain}
+.tile .cap{padding:6px 8px;font-size:12px;display:flex;justify-content:space-between;gap:6px;align-items:center}
+.tile label{display:flex;gap:6px;align-items:center;cursor:pointer}
+.tile.picked{border-color:var(--pick);box-shadow:0 0 0 1px var(--pick) inset}
+input[type=radio]{accent-color:var(--pick)}
+.outputs{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:14px}
+.failures{margin:0;padding-left:18px}.failures li{margin:3px 0}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;color:#b7c3d6}
+footer{color:var(--muted);font-size:12px;padding:18px 28px;border-top:1px solid var(--line)}
+`;
+
+/** Filters, synced playback within each comparison row, and the picks export. No network. */
+export const REPORT_JS = `
+(function(){
+  var $ = function(s, r){ return Array.prototype.slice.call((r || document).querySelectorAll(s)); };
+  var filters = $('select[data-filter]');
+  function applyFilters(){
+    var want = {};
+    filters.forEach(function(f){ want[f.getAttribute('data-filter')] = f.value; });
+    var shown = 0, all = $('.card[data-job]');
+    all.forEach(function(c){
+      var ok = Object.keys(want).every(function(k){ return !want[k] || c.getAttribute('data-' + k) === want[k]; });
+      c.classList.toggle('hidden', !ok);
+      if (ok) shown++;
+    });
+    var n = document.getElementById('shown');
+    if (n) n.textContent = shown + ' of ' + all.length + ' jobs';
+  }
+  filters.forEach(function(f){ f.addEventListener('change', applyFilters); });
+  applyFilters();
+
+  // Synced playback: play, pause, seek or rate change on one video of a row applies to all of it.
+  $('.compare').forEach(function(row){
+    var vids = $('video', row), busy = false;
+    function each(src, fn){ if (busy) return; busy = true; try { vids.forEach(function(v){ if (v !== src) fn(v); }); } finally { busy = false; } }
+    vids.forEach(function(v){
+      v.addEventListener('play', function(){ each(v, function(o){ if (Math.abs(o.currentTime - v.currentTime) > 0.05) o.currentTime = Math.min(v.currentTime, o.duration || v.currentTime); var p = o.play(); if (p && p.catch) p.catch(function(){}); }); });
+      v.addEventListener('pause', function(){ each(v, function(o){ o.pause(); }); });
+      v.addEventListener('seeked', function(){ each(v, function(o){ if (Math.abs(o.currentTime - v.currentTime) > 0.05) o.currentTime = Math.min(v.currentTime, o.duration || v.currentTime); }); });
+      v.addEventListener('ratechange', function(){ each(v, function(o){ o.playbackRate = v.playbackRate; }); });
+    });
+    var btn = row.querySelector('[data-action=playall]');
+    if (btn) btn.addEventListener('click', function(){
+      var first = vids[0]; if (!first) return;
+      if (first.paused) { vids.forEach(function(v){ v.currentTime = 0; }); var p = first.play(); if (p && p.catch) p.catch(function(){}); } else first.pause();
+    });
+  });
+
+  // Picks: one radio per group; remembered in localStorage; exported as CSV.
+  var key = 'shotlist-picks:' + (document.body.getAttribute('data-run') || '');
+  var saved = {};
+  try { saved = JSON.parse(localStorage.getItem(key) || '{}') || {}; } catch (e) { saved = {}; }
+  function markPicked(){
+    $('.tile[data-job]').forEach(function(t){ var r = t.querySelector('input[type=radio]'); t.classList.toggle('picked', !!(r && r.checked)); });
+    var n = $('input[type=radio][data-group]:checked').length, el = document.getElementById('pickcount');
+    if (el) el.textContent = n + ' of ' + $('.compare[data-group]').length + ' groups picked';
+  }
+  $('input[type=radio][data-group]').forEach(function(r){
+    if (saved[r.getAttribute('data-group')] === r.value) r.checked = true;
+    r.addEventListener('change', function(){
+      saved[r.getAttribute('data-group')] = r.value;
+      try { localStorage.setItem(key, JSON.stringify(saved)); } catch (e) {}
+      markPicked();
+    });
+  });
+  markPicked();
+  function csvField(v){ v = v == null ? '' : String(v); return /[",\\r\\n]|^\\s|\\s$/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
+  window.shotlistPicksCsv = function(){
+    var lines = [['group','job_id','shot','provider','model','clip'].join(',')];
+    $('input[type=radio][data-group]:checked').forEach(function(r){
+      lines.push([r.getAttribute('data-group'), r.value, r.getAttribute('data-shot'), r.getAttribute('data-provider'), r.getAttribute('data-model'), r.getAttribute('data-clip')].map(csvField).join(','));
+    });
+    return lines.join('\\r\\n') + '\\r\\n';
+  };
+  var exp = document.getElementById('export-picks');
+  if (exp) exp.addEventListener('click', function(){
+    var blob = new Blob([window.shotlistPicksCsv()], { type: 'text/csv' });
+    var a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = (document.body.getAttribute('data-run') || 'shotlist') + '-picks.csv';
+    document.body.appendChild(a); a.click();
+    setTimeout(function(){ URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  });
+})();
+`;

@@ -1,0 +1,155 @@
+/**
+ * report.html: one static, self-contained page (inline CSS and JS, relative links to clips,
+ * thumbnails and post outputs, nothing fetched from the network) for reviewing a run and
+ * signing off picks. Every piece of user text goes through `esc`.
+ */
+import { join } from 'node:path';
+import { REPORT_CSS, REPORT_JS } from './assets.ts';
+import { comparisonGroups, type Comparison } from './compare.ts';
+import { buildResults, writeAtomic, type ResultJob, type Results, type ResultsOptions } from './results.ts';
+import type { PostOutput } from '../media/types.ts';
+import type { ReportItem } from './types.ts';
+
+export function esc(v: unknown): string {
+  return String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A run-relative path as a URL-encoded relative href (no scheme can sneak in). */
+export function href(rel: string): string {
+  return rel.split('/').map(encodeURIComponent).join('/');
+}
+
+const money = (n: number | null): string => (n === null ? 'unpriced' : `$${n.toFixed(2)}`);
+const when = (iso: string | null): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—');
+
+function options(values: string[]): string {
+  return [...new Set(values)].sort().map((v) => `<option value="${esc(v)}">${esc(v)}</option>`).join('');
+}
+
+function kv(rows: Array<[string, unknown]>): string {
+  return `<dl class="kv">${rows
+    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`)
+    .join('')}</dl>`;
+}
+
+function stat(key: string, label: string, shown: string, value: number | string): string {
+  return `<div class="stat" data-total="${esc(key)}" data-value="${esc(value)}"><b>${esc(shown)}</b><span>${esc(label)}</span></div>`;
+}
+
+function jobCard(j: ResultJob): string {
+  const media = j.clip
+    ? `<video controls preload="metadata" playsinline src="${href(j.clip.path)}"${j.thumbnail ? ` poster="${href(j.thumbnail)}"` : ''}></video>`
+    : j.thumbnail
+      ? `<img alt="" src="${href(j.thumbnail)}">`
+      : `<div class="nomedia">${esc(j.error ? 'no clip' : `no clip yet (${j.state})`)}</div>`;
+  const p = j.parameters;
+  const params = Object.entries(p.params).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
+  return `<article class="card" data-job="${esc(j.id)}" data-provider="${esc(j.provider)}" data-model="${esc(j.model)}" data-state="${esc(j.state)}">
+<div class="media">${media}</div>
+<div class="body">
+<div class="title"><span class="who">${esc(j.provider)} · ${esc(j.model)} <small>${esc(j.shot)}${j.take > 1 ? ` · take ${j.take}` : ''}</small></span><span class="badge s-${esc(j.state)}">${esc(j.state)}</span></div>
+${j.error ? `<div class="err"><b>${esc(j.error.code)}</b>: ${esc(j.error.message)}</div>` : ''}
+<div class="prompt">${esc(j.prompt)}</div>
+${kv([
+  ['params', `${p.seconds}s · ${p.aspect} · ${p.resolution} · ${p.size}${p.seed !== null ? ` · seed ${p.seed}` : ''} · ${j.tier}`],
+  ['negative', p.negative_prompt],
+  ['guidance', p.guidance],
+  ['image', p.image],
+  ['extra', params],
+  ['cost', `${money(j.cost.plannedUsd)} planned · ${money(j.cost.spentUsd)} spent`],
+  ['task', j.taskId],
+  ['job', j.id],
+  ['submitted', when(j.timings.submittedAt)],
+  ['generation', j.timings.generationS === null ? null : `${j.timings.generationS}s`],
+  ['total', j.timings.totalS === null ? null : `${j.timings.totalS}s (${j.attempts} attempt${j.attempts === 1 ? '' : 's'})`],
+  ['clip', j.clip ? `${j.clip.width}x${j.clip.height} · ${j.clip.durationS}s · ${(j.clip.bytes / 1e6).toFixed(2)} MB` : null],
+])}
+</div></article>`;
+}
+
+function comparisonRow(c: Comparison, byId: Map<string, ResultJob>, n: number): string {
+  const tiles = c.jobs
+    .map((id) => byId.get(id))
+    .filter((j): j is ResultJob => !!j?.clip)
+    .map(
+      (j) => `<div class="tile" data-job="${esc(j.id)}">
+<video muted preload="metadata" playsinline controls src="${href(j.clip!.path)}"${j.thumbnail ? ` poster="${href(j.thumbnail)}"` : ''}></video>
+<div class="cap"><label><input type="radio" name="pick-${n}" value="${esc(j.id)}" data-group="${esc(c.key)}" data-shot="${esc(j.shot)}" data-provider="${esc(j.provider)}" data-model="${esc(j.model)}" data-clip="${esc(j.clip!.path)}"> ${esc(j.provider)} · ${esc(j.model)}</label><span class="cost">${money(j.cost.plannedUsd)}</span></div>
+</div>`,
+    )
+    .join('');
+  const grid = c.grid ? `<video class="gridvid" muted preload="metadata" playsinline controls src="${href(c.grid)}"></video>` : '';
+  return `<section class="compare" data-group="${esc(c.key)}">
+<header><h3>${esc(c.title)}</h3><button type="button" data-action="playall">▶ play / pause all</button><span class="sub">${esc(c.note ?? '')}</span></header>
+${grid}<div class="strip">${tiles}</div></section>`;
+}
+
+function outputCard(o: PostOutput): string {
+  const isVideo = o.output.endsWith('.mp4');
+  const media =
+    o.kind === 'failed'
+      ? `<div class="nomedia">not made</div>`
+      : isVideo
+        ? `<video controls preload="metadata" playsinline src="${href(o.output)}#t=0.1"></video>`
+        : `<img alt="" src="${href(o.output)}">`;
+  return `<article class="card output" data-output="${esc(o.output)}"><div class="media">${media}</div><div class="body">
+<div class="title"><span class="who">${esc(o.step)}${o.group ? ` <small>${esc(o.group)}</small>` : ''}</span><span class="badge ${o.kind === 'failed' ? 's-failed' : 's-downloaded'}">${esc(o.kind)}</span></div>
+${kv([['file', o.output], ['clips', o.inputs.length], ['method', o.method], ['note', o.message]])}
+</div></article>`;
+}
+
+export function renderReport(results: Results): string {
+  const { totals, jobs } = results;
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const comparisons = comparisonGroups(results);
+  const failed = jobs.filter((j) => j.error || ['failed', 'rejected', 'expired', 'unknown'].includes(j.state));
+  // Posters already show on the job cards; outputs with nothing to make (no usable clip) are noise.
+  const outputs = results.post.filter(
+    (o) => !(o.step === 'thumbnails' && !o.output.endsWith('-sheet.jpg')) && !(o.kind === 'skipped' && o.inputs.length === 0),
+  );
+  const stateStats = Object.entries(totals.states).map(([s, n]) => stat(`state:${s}`, s, String(n), n ?? 0)).join('');
+  const title = results.name ? `${results.name} — shotlist report` : 'shotlist report';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src file: data: blob: 'self'; media-src file: blob: 'self'; connect-src 'none'">
+<title>${esc(title)}</title><style>${REPORT_CSS}</style></head>
+<body data-run="${esc(results.name ?? '')}">
+<header><h1>${esc(results.name ?? 'shotlist run')}</h1>
+<div class="sub">Generated ${esc(when(results.generatedAt))} · ${totals.clips} clips · ${totals.clipSeconds}s of video</div>
+<div class="totals">${stat('jobs', 'jobs', String(totals.jobs), totals.jobs)}${stateStats}
+${stat('plannedUsd', 'planned', money(totals.plannedUsd), totals.plannedUsd)}${stat('spentUsd', 'spent', money(totals.spentUsd), totals.spentUsd)}
+${totals.unpricedJobs ? stat('unpriced', 'unpriced jobs', String(totals.unpricedJobs), totals.unpricedJobs) : ''}</div></header>
+<div class="toolbar">
+<label>provider <select data-filter="provider"><option value="">all</option>${options(jobs.map((j) => j.provider))}</select></label>
+<label>model <select data-filter="model"><option value="">all</option>${options(jobs.map((j) => j.model))}</select></label>
+<label>state <select data-filter="state"><option value="">all</option>${options(jobs.map((j) => j.state))}</select></label>
+<span class="sub" id="shown"></span><span class="spacer"></span>
+${comparisons.length ? `<span class="sub" id="pickcount"></span><button type="button" class="primary" id="export-picks">Export picks (CSV)</button>` : ''}
+</div>
+<main>
+${comparisons.length ? `<h2>Compare &amp; pick</h2>${comparisons.map((c, i) => comparisonRow(c, byId, i)).join('\n')}` : ''}
+${failed.length ? `<h2>Failures (${failed.length})</h2><ul class="failures">${failed
+    .map((j) => `<li><code>${esc(j.id)}</code> ${esc(j.shot)} · ${esc(j.provider)} · ${esc(j.model)} — <span class="badge s-${esc(j.state)}">${esc(j.state)}</span> ${esc(j.error ? `${j.error.code}: ${j.error.message}` : '')}</li>`)
+    .join('')}</ul>` : ''}
+${outputs.length ? `<h2>Post outputs</h2><div class="outputs">${outputs.map(outputCard).join('')}</div>` : ''}
+<h2>Jobs</h2>
+<div class="cards">${jobs.map(jobCard).join('\n')}</div>
+</main>
+<footer>Static report: files are linked relatively from this run directory. Data: <a href="results.json" style="color:var(--accent)">results.json</a> · <a href="results.csv" style="color:var(--accent)">results.csv</a></footer>
+<script>${REPORT_JS}</script>
+</body></html>
+`;
+}
+
+/** Writes `report.html` into the run directory; returns the results it was rendered from. */
+export async function writeReport(
+  runDir: string,
+  items: readonly ReportItem[],
+  post: readonly PostOutput[],
+  opts: ResultsOptions = {},
+): Promise<Results> {
+  const results = buildResults(items, post, opts);
+  await writeAtomic(join(runDir, 'report.html'), renderReport(results));
+  return results;
+}

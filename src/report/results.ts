@@ -1,0 +1,211 @@
+/**
+ * results.json and results.csv: one entry per job (what was asked, what happened, where the clip
+ * is) plus totals and the post-step outputs. `buildResults` is pure; the HTML report uses it too.
+ */
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PostOutput } from '../media/types.ts';
+import type { JobState } from '../run/types.ts';
+import type { ReportItem } from './types.ts';
+
+export const RESULTS_SCHEMA = 'shotlist.results/1';
+
+export interface ResultJob {
+  id: string;
+  shot: string;
+  baseId: string;
+  take: number;
+  index: number;
+  provider: string;
+  model: string;
+  wireModel: string;
+  tier: string;
+  prompt: string;
+  parameters: {
+    seconds: number;
+    aspect: string;
+    resolution: string;
+    size: string;
+    seed: number | null;
+    negative_prompt: string | null;
+    guidance: number | null;
+    image: string | null;
+    params: Record<string, unknown>;
+  };
+  fields: Record<string, string>;
+  state: JobState;
+  attempts: number;
+  taskId: string | null;
+  timings: {
+    submittingAt: string | null;
+    submittedAt: string | null;
+    completedAt: string | null;
+    downloadedAt: string | null;
+    /** Submitted → completed, seconds. */
+    generationS: number | null;
+    /** Submitting → downloaded (or completed), seconds. */
+    totalS: number | null;
+  };
+  cost: { plannedUsd: number | null; credits: number | null; spentUsd: number };
+  clip: { path: string; bytes: number; sha256: string; durationS: number; width: number; height: number } | null;
+  thumbnail: string | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface Results {
+  schema: typeof RESULTS_SCHEMA;
+  name: string | null;
+  generatedAt: string;
+  totals: {
+    jobs: number;
+    states: Partial<Record<JobState, number>>;
+    plannedUsd: number;
+    spentUsd: number;
+    unpricedJobs: number;
+    clips: number;
+    clipSeconds: number;
+  };
+  jobs: ResultJob[];
+  post: PostOutput[];
+}
+
+export interface ResultsOptions {
+  /** Run name shown in the report title. */
+  name?: string;
+  now?: () => number;
+}
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+const span = (a: number | undefined, b: number | undefined): number | null =>
+  a === undefined || b === undefined ? null : Math.round((b - a) / 10) / 100;
+/** Money rounded to 1/10000 USD so float sums don't print as 0.30000000000000004. */
+export const usd = (n: number): number => Math.round(n * 10_000) / 10_000;
+
+/** The poster of each job, from the post outputs that made (or kept) one. */
+export function thumbnailsByJob(post: readonly PostOutput[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const o of post) {
+    if (o.step !== 'thumbnails' || o.kind === 'failed' || o.inputs.length !== 1) continue;
+    if (/-sheet\.jpg$/.test(o.output)) continue;
+    map.set(o.inputs[0]!, o.output);
+  }
+  return map;
+}
+
+export function toResultJob(item: ReportItem, thumbnail: string | null): ResultJob {
+  const { job, record } = item;
+  const t = record.timings;
+  return {
+    id: job.id,
+    shot: job.shotId,
+    baseId: job.baseId,
+    take: job.take,
+    index: job.index,
+    provider: job.provider,
+    model: job.model,
+    wireModel: job.wireModel,
+    tier: job.tier,
+    prompt: job.prompt,
+    parameters: {
+      seconds: job.seconds,
+      aspect: job.aspect,
+      resolution: job.resolution,
+      size: `${job.size.width}x${job.size.height}`,
+      seed: job.seed ?? null,
+      negative_prompt: job.negative_prompt ?? null,
+      guidance: job.guidance ?? null,
+      image: job.image ?? null,
+      params: job.params,
+    },
+    fields: job.fields,
+    state: record.state,
+    attempts: record.attempts,
+    taskId: record.task?.id ?? null,
+    timings: {
+      submittingAt: iso(t.submittingAt),
+      submittedAt: iso(t.submittedAt),
+      completedAt: iso(t.completedAt),
+      downloadedAt: iso(t.downloadedAt),
+      generationS: span(t.submittedAt, t.completedAt),
+      totalS: span(t.submittingAt, t.downloadedAt ?? t.completedAt),
+    },
+    cost: { plannedUsd: job.cost.usd, credits: job.cost.credits, spentUsd: usd(record.spentUsd) },
+    clip: record.clip ? { ...record.clip } : null,
+    thumbnail,
+    error: record.error ? { ...record.error } : null,
+  };
+}
+
+export function buildResults(items: readonly ReportItem[], post: readonly PostOutput[], opts: ResultsOptions = {}): Results {
+  const thumbs = thumbnailsByJob(post);
+  const ordered = [...items].sort((a, b) => a.job.index - b.job.index || a.job.take - b.job.take);
+  const jobs = ordered.map((it) => toResultJob(it, thumbs.get(it.job.id) ?? null));
+  const states: Partial<Record<JobState, number>> = {};
+  for (const j of jobs) states[j.state] = (states[j.state] ?? 0) + 1;
+  return {
+    schema: RESULTS_SCHEMA,
+    name: opts.name ?? null,
+    generatedAt: new Date((opts.now ?? Date.now)()).toISOString(),
+    totals: {
+      jobs: jobs.length,
+      states,
+      plannedUsd: usd(jobs.reduce((s, j) => s + (j.cost.plannedUsd ?? 0), 0)),
+      spentUsd: usd(jobs.reduce((s, j) => s + j.cost.spentUsd, 0)),
+      unpricedJobs: jobs.filter((j) => j.cost.plannedUsd === null).length,
+      clips: jobs.filter((j) => j.clip).length,
+      clipSeconds: Math.round(jobs.reduce((s, j) => s + (j.clip?.durationS ?? 0), 0) * 100) / 100,
+    },
+    jobs,
+    post: [...post],
+  };
+}
+
+export const CSV_COLUMNS = [
+  'id', 'shot', 'base_id', 'take', 'provider', 'model', 'wire_model', 'state', 'prompt',
+  'seconds', 'aspect', 'resolution', 'size', 'seed', 'task_id', 'attempts',
+  'planned_usd', 'spent_usd', 'clip', 'sha256', 'duration_s', 'width', 'height', 'thumbnail',
+  'submitted_at', 'completed_at', 'downloaded_at', 'generation_s', 'error_code', 'error_message',
+] as const;
+
+/** RFC 4180 field: quoted when it holds a comma, quote, CR/LF or edge whitespace. */
+export function csvField(v: unknown): string {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function csvLine(values: readonly unknown[]): string {
+  return values.map(csvField).join(',');
+}
+
+export function resultsCsv(results: Results): string {
+  const rows = results.jobs.map((j) =>
+    csvLine([
+      j.id, j.shot, j.baseId, j.take, j.provider, j.model, j.wireModel, j.state, j.prompt,
+      j.parameters.seconds, j.parameters.aspect, j.parameters.resolution, j.parameters.size, j.parameters.seed,
+      j.taskId, j.attempts, j.cost.plannedUsd, j.cost.spentUsd, j.clip?.path, j.clip?.sha256, j.clip?.durationS,
+      j.clip?.width, j.clip?.height, j.thumbnail, j.timings.submittedAt, j.timings.completedAt,
+      j.timings.downloadedAt, j.timings.generationS, j.error?.code, j.error?.message,
+    ]),
+  );
+  return [csvLine(CSV_COLUMNS), ...rows].join('\r\n') + '\r\n';
+}
+
+/** Writes `results.json` and `results.csv` into the run directory; returns what was written. */
+export async function writeResults(
+  runDir: string,
+  items: readonly ReportItem[],
+  post: readonly PostOutput[],
+  opts: ResultsOptions = {},
+): Promise<Results> {
+  const results = buildResults(items, post, opts);
+  await writeAtomic(join(runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  await writeAtomic(join(runDir, 'results.csv'), resultsCsv(results));
+  return results;
+}
+
+/** Write-then-rename so a reader (or a crash) never sees half a file. */
+export async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}

@@ -1,0 +1,170 @@
+/**
+ * Fetch a finished clip to `clips/<job>.mp4.part`, hashing while streaming, check it is complete
+ * (Content-Length) and really the video we asked for (ffprobe: a video stream of the job's size,
+ * duration within 0.5 s), then fsync and rename it into place atomically.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { probe as ffprobe, type ProbeResult } from '../media/ffmpeg.ts';
+import type { Job } from '../plan/types.ts';
+import type { Provider, ProviderEnv, TaskRef } from '../providers/types.ts';
+import type { ClipInfo, JobRecord } from './types.ts';
+
+export type DownloadOutcome =
+  | { kind: 'ok'; clip: ClipInfo }
+  /** Worth retrying: connection dropped, body truncated, 5xx, 429. */
+  | { kind: 'transient'; message: string; retryAfterMs?: number }
+  /** The result URL no longer serves the clip (403/404/410). */
+  | { kind: 'expired'; message: string; httpStatus: number }
+  /** We got a file, but not the clip the job asked for. */
+  | { kind: 'invalid'; message: string };
+
+export interface DownloadArgs {
+  runDir: string;
+  job: Job;
+  task: TaskRef;
+  outputs: string[];
+  provider: Provider;
+  env: ProviderEnv;
+  signal?: AbortSignal;
+  /** Injected for tests; defaults to ffprobe. */
+  probe?: (file: string) => Promise<ProbeResult>;
+}
+
+export const clipPath = (jobId: string): string => join('clips', `${jobId}.mp4`);
+export const sidecarPath = (jobId: string): string => join('clips', `${jobId}.json`);
+
+const DURATION_TOLERANCE_S = 0.5;
+
+function retryAfter(res: Response): number | undefined {
+  const ms = Number(res.headers.get('retry-after-ms'));
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const s = Number(res.headers.get('retry-after'));
+  return Number.isFinite(s) && s > 0 ? s * 1000 : undefined;
+}
+
+export async function downloadClip(a: DownloadArgs): Promise<DownloadOutcome> {
+  const rel = clipPath(a.job.id);
+  const final = join(a.runDir, rel);
+  const part = `${final}.part`;
+  await mkdir(join(a.runDir, 'clips'), { recursive: true });
+  const req = a.provider.contentRequest(a.env, a.task, a.outputs);
+  let res: Response;
+  try {
+    res = await a.env.fetch(req.url, { headers: req.headers, signal: a.signal });
+  } catch (e) {
+    return { kind: 'transient', message: `download request failed: ${(e as Error).message}` };
+  }
+  if (res.status === 403 || res.status === 404 || res.status === 410) {
+    await res.body?.cancel().catch(() => undefined);
+    return { kind: 'expired', message: `result URL answered ${res.status}`, httpStatus: res.status };
+  }
+  if (!res.ok || !res.body) {
+    await res.body?.cancel().catch(() => undefined);
+    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+      return { kind: 'expired', message: `result URL answered ${res.status}`, httpStatus: res.status };
+    }
+    return { kind: 'transient', message: `download answered ${res.status}`, retryAfterMs: retryAfter(res) };
+  }
+  const expected = Number(res.headers.get('content-length') ?? NaN);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const fh = await open(part, 'w');
+  try {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      hash.update(value);
+      bytes += value.byteLength;
+      await fh.write(value, 0, value.byteLength);
+    }
+    await fh.sync();
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await unlink(part).catch(() => undefined);
+    return { kind: 'transient', message: `download interrupted after ${bytes} bytes: ${(e as Error).message}` };
+  }
+  await fh.close();
+  if ((Number.isFinite(expected) && bytes !== expected) || bytes === 0) {
+    await unlink(part).catch(() => undefined);
+    return { kind: 'transient', message: `truncated download: ${bytes} of ${Number.isFinite(expected) ? expected : '?'} bytes` };
+  }
+  const verdict = await verifyMedia(part, a.job, a.probe ?? ((f) => ffprobe(f, { signal: a.signal })));
+  if (verdict.kind !== 'ok') {
+    await unlink(part).catch(() => undefined);
+    return verdict;
+  }
+  await rename(part, final);
+  await syncDir(join(a.runDir, 'clips'));
+  return { kind: 'ok', clip: { path: rel, bytes, sha256: hash.digest('hex'), ...verdict.media } };
+}
+
+async function verifyMedia(
+  file: string,
+  job: Job,
+  probe: (file: string) => Promise<ProbeResult>,
+): Promise<{ kind: 'ok'; media: { durationS: number; width: number; height: number } } | { kind: 'invalid'; message: string }> {
+  let p: ProbeResult;
+  try {
+    p = await probe(file);
+  } catch (e) {
+    return { kind: 'invalid', message: `not a readable video: ${(e as Error).message}` };
+  }
+  if (!p.video) return { kind: 'invalid', message: 'no video stream' };
+  if (p.video.width !== job.size.width || p.video.height !== job.size.height) {
+    return { kind: 'invalid', message: `size ${p.video.width}x${p.video.height}, expected ${job.size.width}x${job.size.height}` };
+  }
+  if (Math.abs(p.durationS - job.seconds) > DURATION_TOLERANCE_S) {
+    return { kind: 'invalid', message: `duration ${p.durationS.toFixed(2)} s, expected ${job.seconds} s` };
+  }
+  return { kind: 'ok', media: { durationS: p.durationS, width: p.video.width, height: p.video.height } };
+}
+
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const fh = await open(dir, 'r');
+    await fh.sync().finally(() => fh.close());
+  } catch {
+    /* not supported everywhere; the rename itself is atomic */
+  }
+}
+
+/** On resume: is the recorded clip still there, with the recorded size and hash? */
+export async function verifyExistingClip(runDir: string, clip: ClipInfo): Promise<boolean> {
+  const file = join(runDir, clip.path);
+  try {
+    if ((await stat(file)).size !== clip.bytes) return false;
+  } catch {
+    return false;
+  }
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex') === clip.sha256;
+}
+
+/** Provenance next to the clip. Holds the neutral job and the wire request body, never a key or header. */
+export async function writeSidecar(runDir: string, job: Job, rec: JobRecord, provider: Provider): Promise<void> {
+  const mapped = provider.toRequest(job, {});
+  const body = {
+    job,
+    provider: job.provider,
+    request: mapped.ok ? { method: mapped.request.method, path: mapped.request.path, body: mapped.request.json ?? mapped.request.multipart?.fields } : undefined,
+    task: { id: rec.task?.id },
+    attempts: rec.attempts,
+    timings: rec.timings,
+    cost: { planned: job.cost, spentUsd: rec.spentUsd },
+    clip: rec.clip,
+  };
+  const path = join(runDir, sidecarPath(job.id));
+  const fh = await open(`${path}.tmp`, 'w');
+  try {
+    await fh.writeFile(JSON.stringify(body, null, 2));
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(`${path}.tmp`, path);
+}

@@ -1,0 +1,13 @@
+export { executeRun, readRunState, type ExecuteOptions, type RunOutcome, type RunStats } from './execute.ts';
+export type { ProviderBinding } from './binding.ts';
+export { openEventLog, type EventLog } from './event-log.ts';
+export { BudgetLedger } from './budget.ts';
+export { ProviderLimiter, TokenBucket, Semaphore, effectiveLimits } from './limiter.ts';
+export { backoffDelay, backoffSchedule, pollDelay, nextPollDelay } from './retry.ts';
+export { CheckpointStore, loadCheckpoint, plannedRecord } from './checkpoint.ts';
+export { acquireRunLock } from './lock.ts';
+export { startCallbackReceiver } from './callbacks.ts';
+export { downloadClip, verifyExistingClip, clipPath, sidecarPath } from './download.ts';
+export type { JobRecord, JobState, ClipInfo } from './types.ts';
+export { TERMINAL_STATES } from './types.ts';
+export type { RunEvent, EventSink } from './events.ts';

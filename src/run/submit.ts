@@ -1,0 +1,154 @@
+/**
+ * Getting a task id for a job, without ever paying twice: the intent (`submitting`, with its
+ * idempotency key) is durable before the create request leaves, the task id the moment it
+ * arrives; an answer that may or may not have created a task is reconciled, never blindly retried.
+ */
+import type { Job } from '../plan/types.ts';
+import { emitBudget, halted, setState, type ProviderRuntime, type RunContext } from './context.ts';
+import { backoffDelay, MAX_THROTTLED_ATTEMPTS, MAX_TRANSIENT_ATTEMPTS } from './retry.ts';
+import { sleepOrAbort } from './sleep.ts';
+import type { JobRecord } from './types.ts';
+
+/** Give back a reservation for a job that goes back to (or stays) `planned`. */
+async function unreserve(ctx: RunContext, rec: JobRecord, detail: string): Promise<JobRecord> {
+  if (rec.reservedUsd === 0) return rec.state === 'planned' ? rec : setState(ctx, rec, 'planned', {}, detail);
+  ctx.ledger.release(rec.reservedUsd);
+  emitBudget(ctx);
+  // Written only when the checkpoint may hold the reservation (the job was submitting before).
+  const persisted = ctx.cp.get(rec.id);
+  if (rec.state === 'planned' && persisted?.reservedUsd === 0 && persisted.state === 'planned') return { ...rec, reservedUsd: 0 };
+  return setState(ctx, rec, 'planned', { reservedUsd: 0 }, detail);
+}
+
+/**
+ * planned (or unknown, when resubmitting) → submitted | rejected | failed | submitting (ambiguous:
+ * reconcile next) | planned (stopped, interrupted or over budget).
+ * With `replay`, re-sends the recorded idempotency key (idempotent providers reconciling).
+ */
+export async function submitJob(
+  ctx: RunContext,
+  rt: ProviderRuntime,
+  job: Job,
+  start: JobRecord,
+  replay = false,
+): Promise<JobRecord> {
+  let rec = start;
+  const fresh = rec.state === 'unknown' || !rec.idempotencyKey;
+  const key = replay && rec.idempotencyKey ? rec.idempotencyKey : fresh ? `${job.id}-${rec.attempts + 1}` : rec.idempotencyKey!;
+  let reserved = rec.reservedUsd;
+  if (reserved === 0 && (job.cost.usd ?? 0) > 0) {
+    const r = ctx.ledger.reserve(job.cost.usd);
+    if (!r.ok) {
+      ctx.emit({
+        kind: 'warning',
+        at: ctx.clock.now(),
+        message: `job ${job.id} not submitted: $${r.needUsd.toFixed(2)} would pass the budget ($${r.availableUsd.toFixed(2)} left)`,
+      });
+      return rec;
+    }
+    reserved = r.usd;
+    emitBudget(ctx);
+  }
+  let transient = 0;
+  let throttled = 0;
+  for (;;) {
+    if (halted(ctx, rt)) {
+      // submitting (replay) and unknown keep their reservation: a task may exist and be billed.
+      if (rec.state !== 'planned') return rec;
+      return unreserve(ctx, { ...rec, reservedUsd: reserved }, 'not submitted');
+    }
+    if (!(await rt.limiter.acquireSubmit(rt.halt))) continue;
+    if (rec.state !== 'submitting') {
+      rec = await setState(ctx, rec, 'submitting', {
+        attempts: rec.attempts + 1,
+        idempotencyKey: key,
+        reservedUsd: reserved,
+        timings: { ...rec.timings, submittingAt: ctx.clock.now() },
+      });
+    }
+    // A throttle may have arrived while the intent was being written: never send before it elapsed.
+    if (!(await rt.limiter.waitPause('submit', ctx.signal)) || ctx.signal.aborted) {
+      if (!replay) rec = await setState(ctx, rec, 'planned', {}, 'interrupted before sending');
+      continue;
+    }
+    ctx.stats.submitRequests++;
+    const out = await rt.provider.submit(rt.env, job, { idempotencyKey: key, callbackUrl: rt.callbackUrl });
+    switch (out.kind) {
+      case 'accepted':
+        return setState(ctx, rec, 'submitted', {
+          task: out.task,
+          error: undefined,
+          timings: { ...rec.timings, submittedAt: ctx.clock.now() },
+        }).then((r) => {
+          if (out.pollAfterMs !== undefined) ctx.pollHints.set(r.id, out.pollAfterMs);
+          return r;
+        });
+      case 'rejected':
+        ctx.ledger.release(reserved);
+        emitBudget(ctx);
+        return setState(ctx, rec, 'rejected', { reservedUsd: 0, error: { code: out.code, message: out.message } });
+      case 'quota_exhausted':
+        ctx.stopProvider(rt, out.message);
+        return unreserve(ctx, { ...rec, reservedUsd: reserved }, 'provider quota exhausted');
+      case 'throttled': {
+        rt.limiter.pause('submit', out.retryAfterMs);
+        ctx.emit({ kind: 'provider.throttled', at: ctx.clock.now(), provider: rt.provider.name, waitMs: out.retryAfterMs });
+        if (++throttled > MAX_THROTTLED_ATTEMPTS) return giveUp(ctx, rec, reserved, 'throttled', out.message);
+        if (!replay) rec = await setState(ctx, rec, 'planned', {}, 'throttled');
+        continue;
+      }
+      case 'transient':
+      case 'ambiguous': {
+        // An aborted request, or an answer that may have created a task: the intent stays
+        // `submitting` and is reconciled (now, or on resume).
+        const mayHaveCreated = out.kind === 'ambiguous' || (out.httpStatus === undefined && ctx.signal.aborted);
+        if (mayHaveCreated && !replay) return rec;
+        if (++transient > MAX_TRANSIENT_ATTEMPTS) {
+          if (replay) return setState(ctx, rec, 'unknown', { error: { code: 'ambiguous_submit', message: out.message } });
+          return giveUp(ctx, rec, reserved, 'transient', out.message);
+        }
+        const delayMs = backoffDelay(transient, out.kind === 'transient' ? out.retryAfterMs : undefined, { rng: ctx.rng });
+        ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: transient, delayMs, reason: out.message });
+        if (!replay) rec = await setState(ctx, rec, 'planned', {}, 'retry');
+        await sleepOrAbort(ctx.clock, delayMs, rt.halt);
+        continue;
+      }
+    }
+  }
+}
+
+async function giveUp(ctx: RunContext, rec: JobRecord, reserved: number, code: string, message: string): Promise<JobRecord> {
+  ctx.ledger.release(reserved);
+  emitBudget(ctx);
+  return setState(ctx, rec, 'failed', { reservedUsd: 0, error: { code, message: `gave up after retries: ${message}` } });
+}
+
+/**
+ * submitting (crashed between intent and answer, or an ambiguous answer) → submitted | planned
+ * (provably absent: submit again) | unknown.
+ */
+export async function reconcileJob(ctx: RunContext, rt: ProviderRuntime, job: Job, rec: JobRecord): Promise<JobRecord> {
+  if (rt.provider.idempotentSubmit && rec.idempotencyKey) return submitJob(ctx, rt, job, rec, true);
+  if (rt.provider.reconcile) {
+    if (!(await rt.limiter.acquirePoll(ctx.signal))) return rec;
+    // Tasks other jobs already own (another take of the same prompt) must never be claimed.
+    const owned: string[] = [];
+    for (const r of ctx.cp.allRecords()) if (r.task && r.id !== job.id) owned.push(r.task.id);
+    const out = await rt.provider.reconcile(rt.env, job, rec.timings.submittingAt ?? ctx.clock.now(), { excludeTaskIds: owned });
+    if (ctx.signal.aborted && out.kind !== 'found') return rec;
+    switch (out.kind) {
+      case 'found':
+        return setState(ctx, rec, 'submitted', { task: out.task, timings: { ...rec.timings, submittedAt: ctx.clock.now() } }, 'reconciled');
+      case 'absent':
+        return setState(ctx, rec, 'planned', {}, 'reconciled: no task was created');
+      case 'unknown':
+        return setState(ctx, rec, 'unknown', { error: { code: 'ambiguous_submit', message: out.message } });
+    }
+  }
+  return setState(ctx, rec, 'unknown', {
+    error: {
+      code: 'ambiguous_submit',
+      message: `${rt.provider.name} cannot be asked whether the create arrived; resubmit explicitly (--resubmit-unknown) if you accept a possible second charge`,
+    },
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * Following a task at the provider until it ends: polls paced by the provider's hints (or the
+ * catalog's render time and a jittered backoff), inside the provider's poll budget; a callback
+ * wakes the loop for an immediate status fetch, and polling becomes a slow safety net.
+ */
+import type { Job } from '../plan/types.ts';
+import { emitBudget, halted, renderKey, setState, wakerKey, type ProviderRuntime, type RunContext } from './context.ts';
+import { backoffDelay, pollPlan, updateEstimate } from './retry.ts';
+import { sleepOrAbort } from './sleep.ts';
+import type { JobRecord } from './types.ts';
+
+/** Give up following a task (it stays resumable) after this many status errors in a row. */
+const MAX_STATUS_ERRORS = 12;
+/** Consecutive not-found answers before a task is declared lost (creation may take a moment to show). */
+const MAX_NOT_FOUND = 3;
+
+export async function trackJob(ctx: RunContext, rt: ProviderRuntime, job: Job, start: JobRecord): Promise<JobRecord> {
+  let rec = start;
+  const task = rec.task;
+  if (!task) return setState(ctx, rec, 'unknown', { error: { code: 'no_task', message: 'submitted without a task id' } });
+  const catalogMs = Math.max(0, rt.binding.renderSeconds(job) * 1000);
+  const kind = renderKey(job);
+  const key = wakerKey(rt.name, task.id);
+  const createdAt = rec.timings.submittedAt ?? ctx.clock.now();
+  const plan = (poll: number, hintMs?: number) =>
+    pollPlan({ poll, hintMs, elapsedMs: ctx.clock.now() - createdAt, estimateMs: ctx.renderEstimates.get(kind), catalogMs, rng: ctx.rng });
+  let polls = 0;
+  let errors = 0;
+  let notFound = 0;
+  let lastNotDoneAt: number | undefined;
+  // First poll: the create answer's hint, else when tasks like this one have been finishing.
+  const hint = ctx.pollHints.get(job.id);
+  ctx.pollHints.delete(job.id);
+  let delay = plan(1, hint);
+  try {
+    for (;;) {
+      if (ctx.callbackMode) delay = Math.max(delay, 3 * delay, 5_000);
+      const wake = new AbortController();
+      ctx.wakers.set(key, () => wake.abort());
+      await sleepOrAbort(ctx.clock, delay, rt.halt, wake.signal);
+      if (halted(ctx, rt)) return rec;
+      if (!(await rt.limiter.acquirePoll(rt.halt))) return rec;
+      ctx.stats.statusRequests++;
+      polls++;
+      const out = await rt.provider.status(rt.env, task, job);
+      if (ctx.signal.aborted && (out.kind === 'transient' || out.kind === 'throttled')) return rec;
+      switch (out.kind) {
+        case 'queued':
+        case 'running':
+          errors = 0;
+          notFound = 0;
+          lastNotDoneAt = ctx.clock.now();
+          if (out.kind === 'running') {
+            const progress = out.progress;
+            if (rec.state === 'submitted') rec = await setState(ctx, rec, 'running', progress !== undefined ? { progress } : {});
+            if (progress !== undefined && progress !== rec.progress) {
+              rec = { ...rec, progress }; // progress is shown, not checkpointed: it is re-read on resume
+              ctx.emit({ kind: 'job.progress', at: ctx.clock.now(), job: job.id, progress });
+            }
+          }
+          delay = plan(polls + 1, out.pollAfterMs);
+          continue;
+        case 'succeeded': {
+          if (createdAt >= ctx.startedAt) {
+            // It finished somewhere between the last "not yet" and now.
+            // Done at the first look says only "no later than now": nudge the estimate down a little
+            // so that polls keep probing for the real time instead of drifting later and later.
+            const observed =
+              lastNotDoneAt !== undefined ? (lastNotDoneAt + ctx.clock.now()) / 2 - createdAt : 0.9 * (ctx.clock.now() - createdAt);
+            ctx.renderEstimates.set(kind, updateEstimate(ctx.renderEstimates.get(kind), observed));
+          }
+          ctx.ledger.settle(rec.reservedUsd);
+          emitBudget(ctx);
+          return setState(ctx, rec, 'succeeded', {
+            outputs: out.outputs,
+            expiresAt: out.expiresAt,
+            spentUsd: rec.spentUsd + rec.reservedUsd,
+            reservedUsd: 0,
+            progress: 100,
+            timings: { ...rec.timings, completedAt: ctx.clock.now() },
+          });
+        }
+        case 'failed': {
+          const charged = out.charged || rt.binding.chargesFailures;
+          if (charged) ctx.ledger.settle(rec.reservedUsd);
+          else ctx.ledger.release(rec.reservedUsd);
+          emitBudget(ctx);
+          return setState(ctx, rec, 'failed', {
+            error: { code: out.code, message: out.message },
+            spentUsd: rec.spentUsd + (charged ? rec.reservedUsd : 0),
+            reservedUsd: 0,
+            timings: { ...rec.timings, completedAt: ctx.clock.now() },
+          });
+        }
+        case 'throttled':
+          rt.limiter.pause('poll', out.retryAfterMs);
+          ctx.emit({ kind: 'provider.throttled', at: ctx.clock.now(), provider: rt.provider.name, waitMs: out.retryAfterMs });
+          delay = out.retryAfterMs;
+          continue;
+        case 'transient':
+          if (++errors > MAX_STATUS_ERRORS) {
+            ctx.messages.push(`job ${job.id}: status keeps failing (${out.message}); left ${rec.state}, resume to continue`);
+            return rec;
+          }
+          delay = backoffDelay(errors, out.retryAfterMs, { rng: ctx.rng, baseMs: 1000 });
+          ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: errors, delayMs: delay, reason: out.message });
+          continue;
+        case 'not_found':
+          if (++notFound >= MAX_NOT_FOUND) {
+            const charged = rt.binding.chargesFailures;
+            if (charged) ctx.ledger.settle(rec.reservedUsd);
+            else ctx.ledger.release(rec.reservedUsd);
+            emitBudget(ctx);
+            return setState(ctx, rec, 'failed', {
+              error: { code: 'task_not_found', message: out.message },
+              spentUsd: rec.spentUsd + (charged ? rec.reservedUsd : 0),
+              reservedUsd: 0,
+            });
+          }
+          delay = backoffDelay(notFound, undefined, { rng: ctx.rng, baseMs: 1000 });
+          continue;
+        case 'quota_exhausted':
+          ctx.stopProvider(rt, out.message);
+          return rec;
+      }
+    }
+  } finally {
+    ctx.wakers.delete(key);
+  }
+}

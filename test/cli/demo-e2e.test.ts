@@ -1,0 +1,77 @@
+/** The README's promise: the demo pipeline runs end to end against the emulator. */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probe } from '../../src/media/ffmpeg.ts';
+import { runCli, runInProcess, type CliResult } from '../helpers/cli.ts';
+
+interface PlanJson {
+  jobs: Array<{ id: string; seconds: number; size: string }>;
+  totals: { usd: number; jobs: number };
+}
+
+describe('npm start: the demo pipeline on the emulator', () => {
+  let dir: string;
+  let out: string;
+  let result: CliResult;
+  let plan: PlanJson;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'shotlist-demo-'));
+    out = join(dir, 'demo');
+    const planned = await runInProcess(['plan', 'pipelines/demo.yaml', '--json']);
+    expect(planned.code).toBe(0);
+    plan = JSON.parse(planned.out) as PlanJson;
+    result = await runCli(['run', 'pipelines/demo.yaml', '--emulate', '--yes', '--out', out]);
+  }, 120_000);
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('exits 0', () => {
+    expect(result.stderr + result.stdout).not.toContain('internal error');
+    expect(result.code).toBe(0);
+  });
+
+  it('plans at least 2 prompts × 2 aspects × sora-2 and sora-2-pro', () => {
+    expect(plan.jobs.length).toBeGreaterThanOrEqual(8);
+    expect(plan.totals.jobs).toBe(plan.jobs.length);
+  });
+
+  it('downloads every planned clip at the requested size and duration', async () => {
+    for (const job of plan.jobs) {
+      const file = join(out, 'clips', `${job.id}.mp4`);
+      expect(existsSync(file), file).toBe(true);
+      const p = await probe(file);
+      expect(`${p.video?.width}x${p.video?.height}`).toBe(job.size);
+      expect(Math.abs(p.durationS - job.seconds)).toBeLessThan(0.5);
+    }
+  });
+
+  it('makes thumbnails, stitched videos, results.json and report.html', async () => {
+    const thumbs = await readdir(join(out, 'thumbs'));
+    expect(thumbs.filter((f) => f.endsWith('.jpg')).length).toBeGreaterThanOrEqual(plan.jobs.length);
+    const post = await readdir(join(out, 'post'));
+    const stitched = post.filter((f) => f.startsWith('stitch') && f.endsWith('.mp4'));
+    expect(stitched.length).toBeGreaterThanOrEqual(2); // one per size: 1280x720 and 720x1280
+    for (const f of stitched) {
+      const p = await probe(join(out, 'post', f));
+      expect(p.durationS).toBeGreaterThan(4 * 2 - 0.2);
+    }
+    const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as { jobs: unknown[] };
+    expect(results.jobs).toHaveLength(plan.jobs.length);
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    for (const job of plan.jobs) expect(html).toContain(job.id);
+  });
+
+  it('writes no API key anywhere in the run directory', async () => {
+    const files = await readdir(out, { recursive: true });
+    for (const f of files) {
+      if (!/\.(json|ndjson|yaml|html|csv|journal)$/.test(f)) continue;
+      const text = await readFile(join(out, f), 'utf8');
+      expect(text, f).not.toContain('emulator-key');
+    }
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * The report in real Chromium, opened from disk: videos load, totals match results.json,
+ * filters work, synced playback, and picks export as CSV. Skips locally without Chromium;
+ * fails in CI (CI=true) when it is missing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { runPostSteps } from '../../src/media/post.ts';
+import { writeReport } from '../../src/report/html.ts';
+import { writeResults, type Results } from '../../src/report/results.ts';
+import { makeItem, tempRunDir } from '../media/helpers.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+const mustRun = process.env.CI === 'true' || process.env.CI === '1';
+
+describe.skipIf(!available && !mustRun)('report.html in Chromium', () => {
+  let browser: Browser;
+  let page: Page;
+  let results: Results;
+  let dir: string;
+  const requests: string[] = [];
+
+  beforeAll(async () => {
+    if (!available) throw new Error(`CI: Chromium is required for the report test but ${CHROMIUM} does not exist`);
+    dir = await tempRunDir('shotlist-report-');
+    const prompt = 'Neon street <script>alert(1)</script> & "rain"';
+    const items = await Promise.all([
+      makeItem(dir, { id: 'h1', shot: 'hero', index: 0, provider: 'openai', model: 'sora-2', prompt, seed: 1, seconds: 1.5, usd: 0.15 }),
+      makeItem(dir, { id: 'h2', shot: 'hero', index: 0, provider: 'fal', model: 'veo-3', prompt, seed: 1, usd: 0.4 }),
+      makeItem(dir, { id: 'h3', shot: 'hero', index: 0, provider: 'replicate', model: 'kling', prompt, seed: 1, usd: 0.25 }),
+      makeItem(dir, { id: 'd1', shot: 'detail', index: 1, take: 1, provider: 'fal', model: 'veo-3', usd: 0.4 }),
+      makeItem(dir, { id: 'd2', shot: 'detail', index: 1, take: 2, provider: 'fal', model: 'veo-3', usd: 0.4 }),
+      makeItem(dir, { id: 'f1', shot: 'tagline', index: 2, provider: 'openai', model: 'sora-2', state: 'failed', usd: 0.1 }),
+    ]);
+    const post = await runPostSteps({
+      runDir: dir,
+      steps: [{ kind: 'thumbnails' }, { kind: 'grid', group_by: ['baseId', 'seed'], order_by: 'provider' }],
+      items,
+      events: () => {},
+    });
+    await writeResults(dir, items, post, { name: 'browser-test' });
+    await writeReport(dir, items, post, { name: 'browser-test' });
+    results = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as Results;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--autoplay-policy=no-user-gesture-required'],
+    });
+    page = await browser.newPage({ acceptDownloads: true });
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('loads every video from disk and fetches nothing from the network', async () => {
+    const count = await page.locator('video').count();
+    // 5 job cards with clips + per comparison (3 hero tiles + grid, 2 detail tiles + grid) + grid output cards
+    expect(count).toBeGreaterThanOrEqual(5 + 4 + 3);
+    await page.waitForFunction(
+      () => Array.from(document.querySelectorAll('video')).every((v) => v.readyState >= 1 || v.error),
+      null,
+      { timeout: 15_000 },
+    );
+    const states = await page.$$eval('video', (vs) => vs.map((v) => ({ src: v.currentSrc, ready: v.readyState, err: v.error?.code ?? 0, d: v.duration })));
+    for (const s of states) {
+      expect(s, s.src).toMatchObject({ err: 0 });
+      expect(s.ready, s.src).toBeGreaterThanOrEqual(1);
+      expect(s.d, s.src).toBeGreaterThan(0.5);
+    }
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests.filter((u) => !/^(file|blob|data):/.test(u))).toEqual([]);
+  });
+
+  it('shows counts and totals that match results.json, and escapes user text', async () => {
+    const total = async (k: string) => page.locator(`[data-total="${k}"]`).getAttribute('data-value');
+    expect(Number(await total('jobs'))).toBe(results.totals.jobs);
+    expect(Number(await total('plannedUsd'))).toBeCloseTo(results.totals.plannedUsd, 6);
+    expect(Number(await total('spentUsd'))).toBeCloseTo(results.totals.spentUsd, 6);
+    for (const [state, n] of Object.entries(results.totals.states)) expect(Number(await total(`state:${state}`))).toBe(n);
+    expect(await page.locator('.card[data-job]').count()).toBe(results.jobs.length);
+    expect(await page.locator('.failures li').count()).toBe(1);
+    await expect.poll(() => page.locator('.failures').innerText()).toContain('moderation_blocked');
+    // The prompt's <script> is text, not markup, and did not run.
+    expect(await page.locator('.card[data-job="h1"] .prompt').innerText()).toBe('Neon street <script>alert(1)</script> & "rain"');
+    expect(await page.locator('.card script').count()).toBe(0);
+  });
+
+  it('filters jobs by provider, model and state', async () => {
+    const visible = () => page.locator('.card[data-job]:not(.hidden)').count();
+    await page.selectOption('select[data-filter=provider]', 'fal');
+    expect(await visible()).toBe(results.jobs.filter((j) => j.provider === 'fal').length);
+    await page.selectOption('select[data-filter=model]', 'veo-3');
+    expect(await visible()).toBe(3);
+    await page.selectOption('select[data-filter=provider]', '');
+    await page.selectOption('select[data-filter=model]', '');
+    await page.selectOption('select[data-filter=state]', 'failed');
+    expect(await visible()).toBe(1);
+    expect(await page.locator('#shown').innerText()).toBe(`1 of ${results.jobs.length} jobs`);
+    await page.selectOption('select[data-filter=state]', '');
+    expect(await visible()).toBe(results.jobs.length);
+  });
+
+  it('plays and seeks a comparison row in sync', async () => {
+    const row = page.locator('.compare').first();
+    await row.locator('video').first().evaluate((v: HTMLVideoElement) => {
+      v.currentTime = 0.5;
+    });
+    await expect
+      .poll(() => row.locator('video').evaluateAll((vs) => vs.map((v) => Math.round((v as HTMLVideoElement).currentTime * 10) / 10)))
+      .toEqual([0.5, 0.5, 0.5, 0.5]);
+    await row.locator('video').nth(1).evaluate((v: HTMLVideoElement) => v.play());
+    await expect.poll(() => row.locator('video').evaluateAll((vs) => vs.every((v) => !(v as HTMLVideoElement).paused))).toBe(true);
+    await row.locator('video').nth(2).evaluate((v: HTMLVideoElement) => v.pause());
+    await expect.poll(() => row.locator('video').evaluateAll((vs) => vs.every((v) => (v as HTMLVideoElement).paused))).toBe(true);
+  });
+
+  it('exports one pick per group as CSV', async () => {
+    const groups = await page.locator('.compare[data-group]').evaluateAll((els) => els.map((e) => e.getAttribute('data-group')));
+    expect(groups).toEqual(['hero · 1', 'detail']);
+    await page.locator('.compare').nth(0).locator('input[value=h2]').check();
+    await page.locator('.compare').nth(1).locator('input[value=d1]').check();
+    await page.locator('.compare').nth(1).locator('input[value=d2]').check(); // a change of mind: radio keeps one
+    expect(await page.locator('#pickcount').innerText()).toBe('2 of 2 groups picked');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-picks')]);
+    expect(download.suggestedFilename()).toBe('browser-test-picks.csv');
+    const csv = await readFile((await download.path())!, 'utf8');
+    expect(csv.trim().split('\r\n')).toEqual([
+      'group,job_id,shot,provider,model,clip',
+      'hero · 1,h2,hero,fal,veo-3,clips/h2.mp4',
+      'detail,d2,detail,fal,veo-3,clips/d2.mp4',
+    ]);
+  });
+});

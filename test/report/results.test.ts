@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { comparisonGroups } from '../../src/report/compare.ts';
+import { esc, href, renderReport, writeReport } from '../../src/report/html.ts';
+import { buildResults, csvField, writeResults, type Results } from '../../src/report/results.ts';
+import type { PostOutput } from '../../src/media/types.ts';
+import type { ReportItem } from '../../src/report/types.ts';
+import { makeJob, tempRunDir } from '../media/helpers.ts';
+
+const NOW = Date.UTC(2026, 10, 21, 10, 0, 0);
+
+function item(id: string, over: Partial<ReportItem['record']> = {}, spec: Parameters<typeof makeJob>[0] = { id }): ReportItem {
+  const job = makeJob({ ...spec, id });
+  return {
+    job,
+    record: {
+      id,
+      state: 'downloaded',
+      attempts: 1,
+      task: { id: `task-${id}` },
+      reservedUsd: 0,
+      spentUsd: job.cost.usd ?? 0,
+      timings: { submittingAt: NOW - 60_000, submittedAt: NOW - 59_000, completedAt: NOW - 20_000, downloadedAt: NOW - 19_500 },
+      clip: { path: `clips/${id}.mp4`, bytes: 1234, sha256: `sha-${id}`, durationS: 4, width: 1280, height: 720 },
+      ...over,
+    },
+  };
+}
+
+const items: ReportItem[] = [
+  item('j2', {}, { id: 'j2', shot: 'hero', index: 0, take: 2, usd: 0.1, seed: 7 }),
+  item('j1', {}, { id: 'j1', shot: 'hero', index: 0, take: 1, usd: 0.2, prompt: 'Rain, "neon", and\na newline' }),
+  item(
+    'j3',
+    { state: 'failed', clip: undefined, spentUsd: 0, error: { code: 'moderation_blocked', message: 'blocked, sorry' }, timings: { submittingAt: NOW } },
+    { id: 'j3', shot: 'tag', index: 1, usd: null },
+  ),
+];
+const post: PostOutput[] = [
+  { step: 'thumbnails', output: 'thumbs/j1.jpg', kind: 'made', inputs: ['j1'] },
+  { step: 'thumbnails', output: 'thumbs/j2.jpg', kind: 'skipped', inputs: ['j2'], message: 'up to date' },
+  { step: 'stitch', output: 'post/stitch-1280x720.mp4', kind: 'made', inputs: ['j1', 'j2'], group: '1280x720', method: 'copy' },
+];
+
+describe('results.json', () => {
+  it('lists every job in manifest order with parameters, state, task, timings, cost, clip, thumbnail and error', async () => {
+    const dir = await tempRunDir();
+    const written = await writeResults(dir, items, post, { name: 'demo', now: () => NOW });
+    const r = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as Results;
+    expect(r).toEqual(JSON.parse(JSON.stringify(written)));
+    expect(r.schema).toBe('shotlist.results/1');
+    expect(r.generatedAt).toBe('2026-11-21T10:00:00.000Z');
+    expect(r.jobs.map((j) => j.id)).toEqual(['j1', 'j2', 'j3']);
+    const j1 = r.jobs[0]!;
+    expect(j1).toMatchObject({
+      shot: 'hero',
+      take: 1,
+      provider: 'openai',
+      model: 'sora-2',
+      state: 'downloaded',
+      taskId: 'task-j1',
+      parameters: { seconds: 1, aspect: '16:9', resolution: '720p', size: '160x90', seed: null },
+      cost: { plannedUsd: 0.2, spentUsd: 0.2 },
+      clip: { path: 'clips/j1.mp4', sha256: 'sha-j1', durationS: 4, width: 1280, height: 720 },
+      thumbnail: 'thumbs/j1.jpg',
+      error: null,
+      timings: { submittedAt: '2026-11-21T09:59:01.000Z', generationS: 39, totalS: 40.5 },
+    });
+    expect(r.jobs[1]).toMatchObject({ thumbnail: 'thumbs/j2.jpg', parameters: { seed: 7 } });
+    expect(r.jobs[2]).toMatchObject({ state: 'failed', clip: null, thumbnail: null, error: { code: 'moderation_blocked' }, cost: { plannedUsd: null } });
+    expect(r.totals).toEqual({
+      jobs: 3,
+      states: { downloaded: 2, failed: 1 },
+      plannedUsd: 0.3,
+      spentUsd: 0.3,
+      unpricedJobs: 1,
+      clips: 2,
+      clipSeconds: 8,
+    });
+    expect(r.post).toHaveLength(3);
+  });
+});
+
+describe('results.csv', () => {
+  it('has one properly quoted row per job', async () => {
+    const dir = await tempRunDir();
+    await writeResults(dir, items, post, { now: () => NOW });
+    const text = await readFile(join(dir, 'results.csv'), 'utf8');
+    const rows = parse(text, { columns: true }) as Array<Record<string, string>>;
+    expect(rows.map((r) => r.id)).toEqual(['j1', 'j2', 'j3']);
+    expect(rows[0]).toMatchObject({ prompt: 'Rain, "neon", and\na newline', state: 'downloaded', clip: 'clips/j1.mp4', planned_usd: '0.2' });
+    expect(rows[2]).toMatchObject({ state: 'failed', error_code: 'moderation_blocked', error_message: 'blocked, sorry', planned_usd: '', clip: '' });
+    expect(text).toContain('"Rain, ""neon"", and\na newline"');
+    expect(csvField(' lead')).toBe('" lead"');
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField(null)).toBe('');
+  });
+});
+
+describe('report.html (static checks)', () => {
+  it('escapes user text and links files relatively', async () => {
+    const evil = item('e1', {}, { id: 'e1', shot: 'x"><img src=x onerror=alert(1)>', prompt: '<script>alert(1)</script>', provider: 'a&b' });
+    const html = renderReport(buildResults([evil], [], { name: '<b>run</b>', now: () => NOW }));
+    expect(html).not.toContain('<script>alert(1)');
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
+    expect(html).toContain('<title>&#60;b&#62;run&#60;/b&#62; — shotlist report</title>');
+    expect(html).toMatch(/src="clips\/e1\.mp4"/);
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(esc(`'"&<>`)).toBe('&#39;&#34;&#38;&#60;&#62;');
+    expect(href('clips/a b#1.mp4')).toBe('clips/a%20b%231.mp4');
+  });
+
+  it('writes report.html with totals, failures and comparison rows', async () => {
+    const dir = await tempRunDir();
+    await writeReport(dir, items, post, { name: 'demo', now: () => NOW });
+    const html = await readFile(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('data-total="jobs" data-value="3"');
+    expect(html).toContain('data-total="plannedUsd" data-value="0.3"');
+    expect(html).toContain('Failures (1)');
+    expect(html).toContain('post/stitch-1280x720.mp4');
+    expect((html.match(/class="compare"/g) ?? []).length).toBe(1);
+  });
+
+  it('compares grid groups when there are grids, else shots with several clips', () => {
+    const r = buildResults(items, post);
+    expect(comparisonGroups(r)).toEqual([{ key: 'hero', title: 'hero', jobs: ['j1', 'j2'] }]);
+    const withGrid = buildResults(items, [...post, { step: 'grid', output: 'post/grid-hero.mp4', kind: 'made', inputs: ['j2', 'j1'], group: 'hero · 7' }]);
+    expect(comparisonGroups(withGrid)).toEqual([{ key: 'hero · 7', title: 'hero · 7', jobs: ['j2', 'j1'], grid: 'post/grid-hero.mp4' }]);
+  });
+});

@@ -1,0 +1,86 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.ts';
+import { executeRun, readRunState } from '../../src/run/index.ts';
+import { bindingFor, clipFetch, collect, FakeProvider, makeJobs, tinyClip, tmpRunDir } from './helpers.ts';
+
+const never = new AbortController().signal;
+
+describe('executeRun with a fake provider', () => {
+  it('runs every job to downloaded, verified, with sidecars and exact spend', async () => {
+    const clip = await tinyClip();
+    const runDir = await tmpRunDir();
+    const p = new FakeProvider(systemClock, { renderMs: 30 });
+    const jobs = makeJobs(12);
+    const { events, sink } = collect();
+    const out = await executeRun({
+      runDir, jobs, approvedUsd: 6, bind: () => bindingFor(p, clipFetch(clip)), clock: systemClock, signal: never, events: sink,
+    });
+    expect(out.kind).toBe('completed');
+    expect(out.counts).toEqual({ downloaded: 12 });
+    expect(out.spentUsd).toBe(6);
+    expect(p.creates()).toBe(12);
+    const side = JSON.parse(await readFile(join(runDir, 'clips', `${jobs[0]!.id}.json`), 'utf8'));
+    expect(side.task.id).toMatch(/^t\d+$/);
+    expect(JSON.stringify(side)).not.toContain('"k"'); // the API key never reaches the run directory
+    expect((await stat(join(runDir, 'clips', `${jobs[0]!.id}.mp4`))).size).toBe(clip.length);
+    const state = await readRunState(runDir);
+    expect(state?.spentUsd).toBe(6);
+    expect(Object.values(state!.records).every((r) => r.state === 'downloaded' && r.clip?.sha256.length === 64)).toBe(true);
+    expect(events[0]?.kind).toBe('run.started');
+    expect(events.at(-1)?.kind).toBe('run.finished');
+    // every job went planned → submitting → submitted → (running) → succeeded → downloaded
+    const toDownloaded = events.filter((e) => e.kind === 'job.state' && e.to === 'downloaded');
+    expect(toDownloaded).toHaveLength(12);
+  });
+
+  it('retries truncated downloads and never retries a rejected job', async () => {
+    const clip = await tinyClip();
+    const runDir = await tmpRunDir();
+    const p = new FakeProvider(systemClock, {
+      renderMs: 10,
+      script: [{ kind: 'rejected', code: 'invalid_request', message: 'bad prompt' }],
+    });
+    const f = clipFetch(clip, { truncateFirst: 2 });
+    const out = await executeRun({
+      runDir, jobs: makeJobs(3), approvedUsd: 10, bind: () => bindingFor(p, f), clock: systemClock, signal: never, events: () => {},
+      rng: () => 0,
+    });
+    expect(out.counts).toEqual({ rejected: 1, downloaded: 2 });
+    expect(out.kind).toBe('completed_with_failures');
+    expect(p.calls.filter((c) => c.kind === 'submit')).toHaveLength(3); // the rejected one was sent once
+    expect(f.calls).toBe(4); // 2 truncated + 2 good
+    expect(out.spentUsd).toBe(1);
+  });
+
+  it('releases the reservation of failed tasks that are not charged', async () => {
+    const clip = await tinyClip();
+    const runDir = await tmpRunDir();
+    const jobs = makeJobs(4);
+    const p = new FakeProvider(systemClock, { renderMs: 10, failJobs: new Set([jobs[1]!.id]) });
+    const out = await executeRun({
+      runDir, jobs, approvedUsd: 10, bind: () => bindingFor(p, clipFetch(clip)), clock: systemClock, signal: never, events: () => {},
+    });
+    expect(out.counts).toEqual({ downloaded: 3, failed: 1 });
+    expect(out.spentUsd).toBe(1.5);
+    const state = await readRunState(runDir);
+    expect(state!.records[jobs[1]!.id]!.reservedUsd).toBe(0);
+  });
+
+  it('re-downloads a clip whose file changed on disk when resuming', async () => {
+    const clip = await tinyClip();
+    const runDir = await tmpRunDir();
+    const jobs = makeJobs(2);
+    const p = new FakeProvider(systemClock, { renderMs: 5 });
+    const f = clipFetch(clip);
+    const run = () => executeRun({ runDir, jobs, approvedUsd: 10, bind: () => bindingFor(p, f), clock: systemClock, signal: never, events: () => {} });
+    expect((await run()).kind).toBe('completed');
+    await writeFile(join(runDir, 'clips', `${jobs[0]!.id}.mp4`), 'corrupt');
+    const again = await run();
+    expect(again.kind).toBe('completed');
+    expect(f.calls).toBe(3);
+    expect(p.creates()).toBe(2); // no new task: the existing result was fetched again
+    expect(again.spentUsd).toBe(1);
+  });
+});
