@@ -13,7 +13,7 @@ export async function planCommand(
 ): Promise<number> {
   const { manifest, plan } = await loadAndPlan(manifestPath, io.cwd, flags);
   if (flags.json) {
-    io.out(JSON.stringify(planToJson(plan), null, 2));
+    io.out(planToJson(plan));
     return 0;
   }
   const runDir = resolve(io.cwd, flags.out ?? join('runs', manifest.name));

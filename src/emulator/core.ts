@@ -171,7 +171,9 @@ export class EmuCore {
     if (!mod?.callbacks || !wants) return;
     void (async () => {
       try {
-        await this.clock.sleep(Math.max(0, task.dueAt - this.now()), this.signal);
+        const wait = task.dueAt - this.now();
+        // A fake clock only wakes sleepers on advance(), even for 0 ms: don't sleep when already due.
+        if (wait > 0) await this.clock.sleep(wait, this.signal);
         await task.renderPromise;
         // A render that finished late on a fake clock: poll briefly in real time until terminal.
         for (let i = 0; i < 200 && !isTerminal(this.phase(task)); i++) await new Promise((r) => setTimeout(r, 10));

@@ -95,6 +95,17 @@ function isUrl(s: string): boolean {
   return /^https?:\/\//i.test(s);
 }
 
+/** Defaults merged with a CSV group's fields, computed once per group rather than per row. */
+const baseCache = new WeakMap<ShotInput, WeakMap<ShotInput, ShotInput>>();
+function baseFor(defaults: ShotInput, group: ShotInput | undefined): ShotInput {
+  if (!group) return defaults;
+  let inner = baseCache.get(defaults);
+  if (!inner) baseCache.set(defaults, (inner = new WeakMap()));
+  let b = inner.get(group);
+  if (!b) inner.set(group, (b = mergeInputs(defaults, group)));
+  return b;
+}
+
 /** Expands one raw shot into `ctx.out` (one Shot per matrix combination). */
 export function expandShot(raw: RawShot, ctx: ExpandContext): void {
   const baseId = raw.id ?? raw.defaultId;
@@ -109,10 +120,12 @@ export function expandShot(raw: RawShot, ctx: ExpandContext): void {
   const source = raw.pos();
   ctx.ids.set(baseId, source);
 
-  const explicit = raw.group ? mergeInputs(raw.group, raw.fields) : raw.fields;
-  const merged = mergeInputs(ctx.defaults, explicit);
+  // Two layers, read field by field: the shot's own fields over (defaults ← its CSV group).
+  const base = baseFor(ctx.defaults, raw.group);
+  const top = raw.fields;
+  const vars = top.vars === undefined ? (base.vars ?? EMPTY) : base.vars === undefined ? top.vars : { ...base.vars, ...top.vars };
   if (raw.matrix.length === 0 && ctx.globalMatrix.length === 0) {
-    const shot = finishShot(baseId, baseId, merged, merged.vars ?? EMPTY, EMPTY, raw, ctx, source);
+    const shot = finishShot(baseId, baseId, top, base, vars, EMPTY, raw, ctx, source);
     if (shot) ctx.out.push(shot);
     return;
   }
@@ -121,35 +134,47 @@ export function expandShot(raw: RawShot, ctx: ExpandContext): void {
   // (otherwise the shot would yield identical requests under different ids).
   const dims: MatrixDim[] = [];
   const seen = new Set<string>();
-  for (const d of [...raw.matrix].reverse()) if (!seen.has(d.key)) (seen.add(d.key), dims.unshift(d));
+  for (const d of raw.matrix) if (!seen.has(d.key)) (seen.add(d.key), dims.push(d));
   for (const d of ctx.globalMatrix) {
     if (seen.has(d.key)) continue;
-    if (d.isField && (explicit as Record<string, unknown>)[d.key] !== undefined) continue;
-    dims.push(d);
+    const pinned = d.isField && ((top as Record<string, unknown>)[d.key] !== undefined || (raw.group as Record<string, unknown> | undefined)?.[d.key] !== undefined);
+    if (!pinned) dims.push(d);
   }
-  dims.sort((a, b) => ctx.globalMatrix.indexOf(a) - ctx.globalMatrix.indexOf(b));
 
-  const combos = dims.length ? cross(dims) : [[]];
-  for (const combo of combos) {
-    const s: Record<string, unknown> = { ...merged };
+  for (const combo of dims.length ? cross(dims) : [[]]) {
+    const s: Record<string, unknown> = { ...top };
     const matrix: Record<string, string> = {};
-    let vars: Record<string, string> = merged.vars ?? EMPTY;
+    let v = vars;
     let suffix = '';
-    for (const [d, v] of combo) {
-      matrix[d.key] = String(v);
-      suffix += `${suffix ? ',' : '@'}${d.key}=${String(v)}`;
-      if (d.isField) s[d.key] = v;
-      else vars = { ...vars, [d.key]: String(v) };
+    for (const [d, value] of combo) {
+      const text = String(value);
+      matrix[d.key] = text;
+      suffix += `${suffix ? ',' : '@'}${d.key}=${text}`;
+      if (d.isField) s[d.key] = value;
+      else v = { ...v, [d.key]: text };
     }
-    const shot = finishShot(baseId, baseId + suffix, s as ShotInput, vars, matrix, raw, ctx, source);
+    const shot = finishShot(baseId, baseId + suffix, s as ShotInput, base, v, matrix, raw, ctx, source);
     if (shot) ctx.out.push(shot);
   }
+}
+
+/** Template lookup order: matrix/shot vars, then `id`, then the shot's own scalar fields. */
+function lookupValue(name: string, vars: Record<string, string>, baseId: string, top: ShotInput, base: ShotInput): string | undefined {
+  const v = vars[name];
+  if (v !== undefined) return v;
+  if (name === 'id') return baseId;
+  if (name !== 'prompt' && isShotField(name)) {
+    const f = (top as Record<string, unknown>)[name] ?? (base as Record<string, unknown>)[name];
+    if (f !== undefined && typeof f !== 'object') return String(f);
+  }
+  return undefined;
 }
 
 function finishShot(
   baseId: string,
   id: string,
-  s: ShotInput,
+  top: ShotInput,
+  base: ShotInput,
   vars: Record<string, string>,
   matrix: Record<string, string>,
   raw: RawShot,
@@ -158,45 +183,42 @@ function finishShot(
 ): Shot | undefined {
   const d = ctx.diagnostics;
   const before = d.length;
-  const at = (f?: string): SourcePos => raw.pos(f);
-  if (s.provider === undefined) d.push({ ...at(), message: `shot "${id}": no provider (set "provider:" at the top, in defaults, or on the shot)` });
-  if (s.model === undefined) d.push({ ...at(), message: `shot "${id}": no model (set "model:" at the top, in defaults, or on the shot)` });
-  if (s.prompt === undefined) {
-    d.push({ ...at(), message: `shot "${id}": missing prompt` });
+  const provider = top.provider ?? base.provider;
+  const model = top.model ?? base.model;
+  const prompt = top.prompt ?? base.prompt;
+  if (provider === undefined) d.push({ ...raw.pos(), message: `shot "${id}": no provider (set "provider:" at the top, in defaults, or on the shot)` });
+  if (model === undefined) d.push({ ...raw.pos(), message: `shot "${id}": no model (set "model:" at the top, in defaults, or on the shot)` });
+  if (prompt === undefined) {
+    d.push({ ...raw.pos(), message: `shot "${id}": missing prompt` });
     return undefined;
   }
-  const lookup = (name: string): string | undefined => {
-    const v = vars[name];
-    if (v !== undefined) return v;
-    if (name === 'id') return baseId;
-    if (isShotField(name) && name !== 'prompt') {
-      const f = (s as Record<string, unknown>)[name];
-      if (f !== undefined && typeof f !== 'object') return String(f);
+  let text = prompt;
+  if (prompt.includes('{') || prompt.includes('}')) {
+    const filled = fillTemplate(prompt, (n) => lookupValue(n, vars, baseId, top, base), ctx.usedPlaceholders);
+    text = filled.text;
+    if (filled.missing.length) {
+      const known = Object.keys(vars);
+      d.push({
+        ...raw.pos(top.prompt !== undefined ? 'prompt' : undefined),
+        message: `shot "${id}": prompt placeholder ${filled.missing.map((m) => `{${m}}`).join(', ')} has no value` +
+          (known.length ? ` (vars: ${known.join(', ')})` : ' (define it under vars, in the matrix or as a CSV column)'),
+      });
     }
-    return undefined;
-  };
-  const filled = fillTemplate(s.prompt, lookup, ctx.usedPlaceholders);
-  if (filled.missing.length) {
-    const known = Object.keys(vars);
-    d.push({
-      ...at('prompt'),
-      message: `shot "${id}": prompt placeholder ${filled.missing.map((m) => `{${m}}`).join(', ')} has no value` +
-        (known.length ? ` (vars: ${known.join(', ')})` : ' (define it under vars, in the matrix or as a CSV column)'),
-    });
-  } else if (filled.text.trim() === '') {
-    d.push({ ...at('prompt'), message: `shot "${id}": empty prompt` });
   }
-  let negative = s.negative_prompt;
-  if (negative !== undefined) {
-    const nf = fillTemplate(negative, lookup, ctx.usedPlaceholders);
-    if (nf.missing.length) d.push({ ...at('negative_prompt'), message: `shot "${id}": negative_prompt placeholder {${nf.missing[0]}} has no value` });
+  if (text.trim() === '' && d.length === before) {
+    d.push({ ...raw.pos(top.prompt !== undefined ? 'prompt' : undefined), message: `shot "${id}": empty prompt` });
+  }
+  let negative = top.negative_prompt ?? base.negative_prompt;
+  if (negative !== undefined && negative.includes('{')) {
+    const nf = fillTemplate(negative, (n) => lookupValue(n, vars, baseId, top, base), ctx.usedPlaceholders);
+    if (nf.missing.length) d.push({ ...raw.pos('negative_prompt'), message: `shot "${id}": negative_prompt placeholder {${nf.missing[0]}} has no value` });
     negative = nf.text;
   }
-  let image = s.image;
+  let image = top.image ?? base.image;
   if (image !== undefined && !isUrl(image)) {
     const abs = isAbsolute(image) ? image : join(ctx.manifestDir, image);
     if (!ctx.fileExists(abs)) {
-      d.push({ ...at('image'), message: `shot "${id}": image file not found: ${image} (looked at ${relative(ctx.manifestDir, abs) || abs} next to the manifest)` });
+      d.push({ ...raw.pos(top.image !== undefined ? 'image' : undefined), message: `shot "${id}": image file not found: ${image} (looked at ${relative(ctx.manifestDir, abs) || abs} next to the manifest)` });
     }
     image = abs;
   }
@@ -206,22 +228,25 @@ function finishShot(
     id,
     baseId,
     index: ctx.out.length,
-    provider: s.provider!,
-    model: s.model!,
-    prompt: filled.text,
-    seconds: s.seconds!,
-    aspect: s.aspect!,
-    resolution: s.resolution!,
-    takes: s.takes ?? 1,
+    provider: provider!,
+    model: model!,
+    prompt: text,
+    seconds: (top.seconds ?? base.seconds)!,
+    aspect: (top.aspect ?? base.aspect)!,
+    resolution: (top.resolution ?? base.resolution)!,
+    takes: top.takes ?? base.takes ?? 1,
     vars,
-    params: s.params ?? EMPTY,
+    params: top.params === undefined ? (base.params ?? EMPTY) : base.params === undefined ? top.params : { ...base.params, ...top.params },
     matrix,
     source,
   };
-  if (s.tier !== undefined) shot.tier = s.tier;
+  const tier = top.tier ?? base.tier;
+  if (tier !== undefined) shot.tier = tier;
   if (image !== undefined) shot.image = image;
-  if (s.seed !== undefined) shot.seed = s.seed;
+  const seed = top.seed ?? base.seed;
+  if (seed !== undefined) shot.seed = seed;
   if (negative !== undefined) shot.negative_prompt = negative;
-  if (s.guidance !== undefined) shot.guidance = s.guidance;
+  const guidance = top.guidance ?? base.guidance;
+  if (guidance !== undefined) shot.guidance = guidance;
   return shot;
 }

@@ -82,7 +82,7 @@ export function gridGraph(g: GraphInput): { graph: string; durationS: number } {
       chain +=
         `,drawtext=fontfile=${filterValue(g.fontFile)}:textfile=${filterValue(label)}:expansion=none:` +
         `fontsize=${fontSize}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=${Math.round(fontSize / 3)}:` +
-        `x=${Math.round(fontSize / 2)}:y=h-th-${Math.round(fontSize / 2)}`;
+        `x=${Math.round(fontSize / 2)}:y=${Math.round(fontSize / 2)}`; // top: players overlay controls at the bottom
     }
     return `${chain}[t${i}]`;
   });

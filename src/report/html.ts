@@ -106,7 +106,7 @@ export function renderReport(results: Results): string {
   const failed = jobs.filter((j) => j.error || ['failed', 'rejected', 'expired', 'unknown'].includes(j.state));
   // Posters already show on the job cards; outputs with nothing to make (no usable clip) are noise.
   const outputs = results.post.filter(
-    (o) => !(o.step === 'thumbnails' && !o.output.endsWith('-sheet.jpg')) && !(o.kind === 'skipped' && o.inputs.length === 0),
+    (o) => !(o.step === 'thumbnails' && o.output === `thumbs/${o.inputs[0]}.jpg`) && !(o.kind === 'skipped' && o.inputs.length === 0),
   );
   const stateStats = Object.entries(totals.states).map(([s, n]) => stat(`state:${s}`, s, String(n), n ?? 0)).join('');
   const title = results.name ? `${results.name} — shotlist report` : 'shotlist report';

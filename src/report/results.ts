@@ -85,9 +85,9 @@ export const usd = (n: number): number => Math.round(n * 10_000) / 10_000;
 export function thumbnailsByJob(post: readonly PostOutput[]): Map<string, string> {
   const map = new Map<string, string>();
   for (const o of post) {
-    if (o.step !== 'thumbnails' || o.kind === 'failed' || o.inputs.length !== 1) continue;
-    if (/-sheet\.jpg$/.test(o.output)) continue;
-    map.set(o.inputs[0]!, o.output);
+    const job = o.inputs[0];
+    if (o.step !== 'thumbnails' || o.kind === 'failed' || o.inputs.length !== 1 || job === undefined) continue;
+    if (o.output === `thumbs/${job}.jpg`) map.set(job, o.output); // posters, not contact sheets
   }
   return map;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { mkdir, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { probe } from '../../src/media/ffmpeg.ts';
@@ -158,6 +158,27 @@ describe('idempotence', () => {
 });
 
 describe('abort', () => {
+  it('stops an output mid-build, leaves no partial file and throws InterruptedError', async () => {
+    const dir = await tempRunDir();
+    const items = await Promise.all([makeItem(dir, { id: 'a1' }), makeItem(dir, { id: 'a2', index: 1, width: 90, height: 160 })]);
+    const ac = new AbortController();
+    const events: RunEvent[] = [];
+    const run = runPostSteps({
+      runDir: dir,
+      steps: [{ kind: 'stitch' }],
+      items,
+      signal: ac.signal,
+      events: (e) => {
+        events.push(e);
+        if (e.kind === 'post.started') ac.abort(); // ffmpeg is spawned with an aborted signal
+      },
+    });
+    await expect(run).rejects.toMatchObject({ name: 'InterruptedError' });
+    expect(existsSync(join(dir, 'post/stitch.mp4'))).toBe(false);
+    expect((await readdir(join(dir, 'post'))).filter((f) => f.includes('partial'))).toEqual([]);
+    expect(events.some((e) => e.kind === 'post.failed')).toBe(false);
+  });
+
   it('throws InterruptedError when the signal is already aborted', async () => {
     const dir = await tempRunDir();
     const items = [await makeItem(dir, { id: 'a1' })];

@@ -19,7 +19,7 @@ export const err = (message: string, type: string, param: string | null = null, 
 export class BadRequest {
   constructor(readonly body: ErrBody, readonly status = 400) {}
 }
-export const invalid = (message: string, param: string | null, code = 'invalid_value') =>
+export const invalid = (message: string, param: string | null, code: string | null = 'invalid_value') =>
   new BadRequest(err(message, 'invalid_request_error', param, code));
 
 export interface CreateFields {
@@ -50,7 +50,7 @@ export async function readCreate(ctx: Ctx): Promise<CreateFields> {
   }
   const parsed = parseJson(body);
   if (!parsed.ok || !isRecord(parsed.value)) {
-    throw invalid("We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)", null, null as unknown as string);
+    throw invalid("We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)", null, null);
   }
   const v = parsed.value;
   const fields: CreateFields = { prompt: v.prompt, model: v.model, seconds: v.seconds, size: v.size };
