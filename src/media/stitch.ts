@@ -156,7 +156,9 @@ async function concatCopy(
   run: { onStderr: (s: string) => void; signal?: AbortSignal },
 ): Promise<void> {
   const list = `${tmp}.txt`;
-  await writeFile(list, clips.map((c) => concatListPath(c.abs)).join('\n') + '\n');
+  // `duration` pins where the next file starts: without it the demuxer offsets by the last packet's
+  // end, which includes AAC priming, and the joins drift ~20 ms per clip.
+  await writeFile(list, clips.map((c) => `${concatListPath(c.abs)}\nduration ${secs(c.probe.durationS)}`).join('\n') + '\n');
   try {
     await runFfmpeg(['-f', 'concat', '-safe', '0', '-i', list, '-map', '0', '-c', 'copy', tmp], run);
   } finally {

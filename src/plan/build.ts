@@ -31,15 +31,14 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
   const sizes = sizeCache();
 
   for (const shot of manifest.shots) {
-    const at = (message: string): void => void errors.push({ ...shot.source, message: `shot "${shot.id}": ${message}` });
     const entry = catalog.resolve(shot.provider, shot.model);
     const pc = catalog.provider(shot.provider);
     if (!entry || !pc) {
-      at(unknownModelMessage(catalog, shot.provider, shot.model));
+      shotError(errors, shot, unknownModelMessage(catalog, shot.provider, shot.model));
       continue;
     }
     const problems = checkShot(shot, entry, catalog);
-    for (const p of problems) at(p);
+    for (const p of problems) shotError(errors, shot, p);
     if (problems.length) continue;
 
     const cost = costFor(shot, entry, pc, manifest);
@@ -102,7 +101,7 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
       if (shot.guidance !== undefined) job.guidance = shot.guidance;
       if (take === 1 && opts.validateJob) {
         const extra = opts.validateJob(job);
-        for (const m of extra) at(m);
+        for (const m of extra) shotError(errors, shot, m);
         if (extra.length) break;
       }
       jobs.push(job);
@@ -166,10 +165,18 @@ function sizeCache() {
   };
 }
 
+function shotError(errors: Diagnostic[], shot: Shot, message: string): void {
+  errors.push({ ...shot.source, message: `shot "${shot.id}": ${message}` });
+}
+
 function costFor(shot: Shot, entry: ModelEntry, pc: ProviderCatalog, manifest: Manifest): Cost {
-  const override = manifest.pricing.find(
-    (p) => (p.provider === undefined || p.provider === entry.provider) && (p.model === entry.id || p.model === entry.wire_id || p.model === shot.model),
-  );
+  let override: Manifest['pricing'][number] | undefined;
+  for (const p of manifest.pricing) {
+    if ((p.provider === undefined || p.provider === entry.provider) && (p.model === entry.id || p.model === entry.wire_id || p.model === shot.model)) {
+      override = p;
+      break;
+    }
+  }
   if (override) {
     if (override.usd_per_second !== undefined) return { usd: roundUsd(override.usd_per_second * shot.seconds), credits: null };
     if (override.usd_per_clip !== undefined) return { usd: roundUsd(override.usd_per_clip), credits: null };

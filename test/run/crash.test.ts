@@ -42,7 +42,7 @@ describe('kill -9 at random moments, resume each time', () => {
     emu = await startEmulator({
       render: 'shared',
       seed: 3,
-      faults: { openai: { renderMs: 700, latencyMs: 15 }, sorapi: { renderMs: 700, latencyMs: 15 } },
+      faults: { openai: { renderMs: 500, latencyMs: 15 }, sorapi: { renderMs: 500, latencyMs: 15 } },
     });
     dir = await tmpRunDir();
   });
@@ -73,7 +73,7 @@ describe('kill -9 at random moments, resume each time', () => {
       const before = emu.counts().total;
       const t0 = Date.now();
       while (emu.counts().total === before && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 5));
-      await new Promise((r) => setTimeout(r, Math.floor(next() * 900)));
+      await new Promise((r) => setTimeout(r, Math.floor(next() * 700)));
       const killed = run.child.kill('SIGKILL');
       const res = await run.done;
       if (res.signal === 'SIGKILL' && killed) kills++;
