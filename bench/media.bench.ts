@@ -4,7 +4,7 @@
  *    record state) vs `ffmpeg -f concat -c copy` alone. Goal ≤ 1.2×.
  *  - 4-tile grid via runPostSteps (fps, scale+pad, tpad, drawtext labels, xstack) vs a bare
  *    scale + xstack command with the same encoder settings. Goal ≤ 1.5×.
- * Run: node --import tsx bench/media.bench.ts
+ * Run: node --import tsx bench/media.bench.ts [--quick]
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,8 +14,10 @@ import type { PostStep } from '../src/manifest/types.ts';
 import type { ReportItem } from '../src/report/types.ts';
 import { makeItem, tempRunDir } from '../test/media/helpers.ts';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const QUICK = process.argv.includes('--quick'); // `npm run bench -- --quick`: fewer, shorter runs
+const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 3 : 5));
 const CLIPS = Number(process.env.BENCH_CLIPS ?? 8);
+const SECONDS = QUICK ? 2 : 4;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -27,11 +29,14 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
 
 /** Alternate the two contenders run by run so drift (cache, thermal) hits both alike. */
 async function compare(a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<{ a: number; b: number }> {
+  const fresh = () => rm(join(dir, 'post'), { recursive: true, force: true }); // rebuild: measure work, not the skip
+  await fresh();
   await a();
   await b(); // warm-up: page cache, binary load
   const ta: number[] = [];
   const tb: number[] = [];
   for (let i = 0; i < RUNS; i++) {
+    await fresh();
     ta.push(await time(a));
     tb.push(await time(b));
   }
@@ -39,7 +44,6 @@ async function compare(a: () => Promise<unknown>, b: () => Promise<unknown>): Pr
 }
 
 async function post(dir: string, items: ReportItem[], steps: PostStep[]): Promise<void> {
-  await rm(join(dir, 'post'), { recursive: true, force: true }); // force a rebuild: measure work, not the skip
   const out = await runPostSteps({ runDir: dir, steps, items, events: () => {} });
   const bad = out.find((o) => o.kind !== 'made');
   if (bad) throw new Error(`${bad.output}: ${bad.kind} ${bad.message ?? ''}`);
@@ -48,7 +52,7 @@ async function post(dir: string, items: ReportItem[], steps: PostStep[]): Promis
 const dir = await tempRunDir('shotlist-bench-');
 const items = await Promise.all(
   Array.from({ length: CLIPS }, (_, i) =>
-    makeItem(dir, { id: `b${i}`, index: i, seconds: 4, width: 1280, height: 720, fps: 24, source: 'testsrc2', provider: ['openai', 'fal', 'replicate', 'apidot'][i % 4]!, model: `model-${i % 4}` }),
+    makeItem(dir, { id: `b${i}`, index: i, seconds: SECONDS, width: 1280, height: 720, fps: 24, source: 'testsrc2', provider: ['openai', 'fal', 'replicate', 'apidot'][i % 4]!, model: `model-${i % 4}` }),
   ),
 );
 const abs = items.map((it) => join(dir, it.record.clip!.path));
@@ -81,7 +85,7 @@ const line = (name: string, r: { a: number; b: number }, goal: number): string =
   const ratio = r.a / r.b;
   return `${name.padEnd(34)} shotlist ${r.a.toFixed(0).padStart(6)} ms   bare ffmpeg ${r.b.toFixed(0).padStart(6)} ms   ratio ${ratio.toFixed(2)}× (goal ≤ ${goal}×) ${ratio <= goal ? 'OK' : 'OVER'}`;
 };
-console.log(`media bench: ${CLIPS} clips of 1280x720 4 s, median of ${RUNS} runs`);
+console.log(`media bench: ${CLIPS} clips of 1280x720 ${SECONDS} s, median of ${RUNS} runs`);
 console.log(line(`stitch ${CLIPS} clips (concat -c copy)`, stitch, 1.2));
 console.log(line('grid 2x2 (xstack, labels)', grid, 1.5));
 await rm(dir, { recursive: true, force: true });

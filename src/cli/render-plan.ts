@@ -4,6 +4,7 @@ import { describePrice } from '../catalog/price.ts';
 import type { Cost, Plan } from '../plan/types.ts';
 import type { PlanDiff } from '../plan/diff.ts';
 import { formatDiagnostic } from '../errors.ts';
+import { formatDuration } from '../plan/eta.ts';
 
 function usd(n: number | null): string {
   if (n === null) return 'unpriced';
@@ -39,6 +40,10 @@ export function renderPlan(plan: Plan, diff?: PlanDiff): string {
   out.push('');
   const credits = plan.totals.credits ? ` (${fmtNum(plan.totals.credits)} credits)` : '';
   out.push(`Total: ${usd(plan.totals.usd)}${credits} for ${plan.totals.jobs} jobs`);
+  if (plan.eta && plan.jobs.length) {
+    const parts = Object.entries(plan.eta.byProvider).map(([p, t]) => `${p} ${formatDuration(t)}`);
+    out.push(`Estimated time: ~${formatDuration(plan.eta.seconds)}${parts.length > 1 ? ` (${parts.join(', ')})` : ''}`);
+  }
   if (plan.totals.unpriced) out.push(`Unpriced: ${plan.totals.unpriced} job${plan.totals.unpriced === 1 ? '' : 's'} not included in the total`);
   if (diff) {
     out.push('');

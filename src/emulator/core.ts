@@ -175,7 +175,7 @@ export class EmuCore {
         // A fake clock only wakes sleepers on advance(), even for 0 ms: don't sleep when already due.
         if (wait > 0) await this.clock.sleep(wait, this.signal);
         await task.renderPromise;
-        // A render that finished late on a fake clock: poll briefly in real time until terminal.
+        // Safety net: the render settles the phase synchronously, but allow a brief real-time grace.
         for (let i = 0; i < 200 && !isTerminal(this.phase(task)); i++) await new Promise((r) => setTimeout(r, 10));
         const phase = this.phase(task);
         if (this.signal.aborted || !isTerminal(phase) || task.deleted) return;

@@ -2,6 +2,7 @@
  * The provider emulator: one HTTP server on 127.0.0.1 speaking every provider's wire contract,
  * each under its own prefix, rendering real MP4s for finished tasks.
  */
+import { randomInt } from 'node:crypto';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,8 +40,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   ) as Record<ProviderName, ProviderFaults>;
   const secrets: Partial<Record<ProviderName, string>> = { ...DEFAULT_WEBHOOK_SECRETS, ...opts.webhookSecrets };
   const falSigner = createFalSigner();
-  const ids = createRng(deriveSeed(seed, 'ids'));
-  const tokens = createRng(deriveSeed(seed, 'tokens'));
+  // Ids and URL tokens are fresh per instance (fault draws stay seeded): a restarted emulator must never
+  // hand out an id a previous instance gave to another task, or a resumed run could adopt a stranger's task.
+  const nonce = randomInt(2 ** 31);
+  const ids = createRng(deriveSeed(nonce, 'ids'));
+  const tokens = createRng(deriveSeed(nonce, 'tokens'));
   const core = new EmuCore(
     clock,
     faults,

@@ -159,15 +159,23 @@ export function expandShot(raw: RawShot, ctx: ExpandContext): void {
 }
 
 /** Template lookup order: matrix/shot vars, then `id`, then the shot's own scalar fields. */
-function lookupValue(name: string, vars: Record<string, string>, baseId: string, top: ShotInput, base: ShotInput): string | undefined {
-  const v = vars[name];
-  if (v !== undefined) return v;
-  if (name === 'id') return baseId;
-  if (name !== 'prompt' && isShotField(name)) {
-    const f = (top as Record<string, unknown>)[name] ?? (base as Record<string, unknown>)[name];
-    if (f !== undefined && typeof f !== 'object') return String(f);
+class Lookup {
+  constructor(
+    private readonly vars: Record<string, string>,
+    private readonly baseId: string,
+    private readonly top: ShotInput,
+    private readonly base: ShotInput,
+  ) {}
+  get(name: string): string | undefined {
+    const v = this.vars[name];
+    if (v !== undefined) return v;
+    if (name === 'id') return this.baseId;
+    if (name !== 'prompt' && isShotField(name)) {
+      const f = (this.top as Record<string, unknown>)[name] ?? (this.base as Record<string, unknown>)[name];
+      if (f !== undefined && typeof f !== 'object') return String(f);
+    }
+    return undefined;
   }
-  return undefined;
 }
 
 function finishShot(
@@ -194,7 +202,7 @@ function finishShot(
   }
   let text = prompt;
   if (prompt.includes('{') || prompt.includes('}')) {
-    const filled = fillTemplate(prompt, (n) => lookupValue(n, vars, baseId, top, base), ctx.usedPlaceholders);
+    const filled = fillTemplate(prompt, new Lookup(vars, baseId, top, base), ctx.usedPlaceholders);
     text = filled.text;
     if (filled.missing.length) {
       const known = Object.keys(vars);
@@ -210,7 +218,7 @@ function finishShot(
   }
   let negative = top.negative_prompt ?? base.negative_prompt;
   if (negative !== undefined && negative.includes('{')) {
-    const nf = fillTemplate(negative, (n) => lookupValue(n, vars, baseId, top, base), ctx.usedPlaceholders);
+    const nf = fillTemplate(negative, new Lookup(vars, baseId, top, base), ctx.usedPlaceholders);
     if (nf.missing.length) d.push({ ...raw.pos('negative_prompt'), message: `shot "${id}": negative_prompt placeholder {${nf.missing[0]}} has no value` });
     negative = nf.text;
   }

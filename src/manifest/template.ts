@@ -9,7 +9,7 @@ export interface FillResult {
 }
 
 /** Fills `template`, calling `lookup` per placeholder; names seen are added to `used`. */
-export function fillTemplate(template: string, lookup: (name: string) => string | undefined, used?: Set<string>): FillResult {
+export function fillTemplate(template: string, lookup: { get(name: string): string | undefined }, used?: Set<string>): FillResult {
   // Fast path: most prompts in big CSVs are literal.
   if (!template.includes('{') && !template.includes('}')) return { text: template, missing: [] };
   const missing: string[] = [];
@@ -18,7 +18,7 @@ export function fillTemplate(template: string, lookup: (name: string) => string 
     if (m === '}}') return '}';
     const key = name!;
     used?.add(key);
-    const v = lookup(key);
+    const v = lookup.get(key);
     if (v === undefined) {
       missing.push(key);
       return m;

@@ -1,8 +1,9 @@
 /** Decides, once per job, whether its clip can be used by post-steps (downloaded, present, probes). */
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import pLimit from 'p-limit';
 import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { InterruptedError } from '../errors.ts';
 import { probe } from './ffmpeg.ts';
 import { probeMp4 } from './mp4info.ts';
 import type { ReportItem } from '../report/types.ts';
@@ -41,7 +42,7 @@ export function makeClipResolver(
       if (!p.video || !(p.durationS > 0)) return { job: jobId, reason: 'corrupt clip: no video stream' };
       return { item, abs, sha256: record.clip.sha256, probe: p };
     } catch (err) {
-      if (signal?.aborted) throw err;
+      if (signal?.aborted) throw new InterruptedError('post-steps interrupted');
       const detail = err instanceof Error ? err.message.split('|').pop()?.trim() : '';
       return { job: jobId, reason: `corrupt clip${detail ? `: ${detail}` : ''}` };
     }

@@ -11,6 +11,7 @@ import { sizeFor, sizeText } from '../catalog/sizes.ts';
 import type { Cost, CostLine, Job, Plan, Size } from './types.ts';
 import { jobId } from './job-id.ts';
 import { checkShot, unknownModelMessage } from './validate.ts';
+import { estimateEta } from './eta.ts';
 
 export interface BuildPlanOptions {
   /** Plan unpriced jobs anyway (their cost counts as unknown). */
@@ -143,7 +144,7 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
     const pos = manifest.budgetSource ?? { file: manifest.file, line: 1, col: 1 };
     errors.push({ ...pos, message: `plan total $${totals.usd.toFixed(2)} exceeds budget.max_usd $${max.toFixed(2)}` });
   }
-  return { name: manifest.name, jobs, lines, totals, warnings, errors };
+  return { name: manifest.name, jobs, lines, totals, warnings, errors, eta: estimateEta(jobs, catalog, manifest.providers) };
 }
 
 /** One Size object (and its text) per aspect × resolution, shared by every job that has it. */
@@ -224,21 +225,34 @@ function checkDuplicates(jobs: Job[], errors: Diagnostic[]): void {
 }
 
 function costLines(jobs: Job[]): CostLine[] {
-  const lines = new Map<string, CostLine>();
+  // Keyed by object identity (model entry → size → seconds → unit cost) rather than by building
+  // a string per job: this runs once per job on 100k-job plans.
+  const byModel = new Map<string, Map<Size, Map<number, CostLine[]>>>();
+  const lines: CostLine[] = [];
   for (const j of jobs) {
-    const size = sizeText(j.size);
-    const key = `${j.provider}\u0000${j.model}\u0000${size}\u0000${j.seconds}\u0000${j.cost.usd}\u0000${j.cost.credits}`;
-    let l = lines.get(key);
+    const mk = j.provider + '/' + j.model;
+    let bySize = byModel.get(mk);
+    if (!bySize) byModel.set(mk, (bySize = new Map()));
+    let bySecs = bySize.get(j.size);
+    if (!bySecs) bySize.set(j.size, (bySecs = new Map()));
+    let group = bySecs.get(j.seconds);
+    if (!group) bySecs.set(j.seconds, (group = []));
+    let l: CostLine | undefined;
+    for (const x of group) if (x.unit === j.cost || (x.unit.usd === j.cost.usd && x.unit.credits === j.cost.credits)) l = x;
     if (!l) {
-      l = { provider: j.provider, model: j.model, resolution: j.resolution, size, seconds: j.seconds, jobs: 0, unit: j.cost, subtotal: { usd: j.cost.usd === null ? null : 0, credits: j.cost.credits === null ? null : 0 } };
-      lines.set(key, l);
+      l = { provider: j.provider, model: j.model, resolution: j.resolution, size: sizeText(j.size), seconds: j.seconds, jobs: 0, unit: j.cost, subtotal: { usd: j.cost.usd === null ? null : 0, credits: j.cost.credits === null ? null : 0 } };
+      group.push(l);
+      lines.push(l);
     }
     l.jobs++;
-    if (l.subtotal.usd !== null && j.cost.usd !== null) l.subtotal.usd = roundUsd(l.subtotal.usd + j.cost.usd);
-    if (l.subtotal.credits !== null && j.cost.credits !== null) l.subtotal.credits = roundUsd(l.subtotal.credits + j.cost.credits);
+  }
+  // Subtotals as unit × count: exact, and no per-job rounding drift.
+  for (const l of lines) {
+    if (l.unit.usd !== null) l.subtotal.usd = roundUsd(l.unit.usd * l.jobs);
+    if (l.unit.credits !== null) l.subtotal.credits = roundUsd(l.unit.credits * l.jobs);
   }
   // Table order: provider and model as they first appear, then duration, then size.
-  const out = [...lines.values()];
+  const out = lines;
   const firstSeen = new Map<string, number>();
   for (const l of out) for (const k of [l.provider, `${l.provider}/${l.model}`]) if (!firstSeen.has(k)) firstSeen.set(k, firstSeen.size);
   return out.sort(

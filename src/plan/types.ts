@@ -62,4 +62,6 @@ export interface Plan {
   warnings: string[];
   /** Problems that make the plan unrunnable (exit 2). */
   errors: Diagnostic[];
+  /** Rough wall-clock estimate (seconds), overall and per provider; see plan/eta.ts. */
+  eta?: { seconds: number; byProvider: Record<string, number> };
 }

@@ -4,6 +4,9 @@
  */
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { probe, type ProbeResult } from '../media/ffmpeg.ts';
+import { probeMp4 } from '../media/mp4info.ts';
 import type { PostOutput } from '../media/types.ts';
 import type { JobState } from '../run/types.ts';
 import type { ReportItem } from './types.ts';
@@ -47,7 +50,16 @@ export interface ResultJob {
     totalS: number | null;
   };
   cost: { plannedUsd: number | null; credits: number | null; spentUsd: number };
-  clip: { path: string; bytes: number; sha256: string; durationS: number; width: number; height: number } | null;
+  clip: {
+    path: string;
+    bytes: number;
+    sha256: string;
+    durationS: number;
+    width: number;
+    height: number;
+    /** What the file holds now (codec, fps, audio); null when it could not be read. */
+    probe: Pick<ProbeResult, 'video' | 'audio' | 'durationS'> | null;
+  } | null;
   thumbnail: string | null;
   error: { code: string; message: string } | null;
 }
@@ -73,6 +85,8 @@ export interface ResultsOptions {
   /** Run name shown in the report title. */
   name?: string;
   now?: () => number;
+  /** Probe results by job id (see `probeClips`); `writeResults` probes when not given. */
+  probes?: ReadonlyMap<string, ProbeResult | null>;
 }
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
@@ -92,7 +106,7 @@ export function thumbnailsByJob(post: readonly PostOutput[]): Map<string, string
   return map;
 }
 
-export function toResultJob(item: ReportItem, thumbnail: string | null): ResultJob {
+export function toResultJob(item: ReportItem, thumbnail: string | null, probed?: ProbeResult | null): ResultJob {
   const { job, record } = item;
   const t = record.timings;
   return {
@@ -130,7 +144,12 @@ export function toResultJob(item: ReportItem, thumbnail: string | null): ResultJ
       totalS: span(t.submittingAt, t.downloadedAt ?? t.completedAt),
     },
     cost: { plannedUsd: job.cost.usd, credits: job.cost.credits, spentUsd: usd(record.spentUsd) },
-    clip: record.clip ? { ...record.clip } : null,
+    clip: record.clip
+      ? {
+          ...record.clip,
+          probe: probed ? { durationS: probed.durationS, video: probed.video, audio: probed.audio } : null,
+        }
+      : null,
     thumbnail,
     error: record.error ? { ...record.error } : null,
   };
@@ -139,7 +158,7 @@ export function toResultJob(item: ReportItem, thumbnail: string | null): ResultJ
 export function buildResults(items: readonly ReportItem[], post: readonly PostOutput[], opts: ResultsOptions = {}): Results {
   const thumbs = thumbnailsByJob(post);
   const ordered = [...items].sort((a, b) => a.job.index - b.job.index || a.job.take - b.job.take);
-  const jobs = ordered.map((it) => toResultJob(it, thumbs.get(it.job.id) ?? null));
+  const jobs = ordered.map((it) => toResultJob(it, thumbs.get(it.job.id) ?? null, opts.probes?.get(it.job.id)));
   const states: Partial<Record<JobState, number>> = {};
   for (const j of jobs) states[j.state] = (states[j.state] ?? 0) + 1;
   return {
@@ -197,10 +216,28 @@ export async function writeResults(
   post: readonly PostOutput[],
   opts: ResultsOptions = {},
 ): Promise<Results> {
-  const results = buildResults(items, post, opts);
+  const probes = opts.probes ?? (await probeClips(runDir, items));
+  const results = buildResults(items, post, { ...opts, probes });
   await writeAtomic(join(runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   await writeAtomic(join(runDir, 'results.csv'), resultsCsv(results));
   return results;
+}
+
+/** Probe every downloaded clip (headers in-process, ffprobe otherwise); null where unreadable. */
+export async function probeClips(runDir: string, items: readonly ReportItem[]): Promise<Map<string, ProbeResult | null>> {
+  const limit = pLimit(4);
+  const entries = await Promise.all(
+    items
+      .filter((it) => it.record.clip)
+      .map((it) =>
+        limit(async (): Promise<[string, ProbeResult | null]> => {
+          const abs = join(runDir, it.record.clip!.path);
+          const p = (await probeMp4(abs).catch(() => null)) ?? (await probe(abs).catch(() => null));
+          return [it.job.id, p];
+        }),
+      ),
+  );
+  return new Map(entries);
 }
 
 /** Write-then-rename so a reader (or a crash) never sees half a file. */

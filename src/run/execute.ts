@@ -5,6 +5,7 @@
 import { setMaxListeners } from 'node:events';
 import type { ProviderLimits } from '../catalog/types.ts';
 import type { Clock } from '../clock.ts';
+import type { ProbeResult } from '../media/ffmpeg.ts';
 import type { Job } from '../plan/types.ts';
 import type { ProviderBinding } from './binding.ts';
 import { BudgetLedger } from './budget.ts';
@@ -42,6 +43,8 @@ export interface ExecuteOptions {
   /** Jitter source (tests). Default Math.random. */
   rng?: Rng;
   checkpoint?: CheckpointOptions;
+  /** Media check of downloaded clips; default ffprobe (benchmarks inject a stub). */
+  probe?: (file: string) => Promise<ProbeResult>;
   /** Receives request counters and checkpoint bytes at the end (benchmarks). */
   onStats?: (s: RunStats) => void;
 }
@@ -99,6 +102,7 @@ async function runWithStore(opts: ExecuteOptions, cp: CheckpointStore, resumed: 
     pollHints: new Map(),
     renderEstimates: new Map(),
     startedAt: clock.now(),
+    probe: opts.probe,
     stats: { statusRequests: 0, submitRequests: 0, downloads: 0 },
     stopProvider(rt, reason) {
       if (rt.stop.signal.aborted) return;

@@ -86,6 +86,7 @@ async function downloadJob(ctx: RunContext, rt: ProviderRuntime, job: Job, start
         provider: rt.provider,
         env: rt.env,
         signal: ctx.signal,
+        probe: ctx.probe,
       });
       switch (out.kind) {
         case 'ok': {

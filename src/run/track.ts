@@ -35,9 +35,14 @@ export async function trackJob(ctx: RunContext, rt: ProviderRuntime, job: Job, s
   try {
     for (;;) {
       if (ctx.callbackMode) delay = Math.max(delay, 3 * delay, 5_000);
-      const wake = new AbortController();
-      ctx.wakers.set(key, () => wake.abort());
-      await sleepOrAbort(ctx.clock, delay, rt.halt, wake.signal);
+      // A callback can cut the wait short (callback mode only: a controller per task is not free).
+      let wake: AbortController | undefined;
+      if (ctx.callbackMode) {
+        const w = new AbortController();
+        wake = w;
+        ctx.wakers.set(key, () => w.abort());
+      }
+      await sleepOrAbort(ctx.clock, delay, rt.halt, wake?.signal);
       if (halted(ctx, rt)) return rec;
       if (!(await rt.limiter.acquirePoll(rt.halt))) return rec;
       ctx.stats.statusRequests++;

@@ -105,6 +105,20 @@ describe('emulator faults', () => {
     expect(await run(43)).not.toEqual(a);
   });
 
+  it('never reuses task ids across instances, even with the same seed', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const emu = await startEmulator({ seed: 5, faults: { openai: { renderMs: 60_000 } } });
+      try {
+        ids.push((await postJson(`${emu.baseUrls.openai}/videos`, { prompt: 'same', seconds: '4' })).body.id);
+      } finally {
+        await emu.stop();
+      }
+    }
+    expect(ids[0]).toMatch(/^video_[0-9a-f]{32}$/);
+    expect(ids[1]).not.toBe(ids[0]);
+  });
+
   it('adds latency, counts every request, and describes its base URLs', async () => {
     const emu = await startEmulator({ faults: { sorapi: { latencyMs: 120 } } });
     try {

@@ -1,6 +1,6 @@
 /** Test fixtures: tiny real clips made with ffmpeg, and the Job/JobRecord pairs that describe them. */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runFfmpeg } from '../../src/media/ffmpeg.ts';
@@ -18,10 +18,18 @@ export interface ClipSpec {
   source?: string;
 }
 
+const made: string[] = [];
+
 export async function tempRunDir(prefix = 'shotlist-media-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
+  made.push(dir);
   await mkdir(join(dir, 'clips'), { recursive: true });
   return dir;
+}
+
+/** Removes every directory `tempRunDir` made in this process (call from afterAll). */
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 }
 
 /** Writes a testsrc (+ sine) MP4 at `abs`. */

@@ -1,9 +1,11 @@
-import { describe, expect, it, beforeAll } from 'vitest';
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { copyFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { probe, runFfmpeg } from '../../src/media/ffmpeg.ts';
 import { probeMp4 } from '../../src/media/mp4info.ts';
-import { makeClip, tempRunDir } from './helpers.ts';
+import { makeClip, tempRunDir, removeTempDirs } from './helpers.ts';
+
+afterAll(removeTempDirs);
 
 describe('probeMp4 (in-process header reader) agrees with ffprobe', () => {
   let dir: string;

@@ -1,4 +1,4 @@
-import { describe, expect, it, beforeAll } from 'vitest';
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { mkdir, readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,7 +6,9 @@ import { probe } from '../../src/media/ffmpeg.ts';
 import { runPostSteps } from '../../src/media/post.ts';
 import type { RunEvent } from '../../src/run/events.ts';
 import type { ReportItem } from '../../src/report/types.ts';
-import { makeClip, makeItem, tempRunDir } from './helpers.ts';
+import { makeClip, makeItem, tempRunDir, removeTempDirs } from './helpers.ts';
+
+afterAll(removeTempDirs);
 
 const collect = () => {
   const events: RunEvent[] = [];

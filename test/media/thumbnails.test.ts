@@ -1,9 +1,11 @@
-import { describe, expect, it, beforeAll } from 'vitest';
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { probe } from '../../src/media/ffmpeg.ts';
 import { runPostSteps } from '../../src/media/post.ts';
 import type { ReportItem } from '../../src/report/types.ts';
-import { makeItem, tempRunDir } from './helpers.ts';
+import { makeItem, tempRunDir, removeTempDirs } from './helpers.ts';
+
+afterAll(removeTempDirs);
 
 describe('thumbnails and contact sheets', () => {
   let dir: string;

@@ -143,3 +143,16 @@ describe('planToJson', () => {
     expect(json.warnings.length).toBeGreaterThan(0);
   });
 });
+
+describe('ETA', () => {
+  it('is bounded by max_in_flight × render time and by the submit rate, providers in parallel', async () => {
+    const { estimateEta, formatDuration } = await import('../../src/plan/eta.ts');
+    // openai: max_in_flight 8, render 120 s, 20 submits/min, burst 5
+    const jobs = buildPlan(manifest([shot({ id: 'a', takes: 16 })]), catalog, { today }).jobs;
+    expect(estimateEta(jobs, catalog).seconds).toBe(240); // 2 waves × 120 s
+    // with max_in_flight raised, the submit rate binds: (16 - 5) / 20 min + 120 s = 153 s
+    expect(estimateEta(jobs, catalog, { openai: { limits: { max_in_flight: 100 } } }).seconds).toBe(153);
+    expect(formatDuration(153)).toBe('3 min');
+    expect(formatDuration(3 * 3600 + 5 * 60)).toBe('3 h 05 min');
+  });
+});

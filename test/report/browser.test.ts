@@ -12,7 +12,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { runPostSteps } from '../../src/media/post.ts';
 import { writeReport } from '../../src/report/html.ts';
 import { writeResults, type Results } from '../../src/report/results.ts';
-import { makeItem, tempRunDir } from '../media/helpers.ts';
+import { makeItem, tempRunDir, removeTempDirs } from '../media/helpers.ts';
+
+afterAll(removeTempDirs);
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, afterAll } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -7,7 +7,9 @@ import { esc, href, renderReport, writeReport } from '../../src/report/html.ts';
 import { buildResults, csvField, writeResults, type Results } from '../../src/report/results.ts';
 import type { PostOutput } from '../../src/media/types.ts';
 import type { ReportItem } from '../../src/report/types.ts';
-import { makeJob, tempRunDir } from '../media/helpers.ts';
+import { makeItem, makeJob, tempRunDir, removeTempDirs } from '../media/helpers.ts';
+
+afterAll(removeTempDirs);
 
 const NOW = Date.UTC(2026, 10, 21, 10, 0, 0);
 
@@ -63,7 +65,7 @@ describe('results.json', () => {
       taskId: 'task-j1',
       parameters: { seconds: 1, aspect: '16:9', resolution: '720p', size: '160x90', seed: null },
       cost: { plannedUsd: 0.2, spentUsd: 0.2 },
-      clip: { path: 'clips/j1.mp4', sha256: 'sha-j1', durationS: 4, width: 1280, height: 720 },
+      clip: { path: 'clips/j1.mp4', sha256: 'sha-j1', durationS: 4, width: 1280, height: 720, probe: null },
       thumbnail: 'thumbs/j1.jpg',
       error: null,
       timings: { submittedAt: '2026-11-21T09:59:01.000Z', generationS: 39, totalS: 40.5 },
@@ -129,5 +131,20 @@ describe('report.html (static checks)', () => {
     expect(comparisonGroups(r)).toEqual([{ key: 'hero', title: 'hero', jobs: ['j1', 'j2'] }]);
     const withGrid = buildResults(items, [...post, { step: 'grid', output: 'post/grid-hero.mp4', kind: 'made', inputs: ['j2', 'j1'], group: 'hero · 7' }]);
     expect(comparisonGroups(withGrid)).toEqual([{ key: 'hero · 7', title: 'hero · 7', jobs: ['j2', 'j1'], grid: 'post/grid-hero.mp4' }]);
+  });
+});
+
+describe('results.json clip probe', () => {
+  it('records what each clip file holds, and null for an unreadable one', async () => {
+    const dir = await tempRunDir();
+    const good = await makeItem(dir, { id: 'p1', seconds: 1, fps: 25 });
+    const gone = await makeItem(dir, { id: 'p2', index: 1, noFile: true });
+    const r = await writeResults(dir, [good, gone], []);
+    expect(r.jobs[0]!.clip!.probe).toMatchObject({
+      video: { codec: 'h264', width: 160, height: 90, fps: 25, pixFmt: 'yuv420p' },
+      audio: { codec: 'aac', channels: 1 },
+    });
+    expect(r.jobs[0]!.clip!.probe!.durationS).toBeCloseTo(1, 1);
+    expect(r.jobs[1]!.clip!.probe).toBeNull();
   });
 });
