@@ -37,7 +37,7 @@ export async function postCommand(dir: string, io: CliIO, signal: AbortSignal): 
       const line = renderPostEvent(e);
       if (line) io.err(line);
     };
-    const { post } = await postAndReport(runDir, steps, fanOut(log.sink, show), signal);
+    const { post } = await postAndReport(runDir, steps, fanOut(log.sink, show), signal, meta.name);
     io.out(`post-steps: ${post.length} output(s); report: ${join(runDir, 'report.html')}`);
     return post.some((p) => p.kind === 'failed') ? 1 : 0;
   } finally {

@@ -29,6 +29,7 @@ export async function resumeCommand(dir: string, flags: ExecuteFlags, io: CliIO,
     capUsd: state.capUsd,
     bind,
     post: meta.post,
+    name: meta.name,
     flags,
   });
 }

@@ -80,6 +80,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       capUsd,
       bind,
       post: manifest.post,
+      name: manifest.name,
       flags,
       beforePost: async () => {
         await emulator?.stop();

@@ -29,6 +29,8 @@ export interface ExecuteAndFinishOptions {
   capUsd?: number;
   bind: (name: string) => ProviderBinding;
   post: PostStep[];
+  /** The run's name, for the report's title. */
+  name: string;
   flags: ExecuteFlags;
   beforePost?: () => Promise<void>;
 }
@@ -68,7 +70,7 @@ export async function executeAndFinish(o: ExecuteAndFinishOptions): Promise<numb
       throw new InterruptedError(`interrupted: checkpoint saved. Resume with: shotlist resume ${o.runDir}`);
     }
     await o.beforePost?.();
-    const { post } = await postAndReport(o.runDir, o.post, events, o.signal);
+    const { post } = await postAndReport(o.runDir, o.post, events, o.signal, o.name);
     const counts = Object.entries(outcome.counts)
       .map(([state, n]) => `${state} ${n}`)
       .join(', ');

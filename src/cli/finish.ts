@@ -23,12 +23,13 @@ export async function postAndReport(
   steps: PostStep[],
   events: EventSink,
   signal?: AbortSignal,
+  name?: string,
 ): Promise<Finished> {
   const state = await readRunState(runDir);
   if (!state) return { items: [], post: [] };
   const items: ReportItem[] = state.jobs.map((job) => ({ job, record: state.records[job.id] ?? plannedRecord(job.id) }));
   const post = await runPostSteps({ runDir, steps, items, events, signal });
-  await writeResults(runDir, items, post);
-  await writeReport(runDir, items, post);
+  await writeResults(runDir, items, post, { name });
+  await writeReport(runDir, items, post, { name });
   return { items, post };
 }

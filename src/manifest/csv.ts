@@ -202,7 +202,11 @@ export function parseShotsCsv(
     return diagnostics;
   }
   const lines = recordStartLines(text, records.length);
-  for (let r = 0; r < records.length && diagnostics.length < MAX_DIAGNOSTICS; r++) {
+  for (let r = 0; r < records.length; r++) {
+    if (diagnostics.length >= MAX_DIAGNOSTICS) {
+      diagnostics.push({ file, line: lines[r]!, col: 1, message: `stopped checking ${file} here after ${MAX_DIAGNOSTICS} problems` });
+      break;
+    }
     const record = records[r]!;
     const line = lines[r]!;
     if (!cols) {

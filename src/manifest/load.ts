@@ -32,6 +32,15 @@ export interface LoadOptions {
   model?: string;
 }
 
+/** Diagnostics beyond this many are summarized: the first ones are what the user fixes. */
+const MAX_REPORTED = 200;
+
+function fail(diags: Diagnostic[]): InputError {
+  if (diags.length <= MAX_REPORTED) return new InputError(diags);
+  const last = diags[MAX_REPORTED - 1]!;
+  return new InputError([...diags.slice(0, MAX_REPORTED), { ...last, message: `… and ${diags.length - MAX_REPORTED} more problem(s)` }]);
+}
+
 /** Used when neither the shot, the matrix nor `defaults` says otherwise. */
 const BUILTIN_DEFAULTS: ShotInput = { seconds: 8, aspect: '16:9', resolution: '720p', takes: 1 };
 const MATRIX_FORBIDDEN = new Set(['id', 'vars', 'params', 'matrix', 'from']);
@@ -76,7 +85,7 @@ export async function loadManifest(path: string, opts: LoadOptions = {}): Promis
       catalogFiles.push(p);
     });
   }
-  if (diags.length) throw new InputError(diags);
+  if (diags.length) throw fail(diags);
 
   const defaults: ShotInput = { ...BUILTIN_DEFAULTS, ...normalizeInput(doc.defaults ?? {}) };
   if (doc.provider !== undefined) defaults.provider = doc.provider;
@@ -116,7 +125,7 @@ export async function loadManifest(path: string, opts: LoadOptions = {}): Promis
     );
   }
   checkMatrixVarsUsed(globalMatrix, ctx);
-  if (diags.length) throw new InputError(diags);
+  if (diags.length) throw fail(diags);
 
   const manifest: Manifest = {
     file: abs,
@@ -139,7 +148,7 @@ async function loadCsvManifest(path: string, abs: string, text: string, opts: Lo
   if (opts.model !== undefined) defaults.model = opts.model;
   const ctx = newContext(defaults, [], dirname(abs), diags);
   parseShotsCsv(text, path, (row) => expandShot(row, ctx), diags);
-  if (diags.length) throw new InputError(diags);
+  if (diags.length) throw fail(diags);
   return {
     file: abs,
     name: basename(path, extname(path)).replace(/[^\w.-]+/g, '-'),

@@ -1,5 +1,5 @@
 /** Maps a path inside a parsed YAML document back to file:line:col. */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic } from '../errors.ts';
 import type { SourcePos } from './types.ts';
 
@@ -71,10 +71,23 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const pos = new YamlPositions(doc, lineCounter, file);
   const errors: Diagnostic[] = doc.errors.map((e) => {
-    const lp = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
+    // yaml reports a missing closing quote where the file ends; point at the opening quote.
+    const start = e.code === 'MISSING_CHAR' && /quote/i.test(e.message) ? unclosedQuoteStart(doc, e.pos[0]) : undefined;
+    const lp = start !== undefined ? lineCounter.linePos(start) : (e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]));
     const first = e.message.split('\n')[0] ?? e.message;
     return { file, line: lp.line, col: lp.col, message: `YAML syntax: ${first.replace(/ at line \d+, column \d+:?$/, '')}` };
   });
   const value = errors.length ? undefined : doc.toJS({ maxAliasCount: 100 });
   return { doc, value, errors, pos };
+}
+
+function unclosedQuoteStart(doc: Document.Parsed, errorOffset: number): number | undefined {
+  let found: number | undefined;
+  visit(doc, {
+    Scalar(_k, n) {
+      const r = n.range;
+      if (r && (n.type === 'QUOTE_DOUBLE' || n.type === 'QUOTE_SINGLE') && r[0] < errorOffset && r[1] >= errorOffset) found = r[0];
+    },
+  });
+  return found;
 }

@@ -5,7 +5,7 @@
  * per job stay constant however large the run grows. A crash at any instant leaves either the old
  * or the new snapshot, and a journal whose entries are replayed by sequence number.
  */
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Job } from '../plan/types.ts';
 import { Journal, parseJournal } from './journal.ts';
@@ -35,8 +35,33 @@ const spentOf = (records: Iterable<JobRecord>): number => {
   return micro / 1e6;
 };
 
-/** Read snapshot + journal (no lock needed: both are only ever replaced or appended atomically enough). */
+/**
+ * Read snapshot + journal without the lock (`status` during a run). A compaction can replace the
+ * snapshot and empty the journal between our two reads; we notice (the snapshot changed under us)
+ * and read again, so a reader never sees an older state than the journal implied.
+ */
 export async function loadCheckpoint(runDir: string): Promise<(CheckpointData & { journalSkipped: number }) | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    const before = await snapshotStamp(runDir);
+    if (!before) return undefined;
+    const loaded = await loadOnce(runDir);
+    if (!loaded) return undefined;
+    const after = await snapshotStamp(runDir);
+    if (attempt >= 4 || (after && after === before)) return loaded;
+  }
+}
+
+async function snapshotStamp(runDir: string): Promise<string | undefined> {
+  try {
+    const st = await stat(join(runDir, SNAPSHOT_FILE));
+    return `${st.ino}:${st.mtimeMs}:${st.size}`;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+async function loadOnce(runDir: string): Promise<(CheckpointData & { journalSkipped: number }) | undefined> {
   let snapText: string;
   try {
     snapText = await readFile(join(runDir, SNAPSHOT_FILE), 'utf8');

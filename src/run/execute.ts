@@ -71,17 +71,26 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunOutcome> {
       { jobs: opts.jobs, approvedUsd: opts.approvedUsd, capUsd: opts.capUsd },
       opts.checkpoint,
     );
+    let stats: RunContext['stats'] | undefined;
     try {
-      return await runWithStore(opts, store, resumed);
+      const out = await runWithStore(opts, store, resumed, (s) => (stats = s));
+      return out;
     } finally {
       await store.close();
+      // After the final compaction, so the benchmark counts every byte the run wrote.
+      if (stats) opts.onStats?.({ ...stats, checkpointBytes: store.bytesWritten });
     }
   } finally {
     await lock.release();
   }
 }
 
-async function runWithStore(opts: ExecuteOptions, cp: CheckpointStore, resumed: boolean): Promise<RunOutcome> {
+async function runWithStore(
+  opts: ExecuteOptions,
+  cp: CheckpointStore,
+  resumed: boolean,
+  shareStats: (s: RunContext['stats']) => void,
+): Promise<RunOutcome> {
   const { clock, events: emit } = opts;
   setMaxListeners(0, opts.signal);
   const ledger = BudgetLedger.fromRecords(opts.approvedUsd, opts.capUsd, cp.allRecords());
@@ -111,6 +120,7 @@ async function runWithStore(opts: ExecuteOptions, cp: CheckpointStore, resumed: 
       emit({ kind: 'provider.stopped', at: clock.now(), provider: rt.provider.name, reason });
     },
   };
+  shareStats(ctx.stats);
   const publicBase = opts.callbacks?.publicUrl.replace(/\/+$/, '');
   const runtime = (name: string): ProviderRuntime => {
     const hit = runtimes.get(name);
@@ -238,6 +248,8 @@ async function reverify(ctx: RunContext, rt: ProviderRuntime, job: Job, rec: Job
   let ok: boolean;
   try {
     ok = await verifyExistingClip(ctx.runDir, rec.clip);
+  } catch {
+    ok = false; // unreadable counts as missing
   } finally {
     slots.release();
   }
@@ -272,7 +284,6 @@ function finish(opts: ExecuteOptions, ctx: RunContext, runtimes: Map<string, Pro
   }
   const spentUsd = ctx.ledger.spentUsd;
   opts.events({ kind: 'run.finished', at: ctx.clock.now(), counts, spentUsd });
-  opts.onStats?.({ ...ctx.stats, checkpointBytes: ctx.cp.bytesWritten });
   const kind = opts.signal.aborted
     ? 'interrupted'
     : stopped

@@ -161,6 +161,48 @@ shots: [{ prompt: hi }]
   });
 });
 
+describe('matrix details', () => {
+  it('combines a shot matrix with the global one; CSV group fields pin dimensions', async () => {
+    await write('g.csv', 'prompt\nwaves\n');
+    const p = await write(
+      'm8.yaml',
+      `provider: fal
+model: wan-2.7
+matrix: { aspect: [16:9, 9:16], seconds: [5, 10] }
+shots:
+  - id: s
+    prompt: "{look} city"
+    matrix: { look: [dusk, dawn] }
+  - from: g.csv
+    seconds: 2
+    matrix: { resolution: [720p, 1080p] }
+`,
+    );
+    const m = await loadManifest(p);
+    expect(m.shots.filter((s) => s.baseId === 's')).toHaveLength(8);
+    expect(m.shots[0]!.id).toBe('s@look=dusk,aspect=16:9,seconds=5');
+    expect(m.shots[0]!.prompt).toBe('dusk city');
+    const rows = m.shots.filter((s) => s.baseId === 'row-1');
+    // seconds pinned by the from-item; aspect × resolution expanded
+    expect(rows.map((s) => s.id)).toEqual([
+      'row-1@resolution=720p,aspect=16:9',
+      'row-1@resolution=720p,aspect=9:16',
+      'row-1@resolution=1080p,aspect=16:9',
+      'row-1@resolution=1080p,aspect=9:16',
+    ]);
+    expect(rows.every((s) => s.seconds === 2)).toBe(true);
+  });
+  it('supports YAML anchors and numeric/boolean vars', async () => {
+    const p = await write('m9.yaml', 'provider: fal\nmodel: wan-2.7\nshots:\n  - id: a\n    prompt: &p "{n} cats, {b}"\n    vars: { n: 3, b: true }\n  - id: b\n    prompt: *p\n    vars: { n: 4, b: false }\n');
+    const m = await loadManifest(p);
+    expect(m.shots.map((s) => s.prompt)).toEqual(['3 cats, true', '4 cats, false']);
+  });
+  it('rejects matrix keys that cannot vary', async () => {
+    const p = await write('m10.yaml', 'provider: fal\nmodel: wan-2.7\nmatrix: { id: [a, b] }\nshots: [{ prompt: x }]\n');
+    expect(await diagnostics(p)).toEqual(['3:11 matrix: "id" cannot be a matrix key']);
+  });
+});
+
 describe('loadManifest (CSV manifest)', () => {
   it('takes provider/model from options', async () => {
     const p = await write('batch one.csv', 'prompt,seconds\nA,4\nB,8\n');
@@ -182,5 +224,21 @@ describe('loadManifest (CSV manifest)', () => {
     const p = await write('q.csv', 'prompt\n"unterminated\n');
     const d = await diagnostics(p);
     expect(d[0]).toMatch(/^2:1 CSV bad quoting/);
+  });
+});
+
+describe('many errors', () => {
+  it('are capped with a summary line', async () => {
+    const p = await write('many.csv', 'prompt,seconds\n' + 'x,bad\n'.repeat(50) + 'y\n'.repeat(0));
+    const rows = 'prompt\n' + Array.from({ length: 300 }, (_, i) => `p${i}`).join('\n') + '\n';
+    const q = await write('noprov-many.csv', rows);
+    const d = await diagnostics(q);
+    expect(d).toHaveLength(101);
+    expect(d[100]).toMatch(/^52:1 stopped checking .*noprov-many\.csv here after 100 problems$/);
+    expect((await diagnostics(p)).length).toBe(50);
+    const y = await write('many.yaml', 'provider: fal\nmodel: wan-2.7\nshots:\n' + '  - seconds: 5\n'.repeat(250));
+    const yd = await diagnostics(y);
+    expect(yd).toHaveLength(201);
+    expect(yd[200]).toMatch(/… and 50 more problem\(s\)$/);
   });
 });
