@@ -37,7 +37,7 @@ export function priceJob(entry: ModelEntry, provider: ProviderCatalog, req: { se
 /** Human form of a rule for `shotlist catalog`: "$0.10/s 720p", "48 cr/clip 4s …". */
 export function describePrice(rule: PriceRule, usdPerCredit?: number): string {
   const unit = (n: number, u: 'usd' | 'credits'): string =>
-    u === 'usd' ? `$${fmt(n)}` : `${fmt(n)} cr${usdPerCredit ? ` ($${fmt(roundUsd(n * usdPerCredit))})` : ''}`;
+    u === 'usd' ? `$${money(n)}` : `${fmt(n)} cr${usdPerCredit ? ` ($${money(roundUsd(n * usdPerCredit))})` : ''}`;
   switch (rule.kind) {
     case 'per_second':
       return Object.entries(rule.by_resolution).map(([r, v]) => `${r} ${unit(v, rule.unit)}/s`).join(', ');
@@ -46,6 +46,12 @@ export function describePrice(rule: PriceRule, usdPerCredit?: number): string {
     case 'unknown':
       return `unpriced${rule.note ? ` (${rule.note})` : ''}`;
   }
+}
+
+/** Cents when exact ("0.10"), otherwise every significant digit ("0.3024"). */
+function money(n: number): string {
+  const cents = n.toFixed(2);
+  return Number(cents) === n ? cents : String(n);
 }
 
 function fmt(n: number): string {

@@ -2,7 +2,7 @@
 import { join, resolve } from 'node:path';
 import { diffPlan, planToJson } from '../plan/index.ts';
 import { readRunState } from '../run/index.ts';
-import { loadAndPlan, type PlanFlags } from './context.ts';
+import { loadAndPlan, refuseIfOverBudget, type PlanFlags } from './context.ts';
 import type { CliIO } from './io.ts';
 import { renderPlan } from './render-plan.ts';
 
@@ -14,17 +14,19 @@ export async function planCommand(
   const { manifest, plan } = await loadAndPlan(manifestPath, io.cwd, flags);
   if (flags.json) {
     io.out(planToJson(plan));
-    return 0;
+    return plan.overBudget ? 3 : 0;
   }
   const runDir = resolve(io.cwd, flags.out ?? join('runs', manifest.name));
   const previous = await readRunState(runDir);
   io.out(renderPlan(plan, previous ? diffPlan(previous.jobs.map((j) => j.id), plan) : undefined));
+  refuseIfOverBudget(plan);
   return 0;
 }
 
 export async function validateCommand(manifestPath: string, flags: PlanFlags, io: CliIO): Promise<number> {
   const { plan } = await loadAndPlan(manifestPath, io.cwd, flags);
   for (const w of plan.warnings) io.err(`warning: ${w}`);
+  refuseIfOverBudget(plan);
   io.out(`ok: ${manifestPath} is valid (${plan.jobs.length} jobs)`);
   return 0;
 }

@@ -9,7 +9,7 @@ import { diffPlan } from '../plan/index.ts';
 import { executeRun, readRunState } from '../run/index.ts';
 import { decideApproval, formatUsd } from './approve.ts';
 import { makeBinder, missingKeys } from './bindings.ts';
-import { loadAndPlan, type PlanFlags } from './context.ts';
+import { loadAndPlan, refuseIfOverBudget, type PlanFlags } from './context.ts';
 import { executeAndFinish } from './execute.ts';
 import type { CliIO } from './io.ts';
 import { renderPlan } from './render-plan.ts';
@@ -33,6 +33,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
   const previous = await readRunState(runDir);
   const diff = previous ? diffPlan(previous.jobs.map((j) => j.id), plan) : undefined;
   io.out(renderPlan(plan, diff));
+  refuseIfOverBudget(plan);
 
   const missing = missingKeys(plan.jobs.map((j) => j.provider), io.env, Boolean(flags.emulate));
   if (missing.length > 0) {

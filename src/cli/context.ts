@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { loadCatalog } from '../catalog/index.ts';
 import type { Catalog } from '../catalog/types.ts';
-import { InputError } from '../errors.ts';
+import { formatDiagnostic, InputError, NotApprovedError } from '../errors.ts';
 import { loadManifest } from '../manifest/index.ts';
 import type { Manifest } from '../manifest/types.ts';
 import { buildPlan } from '../plan/index.ts';
@@ -46,4 +46,9 @@ export async function loadAndPlan(manifestPath: string, cwd: string, flags: Plan
   });
   if (plan.errors.length > 0) throw new InputError(plan.errors);
   return { manifest, catalog, plan };
+}
+
+/** A plan over the manifest's budget is shown, then refused: exit 3, nothing spent. */
+export function refuseIfOverBudget(plan: Plan): void {
+  if (plan.overBudget) throw new NotApprovedError(`${formatDiagnostic(plan.overBudget.diagnostic)}; nothing was spent`);
 }

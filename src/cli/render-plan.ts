@@ -28,7 +28,7 @@ export function table(header: string[], rows: string[][], right: ReadonlySet<num
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]): string =>
     r.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  ').trimEnd(), ...rows.map(line)].join('\n');
 }
 
 export function renderPlan(plan: Plan, diff?: PlanDiff): string {
@@ -81,7 +81,7 @@ export function renderCatalog(catalog: Catalog): string {
       m.id,
       m.wire_id,
       m.tier,
-      m.durations.length > 4 ? `${m.durations[0]}-${m.durations[m.durations.length - 1]}s` : m.durations.map((d) => `${d}`).join('/') + 's',
+      durationsText(m.durations),
       m.resolutions.join(','),
       m.aspects.join(','),
       m.image,
@@ -97,6 +97,12 @@ export function renderCatalog(catalog: Catalog): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+/** "3-15s" for a contiguous run, "4/8/12s" otherwise. */
+function durationsText(ds: number[]): string {
+  const contiguous = ds.length > 2 && ds.every((d, i) => i === 0 || d === ds[i - 1]! + 1);
+  return contiguous ? `${ds[0]}-${ds[ds.length - 1]}s` : `${ds.join('/')}s`;
 }
 
 /** `catalog --json`: the providers as loaded (data only). */

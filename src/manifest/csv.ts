@@ -109,7 +109,7 @@ function classifyHeader(header: string[], loc: CsvLocator, diags: Diagnostic[]):
       return { kind: 'skip' };
     }
     // Unknown columns are template variables, but a near-miss of a field name is almost always a typo.
-    const near = name.length >= 5 ? closest(name, SHOT_FIELD_NAMES) : undefined;
+    const near = name.length >= 5 ? closest(name, SHOT_FIELD_NAMES, { abbreviations: false }) : undefined;
     if (near) {
       diags.push({ ...at(), message: `unknown column "${name}" (did you mean "${near}"? name it "vars.${name}" to use it as a template variable)` });
       return { kind: 'skip' };
@@ -126,28 +126,30 @@ const EMPTY_RECORD: string[] = [];
  */
 export function recordStartLines(text: string, count: number): Int32Array {
   const out = new Int32Array(count);
+  const len = text.length;
+  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 1;
   let n = 0;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const len = text.length;
-  let inQuotes = false;
-  let atRecordStart = true;
-  for (; i < len && n < count; i++) {
-    const c = text.charCodeAt(i);
-    if (atRecordStart) {
-      if (c === 10) {
-        line++;
-        continue;
-      }
-      if (c === 13 && text.charCodeAt(i + 1) === 10) continue;
+  // Line by line with indexOf (native scans); quotes are counted only on lines that have one.
+  while (n < count && pos < len) {
+    let nl = text.indexOf('\n', pos);
+    if (nl === -1) nl = len;
+    const empty = nl === pos || (nl === pos + 1 && text.charCodeAt(pos) === 13);
+    if (!empty) {
       out[n++] = line;
-      atRecordStart = false;
+      // Follow the record across newlines inside quotes.
+      let inQuotes = false;
+      for (;;) {
+        for (let q = text.indexOf('"', pos); q !== -1 && q < nl; q = text.indexOf('"', q + 1)) inQuotes = !inQuotes;
+        if (!inQuotes || nl >= len) break;
+        pos = nl + 1;
+        line++;
+        nl = text.indexOf('\n', pos);
+        if (nl === -1) nl = len;
+      }
     }
-    if (c === 34) inQuotes = !inQuotes;
-    else if (c === 10) {
-      line++;
-      if (!inQuotes) atRecordStart = true;
-    }
+    pos = nl + 1;
+    line++;
   }
   return out;
 }
@@ -160,7 +162,7 @@ class CsvRawShot implements RawShot {
   constructor(
     readonly defaultId: string,
     readonly fields: ShotInput,
-    private readonly line: number,
+    readonly line: number,
     private readonly loc: CsvLocator,
     private readonly header: readonly string[],
   ) {}
@@ -172,14 +174,16 @@ class CsvRawShot implements RawShot {
 }
 
 /**
- * Parses a shots CSV, handing each row to `onRow` as soon as it is parsed (nothing per row is
- * retained here, which keeps peak memory low on 100k-row files).
+ * Parses a shots CSV and hands each valid row to `onRow`, releasing each parsed record as soon as
+ * it is converted (keeps peak memory low on 100k-row files). Diagnostics go to `diagnostics`.
  */
 export function parseShotsCsv(
   text: string,
   file: string,
   onRow: (row: RawShot) => void,
   diagnostics: Diagnostic[] = [],
+  /** True when the `from:` item or `defaults` give a prompt (template) for rows without one. */
+  promptOptional = false,
 ): Diagnostic[] {
   const loc = new CsvLocator(text, file);
   let cols: ColumnKind[] | undefined;
@@ -212,30 +216,23 @@ export function parseShotsCsv(
     if (!cols) {
       header = record.map((h) => h.trim());
       cols = classifyHeader(record, loc, diagnostics);
-      if (!header.includes('prompt')) diagnostics.push({ file, line: 1, col: 1, message: 'CSV header has no "prompt" column' });
+      if (!promptOptional && !header.includes('prompt')) diagnostics.push({ file, line: 1, col: 1, message: 'CSV header has no "prompt" column' });
       continue;
     }
     records[r] = EMPTY_RECORD; // let the row's strings go once it is a shot
     const before = diagnostics.length;
-    const row = parseRow(record, cols, line, loc, diagnostics);
-    if (diagnostics.length !== before) continue;
-    const shot = new CsvRawShot(`row-${r}`, row.fields, line, loc, header);
-    if (row.id !== undefined) shot.id = row.id;
-    onRow(shot);
+    const shot = new CsvRawShot(`row-${r}`, {}, line, loc, header);
+    parseRow(record, cols, shot, loc, diagnostics);
+    if (diagnostics.length === before) onRow(shot);
   }
   if (!cols) diagnostics.push({ file, line: 1, col: 1, message: 'CSV is empty (expected a header row with at least "prompt")' });
   return diagnostics;
 }
 
-function parseRow(
-  record: string[],
-  cols: ColumnKind[],
-  line: number,
-  loc: CsvLocator,
-  diagnostics: Diagnostic[],
-): { fields: ShotInput; id?: string } {
-  const fields: ShotInput = {};
-  let id: string | undefined;
+/** Fills `shot.fields` (and `shot.id`) from one record. */
+function parseRow(record: string[], cols: ColumnKind[], shot: CsvRawShot, loc: CsvLocator, diagnostics: Diagnostic[]): void {
+  const fields = shot.fields;
+  const line = shot.line;
   let vars: Record<string, string> | undefined;
   let params: Record<string, unknown> | undefined;
   for (let j = 0; j < cols.length; j++) {
@@ -248,7 +245,7 @@ function parseRow(
         const v = raw.trim();
         if (v === '') break;
         if (/[@\s,=]/.test(v)) diagnostics.push({ ...loc.cell(line, j), message: `id "${v}" may not contain spaces, "@", "," or "="` });
-        id = v;
+        shot.id = v;
         break;
       }
       case 'var':
@@ -273,5 +270,4 @@ function parseRow(
   }
   if (vars) fields.vars = vars;
   if (params) fields.params = params;
-  return id === undefined ? { fields } : { fields, id };
 }

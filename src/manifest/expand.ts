@@ -48,6 +48,23 @@ export interface RawShot {
   matrix: MatrixDim[];
   /** Position of a field (or of the shot when omitted). */
   pos: (field?: string) => SourcePos;
+  /** Record where every checked field came from on the Shot (cheap for YAML shots; CSV rows skip it). */
+  trackFields?: boolean;
+}
+
+/** Fields whose plan-time errors point at where the value was written. */
+const TRACKED_FIELDS = ['provider', 'model', 'prompt', 'seconds', 'aspect', 'resolution', 'tier', 'image', 'seed', 'negative_prompt', 'guidance'] as const;
+
+function fieldSources(raw: RawShot, ctx: ExpandContext, combo: ReadonlyArray<[MatrixDim, Scalar]>): Partial<Record<string, SourcePos>> {
+  const out: Partial<Record<string, SourcePos>> = {};
+  for (const f of TRACKED_FIELDS) {
+    const dim = combo.find(([d]) => d.key === f);
+    if (dim) out[f] = dim[0].pos;
+    else if (raw.fields[f] !== undefined) out[f] = raw.pos(f);
+    else if (raw.group?.[f] !== undefined) out[f] = raw.pos();
+    else if (ctx.defaultSources?.[f]) out[f] = ctx.defaultSources[f];
+  }
+  return out;
 }
 
 export interface ExpandContext {
@@ -62,6 +79,10 @@ export interface ExpandContext {
   /** baseId → where it was first defined. */
   ids: Map<string, SourcePos>;
   out: Shot[];
+  /** `defaults` merged with each CSV group's fields (see baseFor). */
+  groupBases: Map<ShotInput, ShotInput>;
+  /** Where each `defaults`/top-level field was written (YAML manifests), for field-level positions. */
+  defaultSources?: Partial<Record<string, SourcePos>>;
 }
 
 const FIELD_SET = new Set<string>(SHOT_FIELD_NAMES);
@@ -96,13 +117,10 @@ function isUrl(s: string): boolean {
 }
 
 /** Defaults merged with a CSV group's fields, computed once per group rather than per row. */
-const baseCache = new WeakMap<ShotInput, WeakMap<ShotInput, ShotInput>>();
-function baseFor(defaults: ShotInput, group: ShotInput | undefined): ShotInput {
-  if (!group) return defaults;
-  let inner = baseCache.get(defaults);
-  if (!inner) baseCache.set(defaults, (inner = new WeakMap()));
-  let b = inner.get(group);
-  if (!b) inner.set(group, (b = mergeInputs(defaults, group)));
+function baseFor(ctx: ExpandContext, group: ShotInput | undefined): ShotInput {
+  if (!group) return ctx.defaults;
+  let b = ctx.groupBases.get(group);
+  if (!b) ctx.groupBases.set(group, (b = mergeInputs(ctx.defaults, group)));
   return b;
 }
 
@@ -121,11 +139,12 @@ export function expandShot(raw: RawShot, ctx: ExpandContext): void {
   ctx.ids.set(baseId, source);
 
   // Two layers, read field by field: the shot's own fields over (defaults ← its CSV group).
-  const base = baseFor(ctx.defaults, raw.group);
+  const base = baseFor(ctx, raw.group);
   const top = raw.fields;
   const vars = top.vars === undefined ? (base.vars ?? EMPTY) : base.vars === undefined ? top.vars : { ...base.vars, ...top.vars };
   if (raw.matrix.length === 0 && ctx.globalMatrix.length === 0) {
     const shot = finishShot(baseId, baseId, top, base, vars, EMPTY, raw, ctx, source);
+    if (shot && raw.trackFields) shot.fieldSources = fieldSources(raw, ctx, []);
     if (shot) ctx.out.push(shot);
     return;
   }
@@ -154,6 +173,7 @@ export function expandShot(raw: RawShot, ctx: ExpandContext): void {
       else v = { ...v, [d.key]: text };
     }
     const shot = finishShot(baseId, baseId + suffix, s as ShotInput, base, v, matrix, raw, ctx, source);
+    if (shot && raw.trackFields) shot.fieldSources = fieldSources(raw, ctx, combo);
     if (shot) ctx.out.push(shot);
   }
 }

@@ -1,10 +1,13 @@
-/** JSON Schemas generated from the zod schemas (committed under schemas/, checked by a test). */
+/**
+ * JSON Schemas generated from the zod schemas (committed under schemas/, checked by a test).
+ * Draft-07: the dialect editors (yaml-language-server) support best.
+ */
 import { z } from 'zod';
 import { manifestSchema } from './schema.ts';
 import { catalogFileSchema } from '../catalog/schema.ts';
 
 function generate(schema: z.ZodType, id: string, title: string): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-07' }) as Record<string, unknown>;
   return { ...json, $id: id, title };
 }
 

@@ -94,6 +94,9 @@ export async function loadManifest(path: string, opts: LoadOptions = {}): Promis
   if (opts.model !== undefined) defaults.model = opts.model;
 
   const ctx = newContext(defaults, globalMatrix, manifestDir, diags);
+  ctx.defaultSources = {};
+  for (const f of Object.keys(doc.defaults ?? {})) ctx.defaultSources[f] = pos.at(['defaults', f]);
+  for (const f of ['provider', 'model'] as const) if (doc[f] !== undefined) ctx.defaultSources[f] = pos.at([f]);
   for (let i = 0; i < checked.length; i++) {
     const item = checked[i]!;
     if (item.kind === 'shot') {
@@ -122,9 +125,11 @@ export async function loadManifest(path: string, opts: LoadOptions = {}): Promis
         expandShot(row, ctx);
       },
       diags,
+      groupInput.prompt !== undefined || defaults.prompt !== undefined,
     );
   }
   checkMatrixVarsUsed(globalMatrix, ctx);
+  if (!diags.length && ctx.out.length === 0) diags.push({ ...pos.at(['shots']), message: 'shots: the manifest has no shots (its CSV files have no rows)' });
   if (diags.length) throw fail(diags);
 
   const manifest: Manifest = {
@@ -148,6 +153,7 @@ async function loadCsvManifest(path: string, abs: string, text: string, opts: Lo
   if (opts.model !== undefined) defaults.model = opts.model;
   const ctx = newContext(defaults, [], dirname(abs), diags);
   parseShotsCsv(text, path, (row) => expandShot(row, ctx), diags);
+  if (!diags.length && ctx.out.length === 0) diags.push({ file: path, line: 2, col: 1, message: 'CSV has a header but no rows' });
   if (diags.length) throw fail(diags);
   return {
     file: abs,
@@ -175,6 +181,7 @@ function newContext(defaults: ShotInput, globalMatrix: MatrixDim[], manifestDir:
     },
     usedPlaceholders: new Set(),
     ids: new Map(),
+    groupBases: new Map(),
     out: [],
   };
 }
@@ -279,6 +286,7 @@ function yamlRawShot(value: z.infer<typeof shotSchema>, i: number, pos: YamlPosi
     fields: normalizeInput(fields),
     matrix: matrix ? toDims(matrix, [...base, 'matrix'], pos, []) : [],
     pos: (f) => pos.at(f === undefined ? base : [...base, f]),
+    trackFields: true,
   };
   if (id !== undefined) raw.id = String(id);
   return raw;

@@ -18,7 +18,7 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** The closest candidate within a distance that scales with the word's length, if any. */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
+export function closest(word: string, candidates: Iterable<string>, opts: { abbreviations?: boolean } = {}): string | undefined {
   const limit = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
   let best: string | undefined;
   let bestD = Infinity;
@@ -32,7 +32,7 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   }
   if (bestD <= limit) return best;
   // Abbreviations ("secs" → "seconds"): a candidate that starts with the word.
-  if (lower.length >= 3) {
+  if (opts.abbreviations !== false && lower.length >= 3) {
     for (const c of candidates) if (c.toLowerCase().startsWith(lower)) return c;
     if (lower.length >= 4) for (const c of candidates) if (c.length >= 3 && lower.startsWith(c.slice(0, 3).toLowerCase()) && editDistance(lower, c.toLowerCase()) <= 3) return c;
   }

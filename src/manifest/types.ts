@@ -42,6 +42,8 @@ export interface Shot {
   /** Matrix values that produced this shot (field → value), for grouping and labels. */
   matrix: Record<string, string>;
   source: SourcePos;
+  /** Where individual fields were written (matrix, shot or defaults), when known: plan-time errors point there. */
+  fieldSources?: Partial<Record<string, SourcePos>>;
 }
 
 export type PostStep =

@@ -9,7 +9,7 @@ import type { Aspect, Manifest, Resolution, Shot } from '../manifest/types.ts';
 import { priceJob, roundUsd } from '../catalog/price.ts';
 import { sizeFor, sizeText } from '../catalog/sizes.ts';
 import type { Cost, CostLine, Job, Plan, Size } from './types.ts';
-import { jobId } from './job-id.ts';
+import { jobIdFromKey, requestKey } from './job-id.ts';
 import { checkShot, unknownModelMessage } from './validate.ts';
 import { estimateEta } from './eta.ts';
 
@@ -30,19 +30,21 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
   const unpriced = new Map<string, { first: Shot; jobs: number; resolution: string }>();
   const sunsets = new Map<string, { entry: ModelEntry; jobs: number }>();
   const sizes = sizeCache();
+  const costs = costCache();
 
   for (const shot of manifest.shots) {
     const entry = catalog.resolve(shot.provider, shot.model);
     const pc = catalog.provider(shot.provider);
     if (!entry || !pc) {
-      shotError(errors, shot, unknownModelMessage(catalog, shot.provider, shot.model));
+      const field = pc ? 'model' : 'provider';
+      shotError(errors, shot, unknownModelMessage(catalog, shot.provider, shot.model), field);
       continue;
     }
     const problems = checkShot(shot, entry, catalog);
-    for (const p of problems) shotError(errors, shot, p);
+    for (const p of problems) shotError(errors, shot, p.message, p.field);
     if (problems.length) continue;
 
-    const cost = costFor(shot, entry, pc, manifest);
+    const cost = costs.get(shot, entry, pc, manifest);
     if (cost.usd === null) {
       const key = `${entry.provider}/${entry.id} at ${shot.resolution}, ${shot.seconds} s`;
       const u = unpriced.get(key);
@@ -60,24 +62,24 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
     // Local images hash by their path relative to the manifest, so moving the project keeps ids.
     const imageKey = shot.image === undefined ? undefined : isAbsolute(shot.image) && !/^https?:/i.test(shot.image) ? relative(manifestDir, shot.image) : shot.image;
     const fields = fieldsOf(shot, entry, sizes.text(size), tier);
+    const key = requestKey({
+      provider: entry.provider,
+      model: entry.id,
+      prompt: shot.prompt,
+      seconds: shot.seconds,
+      aspect: shot.aspect,
+      resolution: shot.resolution,
+      size,
+      tier,
+      image: imageKey,
+      seed: shot.seed,
+      negative_prompt: shot.negative_prompt,
+      guidance: shot.guidance,
+      params: shot.params,
+    });
     for (let take = 1; take <= shot.takes; take++) {
       const job: Job = {
-        id: jobId({
-          provider: entry.provider,
-          model: entry.id,
-          prompt: shot.prompt,
-          seconds: shot.seconds,
-          aspect: shot.aspect,
-          resolution: shot.resolution,
-          size,
-          tier,
-          image: imageKey,
-          seed: shot.seed,
-          negative_prompt: shot.negative_prompt,
-          guidance: shot.guidance,
-          params: shot.params,
-          take,
-        }),
+        id: jobIdFromKey(key, take),
         shotId: shot.id,
         baseId: shot.baseId,
         take,
@@ -115,8 +117,10 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
       warnings.push(`UNPRICED: ${key} (${u.jobs} job${u.jobs === 1 ? '' : 's'}) is not in the catalog's prices; the total excludes it`);
     } else {
       errors.push({
-        ...u.first.source,
-        message: `${key} has no price (${u.jobs} job${u.jobs === 1 ? '' : 's'}): add a "pricing:" entry (usd_per_second or usd_per_clip) or allow unpriced jobs explicitly`,
+        ...(u.first.fieldSources?.model ?? u.first.source),
+        message:
+          `${key} has no price (${u.jobs} job${u.jobs === 1 ? '' : 's'}): add a "pricing:" entry ` +
+          `({ provider: ${u.first.provider}, model: ${u.first.model}, usd_per_second: … }) or pass --allow-unpriced`,
       });
     }
   }
@@ -140,11 +144,16 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
   }
   const totals = { usd: roundUsd(usd), credits: roundUsd(credits), jobs: jobs.length, unpriced: unpricedJobs };
   const max = manifest.budget.max_usd;
+  let overBudget: Plan['overBudget'];
   if (max !== undefined && totals.usd > max) {
+    // Not an input error (exit 2) but a refusal to spend (exit 3): kept apart from `errors`.
     const pos = manifest.budgetSource ?? { file: manifest.file, line: 1, col: 1 };
-    errors.push({ ...pos, message: `plan total $${totals.usd.toFixed(2)} exceeds budget.max_usd $${max.toFixed(2)}` });
+    const message = `plan total $${totals.usd.toFixed(2)} exceeds budget.max_usd $${max.toFixed(2)}`;
+    overBudget = { totalUsd: totals.usd, maxUsd: max, diagnostic: { ...pos, message } };
   }
-  return { name: manifest.name, jobs, lines, totals, warnings, errors, eta: estimateEta(jobs, catalog, manifest.providers) };
+  const plan: Plan = { name: manifest.name, jobs, lines, totals, warnings, errors, eta: estimateEta(jobs, catalog, manifest.providers) };
+  if (overBudget) plan.overBudget = overBudget;
+  return plan;
 }
 
 /** One Size object (and its text) per aspect × resolution, shared by every job that has it. */
@@ -166,8 +175,25 @@ function sizeCache() {
   };
 }
 
-function shotError(errors: Diagnostic[], shot: Shot, message: string): void {
-  errors.push({ ...shot.source, message: `shot "${shot.id}": ${message}` });
+/** Shots of one model, duration and resolution share one frozen Cost (fewer objects on big plans). */
+function costCache() {
+  const byEntry = new Map<ModelEntry, Map<string, Cost>>();
+  return {
+    get(shot: Shot, entry: ModelEntry, pc: ProviderCatalog, manifest: Manifest): Cost {
+      let m = byEntry.get(entry);
+      if (!m) byEntry.set(entry, (m = new Map()));
+      // The shot's own model text matters only for manifest pricing matched by it.
+      const k = shot.resolution + shot.seconds + (manifest.pricing.length ? '\u0000' + shot.model : '');
+      let c = m.get(k);
+      if (!c) m.set(k, (c = Object.freeze(costFor(shot, entry, pc, manifest))));
+      return c;
+    },
+  };
+}
+
+function shotError(errors: Diagnostic[], shot: Shot, message: string, field?: string): void {
+  const at = (field !== undefined ? shot.fieldSources?.[field] : undefined) ?? shot.source;
+  errors.push({ ...at, message: `shot "${shot.id}": ${message}` });
 }
 
 function costFor(shot: Shot, entry: ModelEntry, pc: ProviderCatalog, manifest: Manifest): Cost {

@@ -62,6 +62,8 @@ export interface Plan {
   warnings: string[];
   /** Problems that make the plan unrunnable (exit 2). */
   errors: Diagnostic[];
+  /** Set when the total exceeds the manifest's budget.max_usd: a refusal to spend (exit 3), not an input error. */
+  overBudget?: { totalUsd: number; maxUsd: number; diagnostic: Diagnostic };
   /** Rough wall-clock estimate (seconds), overall and per provider; see plan/eta.ts. */
   eta?: { seconds: number; byProvider: Record<string, number> };
 }

@@ -36,35 +36,53 @@ function list(xs: readonly (string | number)[]): string {
   return xs.join(', ');
 }
 
-export function checkShot(shot: Shot, e: ModelEntry, catalog: Catalog): string[] {
-  const errs: string[] = [];
+export interface ShotProblem {
+  /** The shot field at fault, so the diagnostic can point where it was written. */
+  field: string;
+  message: string;
+}
+
+export function checkShot(shot: Shot, e: ModelEntry, catalog: Catalog): ShotProblem[] {
+  const errs: ShotProblem[] = [];
+  // Cheapest possible happy path: this runs once per shot on 100k-shot plans.
+  if (
+    e.durations.includes(shot.seconds) && e.resolutions.includes(shot.resolution) && e.aspects.includes(shot.aspect) &&
+    shot.aspect !== 'auto' && (shot.tier === undefined || shot.tier === e.tier) && shot.seed === undefined &&
+    shot.negative_prompt === undefined && shot.guidance === undefined && shot.image === undefined &&
+    shot.prompt.length <= e.max_prompt_chars
+  ) {
+    return errs;
+  }
+  function push(field: string, message: string): void {
+    errs.push({ field, message });
+  }
   const name = `${e.provider}/${e.id}`;
   if (!e.durations.includes(shot.seconds)) {
-    errs.push(`${name} does not offer ${shot.seconds} s clips (accepts ${list(e.durations)} s)${sibling(catalog, e, (m) => m.durations.includes(shot.seconds))}`);
+    push('seconds', `${name} does not offer ${shot.seconds} s clips (accepts ${list(e.durations)} s)${sibling(catalog, e, (m) => m.durations.includes(shot.seconds))}`);
   }
   if (!e.resolutions.includes(shot.resolution)) {
-    errs.push(`${name} does not offer ${shot.resolution} (accepts ${list(e.resolutions)})${sibling(catalog, e, (m) => m.resolutions.includes(shot.resolution))}`);
+    push('resolution', `${name} does not offer ${shot.resolution} (accepts ${list(e.resolutions)})${sibling(catalog, e, (m) => m.resolutions.includes(shot.resolution))}`);
   }
   if (!e.aspects.includes(shot.aspect)) {
-    errs.push(`${name} does not accept aspect ${shot.aspect} (accepts ${list(e.aspects)})${sibling(catalog, e, (m) => m.aspects.includes(shot.aspect))}`);
+    push('aspect', `${name} does not accept aspect ${shot.aspect} (accepts ${list(e.aspects)})${sibling(catalog, e, (m) => m.aspects.includes(shot.aspect))}`);
   } else if (shot.aspect === 'auto' && shot.image === undefined) {
-    errs.push(`aspect auto needs an image (the provider takes the aspect from it); set image: or use 16:9 / 9:16`);
+    push('aspect', `aspect auto needs an image (the provider takes the aspect from it); set image: or use 16:9 / 9:16`);
   }
   if (shot.tier !== undefined && shot.tier !== e.tier) {
     const t: Tier = shot.tier;
-    errs.push(`tier ${t} requested, but ${name} is a ${e.tier} model${sibling(catalog, e, (m) => m.tier === t).replace(' does', ' is ' + t)}`);
+    push('tier', `tier ${t} requested, but ${name} is a ${e.tier} model${sibling(catalog, e, (m) => m.tier === t).replace(' does', ' is ' + t)}`);
   }
-  if (shot.seed !== undefined && !e.supports.seed) errs.push(`${name} does not support seed (remove it)`);
-  if (shot.negative_prompt !== undefined && !e.supports.negative_prompt) errs.push(`${name} does not support negative_prompt (remove it)`);
-  if (shot.guidance !== undefined && !e.supports.guidance) errs.push(`${name} does not support guidance (remove it)`);
+  if (shot.seed !== undefined && !e.supports.seed) push('seed', `${name} does not support seed (remove it)`);
+  if (shot.negative_prompt !== undefined && !e.supports.negative_prompt) push('negative_prompt', `${name} does not support negative_prompt (remove it)`);
+  if (shot.guidance !== undefined && !e.supports.guidance) push('guidance', `${name} does not support guidance (remove it)`);
   if (shot.image !== undefined) {
-    if (e.image === 'none') errs.push(`${name} does not accept a reference image (text-to-video only)`);
+    if (e.image === 'none') push('image', `${name} does not accept a reference image (text-to-video only)`);
     else if (e.image === 'url' && !isUrl(shot.image)) {
-      errs.push(`${name} takes the image as a URL; the local file ${shot.image} cannot be sent (host it and give an https:// URL)`);
+      push('image', `${name} takes the image as a URL; the local file ${shot.image} cannot be sent (host it and give an https:// URL)`);
     }
   }
   if (shot.prompt.length > e.max_prompt_chars) {
-    errs.push(`prompt is ${shot.prompt.length} characters; ${name} accepts at most ${e.max_prompt_chars}`);
+    push('prompt', `prompt is ${shot.prompt.length} characters; ${name} accepts at most ${e.max_prompt_chars}`);
   }
   return errs;
 }

@@ -11,12 +11,12 @@ import type { ProviderBinding } from './binding.ts';
 import { BudgetLedger } from './budget.ts';
 import { startCallbackReceiver, type CallbackReceiver } from './callbacks.ts';
 import { CheckpointStore, loadCheckpoint, type CheckpointOptions } from './checkpoint.ts';
-import { setState, type ProviderRuntime, type RunContext } from './context.ts';
-import { verifyExistingClip } from './download.ts';
+import type { ProviderRuntime, RunContext } from './context.ts';
 import type { EventSink } from './events.ts';
+import { dispatch } from './dispatch.ts';
 import { gatedFetch } from './gate.ts';
-import { runJob } from './job.ts';
-import { Semaphore, effectiveLimits, ProviderLimiter } from './limiter.ts';
+import { effectiveLimits, ProviderLimiter, Semaphore } from './limiter.ts';
+import { finish, type RunOutcome } from './outcome.ts';
 import { acquireRunLock } from './lock.ts';
 import type { Rng } from './retry.ts';
 import type { JobRecord, JobState } from './types.ts';
@@ -56,12 +56,7 @@ export interface RunStats {
   checkpointBytes: number;
 }
 
-export type RunOutcome = {
-  kind: 'completed' | 'completed_with_failures' | 'interrupted' | 'provider_stopped';
-  counts: Partial<Record<JobState, number>>;
-  spentUsd: number;
-  messages: string[];
-};
+export type { RunOutcome } from './outcome.ts';
 
 export async function executeRun(opts: ExecuteOptions): Promise<RunOutcome> {
   const lock = await acquireRunLock(opts.runDir, () => opts.clock.now());
@@ -198,100 +193,6 @@ async function runWithStore(
     await receiver?.close();
   }
   return finish(opts, ctx, runtimes);
-}
-
-/** Start every job of one provider: resumed tasks first (they already hold provider capacity), then new submits. */
-async function dispatch(
-  ctx: RunContext,
-  rt: ProviderRuntime,
-  jobs: Job[],
-  launch: (p: Promise<void>) => void,
-  verifySlots: Semaphore,
-): Promise<void> {
-  const slot = () => rt.limiter.inFlight.release();
-  const queue: Job[] = [];
-  for (const job of jobs) {
-    const rec = ctx.cp.get(job.id);
-    if (!rec) continue;
-    switch (rec.state) {
-      case 'submitting':
-      case 'submitted':
-      case 'running':
-        rt.limiter.inFlight.forceAcquire();
-        launch(runJob(ctx, rt, job, slot));
-        break;
-      case 'succeeded':
-        launch(runJob(ctx, rt, job, () => undefined));
-        break;
-      case 'downloaded':
-        launch(reverify(ctx, rt, job, rec, verifySlots));
-        break;
-      case 'planned':
-        queue.push(job);
-        break;
-      case 'unknown':
-        if (ctx.resubmitUnknown) queue.push(job);
-        break;
-      default:
-        break;
-    }
-  }
-  for (const job of queue) {
-    if (!(await rt.limiter.inFlight.acquire(rt.halt))) break;
-    launch(runJob(ctx, rt, job, slot));
-  }
-}
-
-/** A downloaded clip is trusted only if it is still there with the recorded size and hash. */
-async function reverify(ctx: RunContext, rt: ProviderRuntime, job: Job, rec: JobRecord, slots: Semaphore): Promise<void> {
-  if (!rec.clip || !(await slots.acquire(ctx.signal))) return;
-  let ok: boolean;
-  try {
-    ok = await verifyExistingClip(ctx.runDir, rec.clip);
-  } catch {
-    ok = false; // unreadable counts as missing
-  } finally {
-    slots.release();
-  }
-  if (ok || ctx.signal.aborted) return;
-  await setState(ctx, rec, 'succeeded', { clip: undefined }, 'clip missing or changed on disk: downloading again');
-  await runJob(ctx, rt, job, () => undefined);
-}
-
-function finish(opts: ExecuteOptions, ctx: RunContext, runtimes: Map<string, ProviderRuntime>): RunOutcome {
-  const counts: Partial<Record<JobState, number>> = {};
-  const plannedBy = new Map<string, number>();
-  for (const job of opts.jobs) {
-    const state = ctx.cp.get(job.id)?.state ?? 'planned';
-    counts[state] = (counts[state] ?? 0) + 1;
-    if (state === 'planned') plannedBy.set(job.provider, (plannedBy.get(job.provider) ?? 0) + 1);
-  }
-  const messages = [...ctx.messages];
-  let stopped = false;
-  for (const rt of runtimes.values()) {
-    if (!rt.stopReason) continue;
-    stopped = true;
-    messages.push(
-      `${rt.name} stopped taking work (${rt.stopReason}); ${plannedBy.get(rt.name) ?? 0} job(s) left planned: add credit, then resume`,
-    );
-  }
-  if (!opts.signal.aborted) {
-    const overBudget = [...plannedBy].filter(([p]) => !runtimes.get(p)?.stopReason).reduce((n, [, c]) => n + c, 0);
-    if (overBudget > 0) messages.push(`${overBudget} job(s) not submitted: they would pass the budget ($${ctx.ledger.limitUsd.toFixed(2)})`);
-  }
-  if (counts.unknown) {
-    messages.push(`${counts.unknown} job(s) unknown: a submit may or may not have created a task; resume with --resubmit-unknown to submit them again`);
-  }
-  const spentUsd = ctx.ledger.spentUsd;
-  opts.events({ kind: 'run.finished', at: ctx.clock.now(), counts, spentUsd });
-  const kind = opts.signal.aborted
-    ? 'interrupted'
-    : stopped
-      ? 'provider_stopped'
-      : (counts.downloaded ?? 0) === opts.jobs.length
-        ? 'completed'
-        : 'completed_with_failures';
-  return { kind, counts, spentUsd, messages };
 }
 
 /** The run directory's state as of now, read without the lock (for `status` and `resume`). */

@@ -13,6 +13,8 @@ import { trackJob } from './track.ts';
 import type { JobRecord } from './types.ts';
 
 const MAX_INVALID_DOWNLOADS = 2;
+/** Downloads are free to retry and the result URL may expire soon: more patience than for submits. */
+const MAX_DOWNLOAD_ATTEMPTS = 2 * MAX_TRANSIENT_ATTEMPTS;
 
 /**
  * Drive a job as far as it can go. `releaseSlot` gives back its in-flight slot; it is called as
@@ -101,11 +103,11 @@ async function downloadJob(ctx: RunContext, rt: ProviderRuntime, job: Job, start
           return setState(ctx, rec, 'downloaded', done);
         }
         case 'transient': {
-          if (++transient > MAX_TRANSIENT_ATTEMPTS) {
+          if (++transient > MAX_DOWNLOAD_ATTEMPTS) {
             ctx.messages.push(`job ${job.id}: download keeps failing (${out.message}); resume to retry`);
             return rec;
           }
-          const delayMs = backoffDelay(transient, out.retryAfterMs, { rng: ctx.rng });
+          const delayMs = backoffDelay(transient, out.retryAfterMs, { rng: ctx.rng, capMs: 10_000 });
           ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: transient, delayMs, reason: out.message });
           await sleepOrAbort(ctx.clock, delayMs, ctx.signal);
           continue;

@@ -84,3 +84,17 @@ describe('approval and bad input cost nothing', () => {
     expect(res.out + res.err).not.toContain('sk-test-not-a-real-key');
   });
 });
+
+describe('budget.max_usd', () => {
+  it('a plan over the manifest budget is shown, then refused with exit 3 and the budget line', async () => {
+    const dir = await tempDir('shotlist-budget-');
+    const manifest = await writeOpenaiManifest(dir, 3, 'budget: { max_usd: 1 }');
+    const res = await runInProcess(['run', manifest, '--yes', '--out', join(dir, 'out')]);
+    expect(res.code).toBe(3);
+    expect(res.out).toContain('$1.20');
+    expect(res.err).toMatch(/manifest\.yaml:\d+:\d+: plan total \$1\.20 exceeds budget\.max_usd \$1\.00/);
+    const plan = await runInProcess(['plan', manifest]);
+    expect(plan.code).toBe(3);
+    await rm(dir, { recursive: true, force: true });
+  });
+});

@@ -101,6 +101,16 @@ shots:
     expect(m.shots[0]!.source.file).toMatch(/shots\.csv$/);
   });
 
+  it('lets the from: item give the prompt template for a CSV of variables', async () => {
+    await write('products.csv', 'product,setting\nbike,beach\nkettle,kitchen\n');
+    const p = await write('m11.yaml', 'provider: fal\nmodel: wan-2.7\nshots:\n  - from: products.csv\n    prompt: "A {product} on a {setting}"\n    seconds: 5\n');
+    const m = await loadManifest(p);
+    expect(m.shots.map((s) => [s.id, s.prompt, s.seconds])).toEqual([
+      ['row-1', 'A bike on a beach', 5],
+      ['row-2', 'A kettle on a kitchen', 5],
+    ]);
+  });
+
   it('reports CSV errors at the CSV line:col, after a quoted multi-line row', async () => {
     await write('bad.csv', 'prompt,seconds\n"two\nlines",4\nok,x\n');
     const p = await write('m4.yaml', 'provider: apidot\nmodel: sora-2\nshots:\n  - from: bad.csv\n');
@@ -220,6 +230,10 @@ describe('loadManifest (CSV manifest)', () => {
       '2:1 shot "row-1": no model (set "model:" at the top, in defaults, or on the shot)',
     ]);
   });
+  it('a header without rows is an error', async () => {
+    const p = await write('empty.csv', 'prompt,seconds\n');
+    expect(await diagnostics(p)).toEqual(['2:1 CSV has a header but no rows']);
+  });
   it('reports bad quoting with a clear message', async () => {
     const p = await write('q.csv', 'prompt\n"unterminated\n');
     const d = await diagnostics(p);
@@ -240,5 +254,36 @@ describe('many errors', () => {
     const yd = await diagnostics(y);
     expect(yd).toHaveLength(201);
     expect(yd[200]).toMatch(/… and 50 more problem\(s\)$/);
+  });
+});
+
+describe('field positions for plan-time errors', () => {
+  it('point at the shot field, the matrix key or the defaults entry that set the value', async () => {
+    const { loadCatalog } = await import('../../src/catalog/load.ts');
+    const { buildPlan } = await import('../../src/plan/build.ts');
+    const p = await write(
+      'fp.yaml',
+      `provider: openai
+model: sora-2
+defaults:
+  seconds: 5
+matrix:
+  resolution: [720p, 1080p]
+shots:
+  - id: a
+    prompt: x
+    seconds: 4
+  - id: b
+    prompt: y
+`,
+    );
+    const m = await loadManifest(p);
+    const plan = buildPlan(m, await loadCatalog(), { today: '2026-11-21' });
+    expect(plan.errors.map((e) => `${e.line}:${e.col} ${e.message.split(': ')[0]} ${e.message.includes('does not offer 1080p') ? '1080p' : 'secs'}`)).toEqual([
+      '6:3 shot "a@resolution=1080p" 1080p', // matrix key
+      '4:12 shot "b@resolution=720p" secs', // defaults.seconds
+      '4:12 shot "b@resolution=1080p" secs',
+      '6:3 shot "b@resolution=1080p" 1080p',
+    ]);
   });
 });

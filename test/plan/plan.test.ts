@@ -72,8 +72,15 @@ describe('buildPlan', () => {
   it('errors when the total exceeds budget.max_usd', () => {
     const m = manifest([shot({ id: 'a', takes: 3 })], { budget: { max_usd: 2 }, budgetSource: { file: 'm.yaml', line: 3, col: 10 } });
     const plan = buildPlan(m, catalog, { today });
-    expect(plan.errors).toEqual([{ file: 'm.yaml', line: 3, col: 10, message: 'plan total $2.40 exceeds budget.max_usd $2.00' }]);
-    expect(buildPlan({ ...m, budget: { max_usd: 2.4 } }, catalog, { today }).errors).toEqual([]);
+    expect(plan.errors).toEqual([]);
+    expect(plan.overBudget).toEqual({
+      totalUsd: 2.4,
+      maxUsd: 2,
+      diagnostic: { file: 'm.yaml', line: 3, col: 10, message: 'plan total $2.40 exceeds budget.max_usd $2.00' },
+    });
+    const ok = buildPlan({ ...m, budget: { max_usd: 2.4 } }, catalog, { today });
+    expect(ok.errors).toEqual([]);
+    expect(ok.overBudget).toBeUndefined();
   });
 
   it('validates against the model and names the shot, its position and what is accepted', () => {

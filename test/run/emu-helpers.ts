@@ -38,6 +38,8 @@ export interface LoggedRequest {
   status?: number;
   retryAfterMs?: number;
   error?: string;
+  /** Request body when it was a string (JSON creates). */
+  body?: string;
 }
 
 /** Wraps fetch and records when each request was sent and what came back (client-side truth). */
@@ -45,7 +47,7 @@ export function recordingFetch(log: LoggedRequest[]): typeof fetch {
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
-    const entry: LoggedRequest = { url, method, sentAt: performance.now() };
+    const entry: LoggedRequest = { url, method, sentAt: performance.now(), body: typeof init?.body === 'string' ? init.body : undefined };
     log.push(entry);
     try {
       const res = await fetch(input, init);

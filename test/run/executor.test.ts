@@ -84,3 +84,62 @@ describe('executeRun with a fake provider', () => {
     expect(again.spentUsd).toBe(1);
   });
 });
+
+describe('limits', () => {
+  it('never has more tasks in flight than max_in_flight, and paces submits per minute', async () => {
+    const clip = await tinyClip();
+    const runDir = await tmpRunDir();
+    const p = new FakeProvider(systemClock, { renderMs: 40 });
+    let inFlight = 0;
+    let peak = 0;
+    const submit = p.submit.bind(p);
+    const status = p.status.bind(p);
+    const done = new Set<string>();
+    p.submit = async (...a) => {
+      const out = await submit(...a);
+      if (out.kind === 'accepted') peak = Math.max(peak, ++inFlight);
+      return out;
+    };
+    p.status = async (env, task, job) => {
+      const out = await status(env, task, job);
+      if (out.kind === 'succeeded' && !done.has(task.id)) {
+        done.add(task.id);
+        inFlight--;
+      }
+      return out;
+    };
+    const limits = { submit_per_min: 600, submit_burst: 3, polls_per_min: 60_000, max_in_flight: 3, downloads: 2 };
+    const t0 = Date.now();
+    const out = await executeRun({
+      runDir, jobs: makeJobs(8), approvedUsd: 10, bind: () => bindingFor(p, clipFetch(clip), { limits }), clock: systemClock, signal: never, events: () => {},
+    });
+    expect(out.counts).toEqual({ downloaded: 8 });
+    expect(peak).toBe(3);
+    // 8 submits at 10/s with a burst of 3: the last one no earlier than 0.5 s in.
+    const submits = p.calls.filter((c) => c.kind === 'submit').map((c) => c.at - t0);
+    expect(Math.max(...submits)).toBeGreaterThanOrEqual(480);
+  });
+});
+
+describe('expiry and unpriced jobs', () => {
+  it('marks a clip expired when its result URL answers 410 even after a fresh status', async () => {
+    const runDir = await tmpRunDir();
+    const p = new FakeProvider(systemClock, { renderMs: 5 });
+    const f = clipFetch(Buffer.alloc(0), { status: 410 });
+    const out = await executeRun({ runDir, jobs: makeJobs(2), approvedUsd: 10, bind: () => bindingFor(p, f), clock: systemClock, signal: never, events: () => {} });
+    expect(out.counts).toEqual({ expired: 2 });
+    expect(f.calls).toBe(4); // one retry each, after re-reading the task's status
+    expect(out.spentUsd).toBe(1); // the provider charged for the renders
+  });
+  it('runs unpriced jobs at zero cost within any budget', async () => {
+    const clip = await tinyClip();
+    const runDir = await tmpRunDir();
+    const p = new FakeProvider(systemClock, { renderMs: 5 });
+    const out = await executeRun({
+      runDir, jobs: makeJobs(3, { cost: { usd: null, credits: null } }), approvedUsd: 0, bind: () => bindingFor(p, clipFetch(clip)),
+      clock: systemClock, signal: never, events: () => {},
+    });
+    expect(out.counts).toEqual({ downloaded: 3 });
+    expect(out.spentUsd).toBe(0);
+  });
+});

@@ -1,0 +1,66 @@
+/** Starting jobs: resumed tasks first (they already hold provider capacity), then new submits as slots free up. */
+import type { Job } from '../plan/types.ts';
+import { setState, type ProviderRuntime, type RunContext } from './context.ts';
+import { verifyExistingClip } from './download.ts';
+import { runJob } from './job.ts';
+import type { Semaphore } from './limiter.ts';
+import type { JobRecord } from './types.ts';
+
+/** Start every job of one provider: resumed tasks first (they already hold provider capacity), then new submits. */
+export async function dispatch(
+  ctx: RunContext,
+  rt: ProviderRuntime,
+  jobs: Job[],
+  launch: (p: Promise<void>) => void,
+  verifySlots: Semaphore,
+): Promise<void> {
+  const slot = () => rt.limiter.inFlight.release();
+  const queue: Job[] = [];
+  for (const job of jobs) {
+    const rec = ctx.cp.get(job.id);
+    if (!rec) continue;
+    switch (rec.state) {
+      case 'submitting':
+      case 'submitted':
+      case 'running':
+        rt.limiter.inFlight.forceAcquire();
+        launch(runJob(ctx, rt, job, slot));
+        break;
+      case 'succeeded':
+        launch(runJob(ctx, rt, job, () => undefined));
+        break;
+      case 'downloaded':
+        launch(reverify(ctx, rt, job, rec, verifySlots));
+        break;
+      case 'planned':
+        queue.push(job);
+        break;
+      case 'unknown':
+        if (ctx.resubmitUnknown) queue.push(job);
+        break;
+      default:
+        break;
+    }
+  }
+  for (const job of queue) {
+    if (!(await rt.limiter.inFlight.acquire(rt.halt))) break;
+    launch(runJob(ctx, rt, job, slot));
+  }
+}
+
+/** A downloaded clip is trusted only if it is still there with the recorded size and hash. */
+async function reverify(ctx: RunContext, rt: ProviderRuntime, job: Job, rec: JobRecord, slots: Semaphore): Promise<void> {
+  if (!rec.clip || !(await slots.acquire(ctx.signal))) return;
+  let ok: boolean;
+  try {
+    ok = await verifyExistingClip(ctx.runDir, rec.clip);
+  } catch {
+    ok = false; // unreadable counts as missing
+  } finally {
+    slots.release();
+  }
+  if (ok || ctx.signal.aborted) return;
+  await setState(ctx, rec, 'succeeded', { clip: undefined }, 'clip missing or changed on disk: downloading again');
+  await runJob(ctx, rt, job, () => undefined);
+}
+

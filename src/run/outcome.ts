@@ -1,0 +1,55 @@
+/** How a run ended, in counts and plain sentences for the user. */
+import type { Job } from '../plan/types.ts';
+import type { ProviderRuntime, RunContext } from './context.ts';
+import type { EventSink } from './events.ts';
+import type { JobState } from './types.ts';
+
+export type RunOutcome = {
+  kind: 'completed' | 'completed_with_failures' | 'interrupted' | 'provider_stopped';
+  counts: Partial<Record<JobState, number>>;
+  spentUsd: number;
+  messages: string[];
+};
+
+export interface OutcomeInput {
+  jobs: Job[];
+  signal: AbortSignal;
+  events: EventSink;
+}
+
+export function finish(opts: OutcomeInput, ctx: RunContext, runtimes: Map<string, ProviderRuntime>): RunOutcome {
+  const counts: Partial<Record<JobState, number>> = {};
+  const plannedBy = new Map<string, number>();
+  for (const job of opts.jobs) {
+    const state = ctx.cp.get(job.id)?.state ?? 'planned';
+    counts[state] = (counts[state] ?? 0) + 1;
+    if (state === 'planned') plannedBy.set(job.provider, (plannedBy.get(job.provider) ?? 0) + 1);
+  }
+  const messages = [...ctx.messages];
+  let stopped = false;
+  for (const rt of runtimes.values()) {
+    if (!rt.stopReason) continue;
+    stopped = true;
+    messages.push(
+      `${rt.name} stopped taking work (${rt.stopReason}); ${plannedBy.get(rt.name) ?? 0} job(s) left planned: add credit, then resume`,
+    );
+  }
+  if (!opts.signal.aborted) {
+    const overBudget = [...plannedBy].filter(([p]) => !runtimes.get(p)?.stopReason).reduce((n, [, c]) => n + c, 0);
+    if (overBudget > 0) messages.push(`${overBudget} job(s) not submitted: they would pass the budget ($${ctx.ledger.limitUsd.toFixed(2)})`);
+  }
+  if (counts.unknown) {
+    messages.push(`${counts.unknown} job(s) unknown: a submit may or may not have created a task; resume with --resubmit-unknown to submit them again`);
+  }
+  const spentUsd = ctx.ledger.spentUsd;
+  opts.events({ kind: 'run.finished', at: ctx.clock.now(), counts, spentUsd });
+  const kind = opts.signal.aborted
+    ? 'interrupted'
+    : stopped
+      ? 'provider_stopped'
+      : (counts.downloaded ?? 0) === opts.jobs.length
+        ? 'completed'
+        : 'completed_with_failures';
+  return { kind, counts, spentUsd, messages };
+}
+
