@@ -5,7 +5,7 @@
  * per job stay constant however large the run grows. A crash at any instant leaves either the old
  * or the new snapshot, and a journal whose entries are replayed by sequence number.
  */
-import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Job } from '../plan/types.ts';
 import { Journal, parseJournal } from './journal.ts';
@@ -21,7 +21,10 @@ export interface CheckpointData {
   approvedUsd: number;
   capUsd?: number;
   spentUsd: number;
+  /** The current plan's jobs, manifest order. */
   jobs: Job[];
+  /** Jobs of earlier plans that the current one dropped; their records are kept. */
+  droppedJobs?: Job[];
   records: Record<string, JobRecord>;
 }
 
@@ -130,6 +133,7 @@ export interface OpenInit {
 export class CheckpointStore {
   private readonly records = new Map<string, JobRecord>();
   private jobs: Job[];
+  private droppedJobs?: Job[];
   private seq: number;
   private sinceCompact = 0;
   private snapshotBytes = 0;
@@ -143,6 +147,7 @@ export class CheckpointStore {
     private readonly opts: CheckpointOptions,
   ) {
     this.jobs = data.jobs;
+    this.droppedJobs = data.droppedJobs;
     this.seq = data.seq;
     this.approvedUsd = data.approvedUsd;
     this.capUsd = data.capUsd;
@@ -159,21 +164,26 @@ export class CheckpointStore {
    * snapshot, which also discards any torn journal tail before new lines are appended.
    */
   static async open(runDir: string, init: OpenInit, opts: CheckpointOptions = {}): Promise<{ store: CheckpointStore; resumed: boolean }> {
+    // Leftovers of a snapshot write cut short by a crash (we hold the lock: nobody else writes here).
+    for (const f of await readdir(runDir).catch(() => [] as string[])) {
+      if (f.startsWith(`${SNAPSHOT_FILE}.tmp-`)) await unlink(join(runDir, f)).catch(() => undefined);
+    }
     const prev = await loadCheckpoint(runDir);
     const records: Record<string, JobRecord> = prev?.records ?? {};
-    const jobsById = new Map<string, Job>();
-    for (const j of prev?.jobs ?? []) jobsById.set(j.id, j);
-    for (const j of init.jobs) {
-      jobsById.set(j.id, j);
-      if (!records[j.id]) records[j.id] = plannedRecord(j.id);
-    }
+    // `jobs` is the current plan, in order; jobs an edited manifest no longer has move to
+    // `droppedJobs` with their records kept (what was paid for stays on the books).
+    const current = new Set(init.jobs.map((j) => j.id));
+    const dropped = new Map<string, Job>();
+    for (const j of [...(prev?.droppedJobs ?? []), ...(prev?.jobs ?? [])]) if (!current.has(j.id)) dropped.set(j.id, j);
+    for (const j of init.jobs) if (!records[j.id]) records[j.id] = plannedRecord(j.id);
     const data: CheckpointData = {
       version: 1,
       seq: prev?.seq ?? 0,
       approvedUsd: init.approvedUsd,
       capUsd: init.capUsd,
       spentUsd: spentOf(Object.values(records)),
-      jobs: [...jobsById.values()],
+      jobs: init.jobs,
+      droppedJobs: dropped.size > 0 ? [...dropped.values()] : undefined,
       records,
     };
     const journal = await Journal.open(join(runDir, JOURNAL_FILE));
@@ -225,6 +235,7 @@ export class CheckpointStore {
       capUsd: this.capUsd,
       spentUsd: spentOf(this.records.values()),
       jobs: this.jobs,
+      droppedJobs: this.droppedJobs,
       records: Object.fromEntries([...this.records].map(([k, v]) => [k, v])),
     };
   }

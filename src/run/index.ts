@@ -3,7 +3,7 @@ export type { ProviderBinding } from './binding.ts';
 export { openEventLog, type EventLog } from './event-log.ts';
 export { BudgetLedger } from './budget.ts';
 export { ProviderLimiter, TokenBucket, Semaphore, effectiveLimits } from './limiter.ts';
-export { backoffDelay, backoffSchedule, pollDelay, nextPollDelay } from './retry.ts';
+export { backoffDelay, backoffSchedule, pollPlan, updateEstimate } from './retry.ts';
 export { CheckpointStore, loadCheckpoint, plannedRecord } from './checkpoint.ts';
 export { acquireRunLock } from './lock.ts';
 export { startCallbackReceiver } from './callbacks.ts';

@@ -2,7 +2,7 @@
 import type { Job } from '../plan/types.ts';
 import type { ProviderRuntime, RunContext } from './context.ts';
 import type { EventSink } from './events.ts';
-import type { JobState } from './types.ts';
+import { TERMINAL_STATES, type JobState } from './types.ts';
 
 export type RunOutcome = {
   kind: 'completed' | 'completed_with_failures' | 'interrupted' | 'provider_stopped';
@@ -20,19 +20,29 @@ export interface OutcomeInput {
 export function finish(opts: OutcomeInput, ctx: RunContext, runtimes: Map<string, ProviderRuntime>): RunOutcome {
   const counts: Partial<Record<JobState, number>> = {};
   const plannedBy = new Map<string, number>();
+  const openBy = new Map<string, number>();
+  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
   for (const job of opts.jobs) {
     const state = ctx.cp.get(job.id)?.state ?? 'planned';
     counts[state] = (counts[state] ?? 0) + 1;
-    if (state === 'planned') plannedBy.set(job.provider, (plannedBy.get(job.provider) ?? 0) + 1);
+    if (state === 'planned') bump(plannedBy, job.provider);
+    else if (!TERMINAL_STATES.includes(state)) bump(openBy, job.provider);
   }
   const messages = [...ctx.messages];
   let stopped = false;
   for (const rt of runtimes.values()) {
     if (!rt.stopReason) continue;
     stopped = true;
+    const open = openBy.get(rt.name) ?? 0;
     messages.push(
-      `${rt.name} stopped taking work (${rt.stopReason}); ${plannedBy.get(rt.name) ?? 0} job(s) left planned: add credit, then resume`,
+      `${rt.name} stopped taking work (${rt.stopReason}); ${plannedBy.get(rt.name) ?? 0} job(s) left planned${
+        open > 0 ? ` and ${open} in flight` : ''
+      }: add credit, then resume`,
     );
+  }
+  if (!opts.signal.aborted && !stopped) {
+    const open = [...openBy.values()].reduce((a, b) => a + b, 0);
+    if (open > 0) messages.push(`${open} job(s) could not be finished this time (see warnings above); resume to continue them`);
   }
   if (!opts.signal.aborted) {
     const overBudget = [...plannedBy].filter(([p]) => !runtimes.get(p)?.stopReason).reduce((n, [, c]) => n + c, 0);

@@ -82,31 +82,3 @@ export function pollPlan(i: PollPlanInput): number {
 export function updateEstimate(prev: number | undefined, observedMs: number): number {
   return prev === undefined ? observedMs : prev * 0.7 + observedMs * 0.3;
 }
-
-export interface PollDelayOptions {
-  /** The catalog's typical time from submit to completion. */
-  renderMs: number;
-  rng?: Rng;
-  /** Longest gap between polls. Default 30 s. */
-  capMs?: number;
-}
-
-/**
- * Delay before status request number `poll` (1-based) when the provider gave no hint.
- * The first poll lands at about the typical render time (polling earlier only burns budget); later
- * ones back off from a quarter of it by ×1.5, with ±20 % jitter so many tasks don't poll in lockstep.
- */
-export function pollDelay(poll: number, opts: PollDelayOptions): number {
-  const rng = opts.rng ?? Math.random;
-  const cap = opts.capMs ?? 30_000;
-  const jitter = 0.8 + 0.4 * rng();
-  if (poll <= 1) return Math.round(Math.min(opts.renderMs, 10 * 60_000) * jitter);
-  const step = Math.max(500, opts.renderMs / 4) * 1.5 ** (poll - 2);
-  return Math.round(Math.min(cap, step) * jitter);
-}
-
-/** With a provider hint, trust it (bounded to something sane); otherwise fall back to `pollDelay`. */
-export function nextPollDelay(poll: number, hintMs: number | undefined, opts: PollDelayOptions): number {
-  if (hintMs !== undefined && Number.isFinite(hintMs) && hintMs >= 0) return Math.min(Math.max(hintMs, 50), 10 * 60_000);
-  return pollDelay(poll, opts);
-}
