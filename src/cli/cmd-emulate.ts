@@ -4,9 +4,8 @@ import type { CliIO } from './io.ts';
 
 export async function emulateCommand(flags: { port?: number; host?: string }, io: CliIO, signal: AbortSignal): Promise<number> {
   const handle = await startEmulator({ port: flags.port ?? 0, host: flags.host ?? '127.0.0.1', render: 'unique' });
-  io.out(`shotlist emulator on ${handle.url}`);
   for (const line of describeEmulator(handle)) io.out(line);
-  io.out('Any API key is accepted. Ctrl-C to stop.');
+  io.out('Ctrl-C to stop.');
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
     signal.addEventListener('abort', () => resolve(), { once: true });

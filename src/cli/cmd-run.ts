@@ -68,7 +68,8 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
   let emulator: EmulatorHandle | undefined;
   try {
     if (flags.emulate) {
-      emulator = await startEmulator({ render: 'unique' });
+      const openaiWebhookUrl = flags.listen && flags.publicUrl ? `${flags.publicUrl.replace(/\/$/, '')}/callbacks/openai` : undefined;
+      emulator = await startEmulator({ render: 'unique', openaiWebhookUrl });
       io.err(`emulator: serving every provider on ${emulator.url}`);
     }
     const bind = makeBinder({ catalog, settings: manifest.providers, env: io.env, emulator, runDir, clock: systemClock, signal });
@@ -83,6 +84,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       post: manifest.post,
       name: manifest.name,
       flags,
+      callbackSecrets: emulator ? { ...emulator.webhookSecrets, fal: emulator.falJwksUrl } : undefined,
       beforePost: async () => {
         await emulator?.stop();
         emulator = undefined;

@@ -32,6 +32,8 @@ export interface ExecuteAndFinishOptions {
   /** The run's name, for the report's title. */
   name: string;
   flags: ExecuteFlags;
+  /** Callback signing secrets when they don't come from the environment (the in-process emulator's). */
+  callbackSecrets?: Partial<Record<string, string>>;
   beforePost?: () => Promise<void>;
 }
 
@@ -49,7 +51,7 @@ export async function executeAndFinish(o: ExecuteAndFinishOptions): Promise<numb
   try {
     const callbacks =
       o.flags.listen && o.flags.publicUrl
-        ? { listen: o.flags.listen, publicUrl: o.flags.publicUrl, secrets: webhookSecrets(o.io.env) }
+        ? { listen: o.flags.listen, publicUrl: o.flags.publicUrl, secrets: o.callbackSecrets ?? webhookSecrets(o.io.env) }
         : undefined;
     const outcome = await executeRun({
       runDir: o.runDir,

@@ -2,6 +2,7 @@
  * The CLI as data: commands declared here, each delegating to one `cmd-*.ts` file. `runMain` is the
  * only place that turns errors into exit codes and the only caller of `process.exit`.
  */
+import { setMaxListeners } from 'node:events';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { formatDiagnostic, InputError, ShotlistError } from '../errors.ts';
 import { catalogCommand } from './cmd-catalog.ts';
@@ -119,11 +120,13 @@ export async function runMain(argv: string[], io: CliIO, signal: AbortSignal): P
 /** The process entry point (bin/shotlist.js): wires signals to one AbortSignal and exits with runMain's code. */
 export async function cli(argv: string[] = process.argv.slice(2)): Promise<never> {
   const controller = new AbortController();
+  // One signal reaches every in-flight request, poll wait and child process: many listeners is by design.
+  setMaxListeners(0, controller.signal);
   let interrupts = 0;
   const onSignal = () => {
     interrupts += 1;
     if (interrupts > 1) process.exit(130); // second Ctrl-C: the checkpoint is already durable
-    process.stderr.write('\ninterrupt: stopping submits and saving the checkpoint (Ctrl-C again to force)\n');
+    process.stderr.write('\ninterrupt: stopping cleanly; a run saves its checkpoint (Ctrl-C again to force quit)\n');
     controller.abort(new Error('interrupted'));
   };
   process.on('SIGINT', onSignal);

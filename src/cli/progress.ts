@@ -114,6 +114,11 @@ function apply(v: View, e: RunEvent): void {
     case 'warning':
       v.warnings.push(e.message);
       break;
+    case 'callbacks.summary':
+      v.warnings.push(
+        `callbacks: ${e.accepted} accepted, ${e.duplicates} duplicate(s) ignored, ${e.invalid} invalid signature(s) refused, ${e.unknownTask} for unknown tasks`,
+      );
+      break;
     case 'run.finished':
       v.counts = { ...e.counts };
       v.spentUsd = e.spentUsd;

@@ -3,12 +3,14 @@
  * each under its own prefix, rendering real MP4s for finished tasks.
  */
 import { randomInt } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../clock.ts';
+import { baseUrlEnv } from '../providers/index.ts';
 import { PROVIDER_NAMES, type ProviderName } from '../providers/types.ts';
 import { CallbackSender, createFalSigner, DEFAULT_WEBHOOK_SECRETS } from './callbacks.ts';
 import { EmuCore, type ProviderModule } from './core.ts';
@@ -34,6 +36,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'shotlist-emu-')));
   await mkdir(dataDir, { recursive: true });
   const stop = new AbortController();
+  setMaxListeners(0, stop.signal); // every pending task timer and callback delivery listens to it
 
   const faults = Object.fromEntries(
     PROVIDER_NAMES.map((p) => [p, new ProviderFaults(p, opts.faults?.[p], seed, clock)]),
@@ -111,16 +114,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
 /** Lines for `shotlist emulate`: each provider's base URL and the env var that points an adapter at it. */
 export function describeEmulator(handle: EmulatorHandle): string[] {
-  const env: Record<ProviderName, string> = {
-    openai: 'OPENAI_BASE_URL',
-    apidot: 'APIDOT_BASE_URL',
-    sorapi: 'SORAPI_BASE_URL',
-    apixo: 'APIXO_BASE_URL',
-    fal: 'FAL_BASE_URL',
-    replicate: 'REPLICATE_BASE_URL',
-  };
   const lines = [`shotlist emulator listening on ${handle.url}`];
-  for (const p of PROVIDER_NAMES) lines.push(`  ${p.padEnd(10)} ${handle.baseUrls[p]}   (${env[p]})`);
+  for (const p of PROVIDER_NAMES) lines.push(`  ${p.padEnd(10)} ${handle.baseUrls[p]}   (${baseUrlEnv(p)})`);
   if (handle.falJwksUrl) lines.push(`  fal JWKS   ${handle.falJwksUrl}`);
   lines.push('  any non-empty API key is accepted');
   return lines;

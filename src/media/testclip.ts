@@ -4,10 +4,10 @@
  * Text needs a font file; when none exists (or drawtext fails on this ffmpeg build) the clip is
  * rendered without text rather than failing.
  */
-import { existsSync, readdirSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runFfmpeg, type RunOptions } from './ffmpeg.ts';
+import { findFont } from './fonts.ts';
 
 export interface TestClipSpec {
   width: number;
@@ -28,32 +28,9 @@ export interface TestClipResult {
   withText: boolean;
 }
 
-const FONT_DIRS = ['/usr/share/fonts', '/usr/local/share/fonts', '/System/Library/Fonts', '/Library/Fonts', 'C:\\Windows\\Fonts'];
-const PREFERRED = ['DejaVuSans.ttf', 'LiberationSans-Regular.ttf', 'Arial.ttf', 'arial.ttf', 'FreeSans.ttf'];
-
-/** Look for a usable .ttf file (depth-limited walk). Optional by design: never a runtime requirement. */
-export function findFontFile(dirs: string[] = FONT_DIRS): string | undefined {
-  const found: string[] = [];
-  const walk = (dir: string, depth: number): void => {
-    if (depth > 4 || found.length > 200) return;
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p, depth + 1);
-      else if (/\.ttf$/i.test(e.name)) found.push(p);
-    }
-  };
-  for (const d of dirs) if (existsSync(d)) walk(d, 0);
-  for (const name of PREFERRED) {
-    const hit = found.find((f) => f.endsWith(`/${name}`) || f.endsWith(`\\${name}`));
-    if (hit) return hit;
-  }
-  return found.find((f) => !/math|symbol|emoji/i.test(f)) ?? found[0];
+/** A usable font file, or undefined: text is optional by design, never a runtime requirement. */
+export function findFontFile(): string | undefined {
+  return findFont() ?? undefined;
 }
 
 function escapePath(p: string): string {

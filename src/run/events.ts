@@ -27,6 +27,8 @@ export type RunEvent =
   | { kind: 'post.finished'; at: number; step: string; output: string; skipped: boolean }
   | { kind: 'post.failed'; at: number; step: string; output: string; message: string }
   | { kind: 'warning'; at: number; message: string }
+  /** Callback mode: what the receiver saw (duplicates ignored, invalid signatures refused). */
+  | { kind: 'callbacks.summary'; at: number; received: number; accepted: number; duplicates: number; invalid: number; unknownTask: number }
   | { kind: 'run.finished'; at: number; counts: Partial<Record<JobState, number>>; spentUsd: number };
 
 export type EventSink = (event: RunEvent) => void;

@@ -191,6 +191,7 @@ async function runWithStore(
     while (running.size > 0) await Promise.all([...running]);
   } finally {
     await receiver?.close();
+    if (receiver) emit({ kind: 'callbacks.summary', at: clock.now(), ...receiver.stats });
   }
   return finish(opts, ctx, runtimes);
 }
