@@ -5,6 +5,7 @@ import { systemClock } from '../clock.ts';
 import { UsageError } from '../errors.ts';
 import { readRunState } from '../run/index.ts';
 import { makeBinder, missingKeys } from './bindings.ts';
+import { emulatorCallbackSecrets, startInProcessEmulator } from './emulated.ts';
 import { executeAndFinish, type ExecuteFlags } from './execute.ts';
 import type { CliIO } from './io.ts';
 import { readRunMeta } from './run-meta.ts';
@@ -13,23 +14,32 @@ export async function resumeCommand(dir: string, flags: ExecuteFlags, io: CliIO,
   const runDir = resolve(io.cwd, dir);
   const [meta, state] = await Promise.all([readRunMeta(runDir), readRunState(runDir)]);
   if (!meta || !state) throw new UsageError(`${runDir} is not a shotlist run directory (no run.json / checkpoint.json)`);
-  if (meta.emulated) {
-    io.err('note: this run used the in-process emulator, whose tasks ended with it; resume re-polls what it can.');
-  }
   const missing = missingKeys(state.jobs.map((j) => j.provider), io.env, meta.emulated);
   if (missing.length > 0) throw new UsageError(`missing API key in the environment: ${missing.join(', ')}`);
   const catalog = await loadCatalog({ extraFiles: meta.catalogFiles });
-  const bind = makeBinder({ catalog, settings: meta.providers, env: io.env, runDir, clock: systemClock, signal });
-  return executeAndFinish({
-    io,
-    signal,
-    runDir,
-    jobs: state.jobs,
-    approvedUsd: state.approvedUsd,
-    capUsd: state.capUsd,
-    bind,
-    post: meta.post,
-    name: meta.name,
-    flags,
-  });
+  // An emulated run resumes on a fresh emulator: the old one's tasks ended with its process.
+  let emulator = meta.emulated ? await startInProcessEmulator(flags, io) : undefined;
+  try {
+    const bind = makeBinder({ catalog, settings: meta.providers, env: io.env, emulator, runDir, clock: systemClock, signal });
+    return await executeAndFinish({
+      io,
+      signal,
+      runDir,
+      jobs: state.jobs,
+      approvedUsd: state.approvedUsd,
+      capUsd: state.capUsd,
+      bind,
+      post: meta.post,
+      name: meta.name,
+      flags,
+      emulated: meta.emulated,
+      callbackSecrets: emulator ? emulatorCallbackSecrets(emulator) : undefined,
+      beforePost: async () => {
+        await emulator?.stop();
+        emulator = undefined;
+      },
+    });
+  } finally {
+    await emulator?.stop();
+  }
 }

@@ -2,7 +2,6 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { systemClock } from '../clock.ts';
-import { startEmulator } from '../emulator/index.ts';
 import type { EmulatorHandle } from '../emulator/types.ts';
 import { NotApprovedError, UsageError } from '../errors.ts';
 import { diffPlan } from '../plan/index.ts';
@@ -10,6 +9,7 @@ import { executeRun, readRunState } from '../run/index.ts';
 import { decideApproval, formatUsd } from './approve.ts';
 import { makeBinder, missingKeys } from './bindings.ts';
 import { loadAndPlan, refuseIfOverBudget, type PlanFlags } from './context.ts';
+import { emulatorCallbackSecrets, startInProcessEmulator } from './emulated.ts';
 import { executeAndFinish } from './execute.ts';
 import type { CliIO } from './io.ts';
 import { renderPlan } from './render-plan.ts';
@@ -68,9 +68,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
   let emulator: EmulatorHandle | undefined;
   try {
     if (flags.emulate) {
-      const openaiWebhookUrl = flags.listen && flags.publicUrl ? `${flags.publicUrl.replace(/\/$/, '')}/callbacks/openai` : undefined;
-      emulator = await startEmulator({ render: 'unique', openaiWebhookUrl });
-      io.err(`emulator: serving every provider on ${emulator.url}`);
+      emulator = await startInProcessEmulator(flags, io);
     }
     const bind = makeBinder({ catalog, settings: manifest.providers, env: io.env, emulator, runDir, clock: systemClock, signal });
     return await executeAndFinish({
@@ -84,7 +82,8 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       post: manifest.post,
       name: manifest.name,
       flags,
-      callbackSecrets: emulator ? { ...emulator.webhookSecrets, fal: emulator.falJwksUrl } : undefined,
+      emulated: Boolean(emulator),
+      callbackSecrets: emulator ? emulatorCallbackSecrets(emulator) : undefined,
       beforePost: async () => {
         await emulator?.stop();
         emulator = undefined;

@@ -32,6 +32,8 @@ export interface ExecuteAndFinishOptions {
   /** The run's name, for the report's title. */
   name: string;
   flags: ExecuteFlags;
+  /** The run uses a fresh in-process emulator: tasks from an earlier process are gone with its emulator. */
+  emulated?: boolean;
   /** Callback signing secrets when they don't come from the environment (the in-process emulator's). */
   callbackSecrets?: Partial<Record<string, string>>;
   beforePost?: () => Promise<void>;
@@ -63,6 +65,7 @@ export async function executeAndFinish(o: ExecuteAndFinishOptions): Promise<numb
       signal: o.signal,
       events,
       resubmitUnknown: o.flags.resubmitUnknown,
+      abandonInFlight: o.emulated,
       callbacks,
       limitsOverride: limitsOverride(o.flags),
     });

@@ -38,6 +38,11 @@ export interface ExecuteOptions {
   events: EventSink;
   /** Submit again jobs whose earlier submit could not be reconciled (may pay twice). */
   resubmitUnknown?: boolean;
+  /**
+   * The provider that held this run's in-flight tasks is gone with its state (the in-process emulator
+   * ends with the process that started it): put those jobs back to planned. Never for a real provider.
+   */
+  abandonInFlight?: boolean;
   callbacks?: { listen: string; publicUrl: string; secrets: Partial<Record<string, string>> };
   limitsOverride?: Partial<ProviderLimits>;
   /** Jitter source (tests). Default Math.random. */
@@ -88,6 +93,7 @@ async function runWithStore(
 ): Promise<RunOutcome> {
   const { clock, events: emit } = opts;
   setMaxListeners(0, opts.signal);
+  if (opts.abandonInFlight) await abandonInFlight(cp);
   const ledger = BudgetLedger.fromRecords(opts.approvedUsd, opts.capUsd, cp.allRecords());
   const runtimes = new Map<string, ProviderRuntime>();
   const limiters = new Map<string, ProviderLimiter>();
@@ -194,6 +200,16 @@ async function runWithStore(
     if (receiver) emit({ kind: 'callbacks.summary', at: clock.now(), ...receiver.stats });
   }
   return finish(opts, ctx, runtimes);
+}
+
+const IN_FLIGHT: ReadonlySet<JobState> = new Set(['submitting', 'submitted', 'running', 'succeeded', 'unknown']);
+
+async function abandonInFlight(cp: CheckpointStore): Promise<void> {
+  const stale = [...cp.allRecords()].filter((r) => IN_FLIGHT.has(r.state));
+  for (const rec of stale) {
+    const { task: _task, outputs: _outputs, expiresAt: _expiresAt, progress: _progress, ...rest } = rec;
+    await cp.put({ ...rest, state: 'planned', reservedUsd: 0 });
+  }
 }
 
 /** The run directory's state as of now, read without the lock (for `status` and `resume`). */

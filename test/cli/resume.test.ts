@@ -61,3 +61,30 @@ describe('resume after kill -9', () => {
     expect(existsSync(join(out, 'report.html'))).toBe(true);
   });
 });
+
+describe('an --emulate run killed mid-flight', () => {
+  it('re-runs on a fresh emulator: tasks the old one held are planned again, every clip arrives', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const dir = await tempDir('shotlist-emu-resume-');
+    const manifest = await writeOpenaiManifest(dir, 4);
+    const out = join(dir, 'run');
+    const args = ['run', manifest, '--emulate', '--yes', '--out', out];
+    const first = spawnCli(args);
+    const deadline = Date.now() + 30_000;
+    const journal = join(out, 'checkpoint.journal');
+    while (Date.now() < deadline) {
+      const text = await readFile(journal, 'utf8').catch(() => '');
+      if (text.includes('"submitted"')) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    first.child.kill('SIGKILL');
+    expect((await first.done).signal).toBe('SIGKILL');
+
+    const second = await runCli(args);
+    expect(second.stderr).not.toContain('internal error');
+    expect(second.code).toBe(0);
+    const { readdir } = await import('node:fs/promises');
+    expect((await readdir(join(out, 'clips'))).filter((f) => f.endsWith('.mp4'))).toHaveLength(4);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
