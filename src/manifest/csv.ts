@@ -216,7 +216,11 @@ export function parseShotsCsv(
     if (!cols) {
       header = record.map((h) => h.trim());
       cols = classifyHeader(record, loc, diagnostics);
-      if (!promptOptional && !header.includes('prompt')) diagnostics.push({ file, line: 1, col: 1, message: 'CSV header has no "prompt" column' });
+      if (!promptOptional && !header.includes('prompt')) {
+        // Every row would repeat this one problem: report it once.
+        diagnostics.push({ file, line: 1, col: 1, message: 'CSV header has no "prompt" column (or give `prompt:` on the `from:` entry)' });
+        return diagnostics;
+      }
       continue;
     }
     records[r] = EMPTY_RECORD; // let the row's strings go once it is a shot
