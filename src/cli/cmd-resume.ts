@@ -1,11 +1,9 @@
 /** `shotlist resume <run-dir>`: reattach to a run from its checkpoint; no re-planning, no new approval. */
 import { resolve } from 'node:path';
 import { loadCatalog } from '../catalog/index.ts';
-import { systemClock } from '../clock.ts';
 import { UsageError } from '../errors.ts';
 import { readRunState } from '../run/index.ts';
-import { makeBinder, missingKeys } from './bindings.ts';
-import { emulatorCallbackSecrets, startInProcessEmulator } from './emulated.ts';
+import { missingKeys } from './bindings.ts';
 import { executeAndFinish, type ExecuteFlags } from './execute.ts';
 import type { CliIO } from './io.ts';
 import { readRunMeta } from './run-meta.ts';
@@ -18,28 +16,18 @@ export async function resumeCommand(dir: string, flags: ExecuteFlags, io: CliIO,
   if (missing.length > 0) throw new UsageError(`missing API key in the environment: ${missing.join(', ')}`);
   const catalog = await loadCatalog({ extraFiles: meta.catalogFiles });
   // An emulated run resumes on a fresh emulator: the old one's tasks ended with its process.
-  let emulator = meta.emulated ? await startInProcessEmulator(flags, io) : undefined;
-  try {
-    const bind = makeBinder({ catalog, settings: meta.providers, env: io.env, emulator, runDir, clock: systemClock, signal });
-    return await executeAndFinish({
-      io,
-      signal,
-      runDir,
-      jobs: state.jobs,
-      approvedUsd: state.approvedUsd,
-      capUsd: state.capUsd,
-      bind,
-      post: meta.post,
-      name: meta.name,
-      flags,
-      emulated: meta.emulated,
-      callbackSecrets: emulator ? emulatorCallbackSecrets(emulator) : undefined,
-      beforePost: async () => {
-        await emulator?.stop();
-        emulator = undefined;
-      },
-    });
-  } finally {
-    await emulator?.stop();
-  }
+  return executeAndFinish({
+    io,
+    signal,
+    runDir,
+    jobs: state.jobs,
+    approvedUsd: state.approvedUsd,
+    capUsd: state.capUsd,
+    catalog,
+    settings: meta.providers,
+    post: meta.post,
+    name: meta.name,
+    flags,
+    emulate: meta.emulated,
+  });
 }

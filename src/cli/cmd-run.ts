@@ -2,14 +2,12 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { systemClock } from '../clock.ts';
-import type { EmulatorHandle } from '../emulator/types.ts';
 import { NotApprovedError, UsageError } from '../errors.ts';
 import { diffPlan } from '../plan/index.ts';
 import { executeRun, readRunState } from '../run/index.ts';
 import { decideApproval, formatUsd } from './approve.ts';
-import { makeBinder, missingKeys } from './bindings.ts';
+import { missingKeys } from './bindings.ts';
 import { loadAndPlan, refuseIfOverBudget, type PlanFlags } from './context.ts';
-import { emulatorCallbackSecrets, startInProcessEmulator } from './emulated.ts';
 import { executeAndFinish } from './execute.ts';
 import type { CliIO } from './io.ts';
 import { renderPlan } from './render-plan.ts';
@@ -65,31 +63,18 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
     emulated: Boolean(flags.emulate),
   });
 
-  let emulator: EmulatorHandle | undefined;
-  try {
-    if (flags.emulate) {
-      emulator = await startInProcessEmulator(flags, io);
-    }
-    const bind = makeBinder({ catalog, settings: manifest.providers, env: io.env, emulator, runDir, clock: systemClock, signal });
-    return await executeAndFinish({
-      io,
-      signal,
-      runDir,
-      jobs: plan.jobs,
-      approvedUsd,
-      capUsd,
-      bind,
-      post: manifest.post,
-      name: manifest.name,
-      flags,
-      emulated: Boolean(emulator),
-      callbackSecrets: emulator ? emulatorCallbackSecrets(emulator) : undefined,
-      beforePost: async () => {
-        await emulator?.stop();
-        emulator = undefined;
-      },
-    });
-  } finally {
-    await emulator?.stop();
-  }
+  return executeAndFinish({
+    io,
+    signal,
+    runDir,
+    jobs: plan.jobs,
+    approvedUsd,
+    capUsd,
+    catalog,
+    settings: manifest.providers,
+    post: manifest.post,
+    name: manifest.name,
+    flags,
+    emulate: Boolean(flags.emulate),
+  });
 }

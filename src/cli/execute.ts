@@ -2,11 +2,14 @@
 import { join } from 'node:path';
 import { systemClock } from '../clock.ts';
 import { InterruptedError } from '../errors.ts';
-import type { ProviderLimits } from '../catalog/types.ts';
-import type { PostStep } from '../manifest/types.ts';
+import type { Catalog, ProviderLimits } from '../catalog/types.ts';
+import type { PostStep, ProviderSettings } from '../manifest/types.ts';
 import type { Job } from '../plan/types.ts';
-import { executeRun, openEventLog, type ProviderBinding } from '../run/index.ts';
+import { executeRun, openEventLog } from '../run/index.ts';
+import type { EmulatorHandle } from '../emulator/types.ts';
 import { formatUsd } from './approve.ts';
+import { emulatorCallbackSecrets, startInProcessEmulator } from './emulated.ts';
+import { makeBinder } from './bindings.ts';
 import { fanOut } from './events.ts';
 import { postAndReport } from './finish.ts';
 import type { CliIO } from './io.ts';
@@ -27,16 +30,18 @@ export interface ExecuteAndFinishOptions {
   jobs: Job[];
   approvedUsd: number;
   capUsd?: number;
-  bind: (name: string) => ProviderBinding;
+  catalog: Catalog;
+  /** Non-secret per-provider settings (base URLs, limits) from the manifest. */
+  settings: Record<string, ProviderSettings>;
   post: PostStep[];
   /** The run's name, for the report's title. */
   name: string;
   flags: ExecuteFlags;
-  /** The run uses a fresh in-process emulator: tasks from an earlier process are gone with its emulator. */
-  emulated?: boolean;
-  /** Callback signing secrets when they don't come from the environment (the in-process emulator's). */
-  callbackSecrets?: Partial<Record<string, string>>;
-  beforePost?: () => Promise<void>;
+  /**
+   * Run against a fresh in-process emulator. Tasks from an earlier process were held by that process's
+   * emulator and are gone with it; callbacks are verified with this emulator's secrets.
+   */
+  emulate: boolean;
 }
 
 function limitsOverride(flags: ExecuteFlags): Partial<ProviderLimits> | undefined {
@@ -47,25 +52,35 @@ function limitsOverride(flags: ExecuteFlags): Partial<ProviderLimits> | undefine
 }
 
 export async function executeAndFinish(o: ExecuteAndFinishOptions): Promise<number> {
+  const emulator = o.emulate ? await startInProcessEmulator(o.flags, o.io) : undefined;
+  try {
+    return await execute(o, emulator);
+  } finally {
+    await emulator?.stop();
+  }
+}
+
+async function execute(o: ExecuteAndFinishOptions, emulator: EmulatorHandle | undefined): Promise<number> {
+  const bind = makeBinder({ catalog: o.catalog, settings: o.settings, env: o.io.env, emulator, runDir: o.runDir, clock: systemClock, signal: o.signal });
   const log = await openEventLog(join(o.runDir, 'events.ndjson'));
   const progress = createProgress({ tty: o.io.isTTY, write: (s) => o.io.err(s), clock: systemClock });
   const events = fanOut(log.sink, progress.sink);
   try {
     const callbacks =
       o.flags.listen && o.flags.publicUrl
-        ? { listen: o.flags.listen, publicUrl: o.flags.publicUrl, secrets: o.callbackSecrets ?? webhookSecrets(o.io.env) }
+        ? { listen: o.flags.listen, publicUrl: o.flags.publicUrl, secrets: emulator ? emulatorCallbackSecrets(emulator) : webhookSecrets(o.io.env) }
         : undefined;
     const outcome = await executeRun({
       runDir: o.runDir,
       jobs: o.jobs,
       approvedUsd: o.approvedUsd,
       capUsd: o.capUsd,
-      bind: o.bind,
+      bind,
       clock: systemClock,
       signal: o.signal,
       events,
       resubmitUnknown: o.flags.resubmitUnknown,
-      abandonInFlight: o.emulated,
+      abandonInFlight: emulator !== undefined,
       callbacks,
       limitsOverride: limitsOverride(o.flags),
     });
@@ -74,7 +89,6 @@ export async function executeAndFinish(o: ExecuteAndFinishOptions): Promise<numb
     if (outcome.kind === 'interrupted') {
       throw new InterruptedError(`interrupted: checkpoint saved. Resume with: shotlist resume ${o.runDir}`);
     }
-    await o.beforePost?.();
     const { post } = await postAndReport(o.runDir, o.post, events, o.signal, o.name);
     const counts = Object.entries(outcome.counts)
       .map(([state, n]) => `${state} ${n}`)
