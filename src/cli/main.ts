@@ -82,6 +82,7 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
     .description('serve every provider\'s API locally (free, offline)')
     .addOption(new Option('--port <n>', 'port (default: a free one)').argParser(num))
     .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--faults <json|file>', 'inject faults per provider, e.g. \'{"openai":{"rate429":0.2,"retryAfterS":2}}\'')
     .action((o) => done(emulateCommand(o, io, signal)));
   program
     .command('catalog')
