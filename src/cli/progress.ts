@@ -227,7 +227,7 @@ export function summarizeRunState(state: {
     const rec = state.records[job.id];
     const st = rec?.state ?? 'planned';
     counts[st] = (counts[st] ?? 0) + 1;
-    reserved += Math.round((rec?.reservedUsd ?? 0) * 1e6);
+    reserved += Math.round(((rec?.reservedUsd ?? 0) + (rec?.heldUsd ?? 0)) * 1e6);
     if (st === 'failed' || st === 'rejected' || st === 'expired' || st === 'unknown') {
       problems.push({ id: job.id, shot: job.shotId, state: st, error: rec?.error ? `${rec.error.code}: ${rec.error.message}` : undefined });
     }

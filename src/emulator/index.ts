@@ -107,7 +107,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       await core.callbacks.drain(300);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+      // A render killed by the abort above may still be writing its output as it exits: retry ENOTEMPTY.
+      if (ownDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     },
   };
 }

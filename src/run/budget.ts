@@ -27,7 +27,7 @@ export class BudgetLedger {
   static fromRecords(approvedUsd: number, capUsd: number | undefined, records: Iterable<JobRecord>): BudgetLedger {
     const l = new BudgetLedger(approvedUsd, capUsd);
     for (const r of records) {
-      l.reserved += toMicro(r.reservedUsd);
+      l.reserved += toMicro(r.reservedUsd + (r.heldUsd ?? 0));
       l.spent += toMicro(r.spentUsd);
     }
     return l;

@@ -1,4 +1,6 @@
 /** Starting jobs: resumed tasks first (they already hold provider capacity), then new submits as slots free up. */
+import { unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Job } from '../plan/types.ts';
 import { setState, type ProviderRuntime, type RunContext } from './context.ts';
 import { verifyExistingClip } from './download.ts';
@@ -60,6 +62,8 @@ async function reverify(ctx: RunContext, rt: ProviderRuntime, job: Job, rec: Job
     slots.release();
   }
   if (ok || ctx.signal.aborted) return;
+  // Deleted before the state moves back: a file left at the clip's path is then always a verified download.
+  await unlink(join(ctx.runDir, rec.clip.path)).catch(() => undefined);
   await setState(ctx, rec, 'succeeded', { clip: undefined }, 'clip missing or changed on disk: downloading again');
   await runJob(ctx, rt, job, () => undefined);
 }

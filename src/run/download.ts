@@ -132,6 +132,29 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * A clip already at its final path for a job not yet recorded `downloaded`: a crash came between the
+ * rename and the record. Only verified downloads are ever renamed there (and a clip that fails its
+ * re-check on resume is deleted before it is fetched again), so a file that still probes as the job's
+ * video is that download: adopt it rather than fetch it again from a URL that may have expired.
+ */
+export async function adoptFinishedClip(runDir: string, job: Job, probe?: (file: string) => Promise<ProbeResult>): Promise<ClipInfo | undefined> {
+  const rel = clipPath(job.id);
+  const file = join(runDir, rel);
+  let bytes: number;
+  try {
+    bytes = (await stat(file)).size;
+  } catch {
+    return undefined;
+  }
+  if (bytes === 0) return undefined;
+  const verdict = await verifyMedia(file, job, probe ?? ((f) => ffprobe(f)));
+  if (verdict.kind !== 'ok') return undefined;
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return { path: rel, bytes, sha256: hash.digest('hex'), ...verdict.media };
+}
+
 /** On resume: is the recorded clip still there, with the recorded size and hash? */
 export async function verifyExistingClip(runDir: string, clip: ClipInfo): Promise<boolean> {
   const file = join(runDir, clip.path);

@@ -18,6 +18,7 @@ import { gatedFetch } from './gate.ts';
 import { effectiveLimits, ProviderLimiter, Semaphore } from './limiter.ts';
 import { finish, type RunOutcome } from './outcome.ts';
 import { acquireRunLock } from './lock.ts';
+import { SUBMIT_GAVE_UP } from './submit.ts';
 import type { Rng } from './retry.ts';
 import type { JobRecord, JobState } from './types.ts';
 
@@ -193,13 +194,45 @@ async function runWithStore(
   };
   const verifySlots = new Semaphore(4);
   try {
-    await Promise.all([...byProvider].map(([name, jobs]) => dispatch(ctx, runtime(name), jobs, launch, verifySlots)));
-    while (running.size > 0) await Promise.all([...running]);
+    let pass = byProvider;
+    for (;;) {
+      await Promise.all([...pass].map(([name, jobs]) => dispatch(ctx, runtime(name), jobs, launch, verifySlots)));
+      while (running.size > 0) await Promise.all([...running]);
+      // Jobs the budget refused earlier may fit now that free failures released their reservations:
+      // another pass, for as long as passes make progress (each one submits or it is the last).
+      const next = budgetRefused(ctx, byProvider, runtimes);
+      const waiting = [...next.values()].reduce((n, l) => n + l.length, 0);
+      const before = [...pass.values()].reduce((n, l) => n + l.length, 0); // later passes hold only planned jobs
+      if (waiting === 0 || (pass !== byProvider && waiting >= before) || !fitsOne(ctx, next)) break;
+      pass = next;
+    }
   } finally {
     await receiver?.close();
     if (receiver) emit({ kind: 'callbacks.summary', at: clock.now(), ...receiver.stats });
   }
   return finish(opts, ctx, runtimes);
+}
+
+/** Planned jobs of providers still taking work that were held back by the budget (not by failing creates). */
+function budgetRefused(ctx: RunContext, byProvider: Map<string, Job[]>, runtimes: Map<string, ProviderRuntime>): Map<string, Job[]> {
+  const out = new Map<string, Job[]>();
+  if (ctx.signal.aborted) return out;
+  for (const [name, jobs] of byProvider) {
+    if (runtimes.get(name)?.stopReason) continue;
+    const left = jobs.filter((j) => {
+      const rec = ctx.cp.get(j.id);
+      return rec?.state === 'planned' && rec.error?.code !== SUBMIT_GAVE_UP;
+    });
+    if (left.length > 0) out.set(name, left);
+  }
+  return out;
+}
+
+/** Is there room in the budget for at least one of these jobs? */
+function fitsOne(ctx: RunContext, jobs: Map<string, Job[]>): boolean {
+  const room = ctx.ledger.limitUsd - ctx.ledger.reservedUsd - ctx.ledger.spentUsd;
+  for (const list of jobs.values()) for (const j of list) if ((j.cost.usd ?? 0) <= room + 1e-9) return true;
+  return false;
 }
 
 const IN_FLIGHT: ReadonlySet<JobState> = new Set(['submitting', 'submitted', 'running', 'succeeded', 'unknown']);
@@ -208,7 +241,7 @@ async function abandonInFlight(cp: CheckpointStore): Promise<void> {
   const stale = [...cp.allRecords()].filter((r) => IN_FLIGHT.has(r.state));
   for (const rec of stale) {
     const { task: _task, outputs: _outputs, expiresAt: _expiresAt, progress: _progress, ...rest } = rec;
-    await cp.put({ ...rest, state: 'planned', reservedUsd: 0 });
+    await cp.put({ ...rest, state: 'planned', reservedUsd: 0, heldUsd: undefined });
   }
 }
 

@@ -5,12 +5,12 @@
  */
 import type { Job } from '../plan/types.ts';
 import { halted, setState, type ProviderRuntime, type RunContext } from './context.ts';
-import { downloadClip, writeSidecar } from './download.ts';
+import { adoptFinishedClip, downloadClip, writeSidecar } from './download.ts';
 import { backoffDelay, MAX_TRANSIENT_ATTEMPTS } from './retry.ts';
 import { sleepOrAbort } from './sleep.ts';
 import { reconcileJob, submitJob } from './submit.ts';
 import { trackJob } from './track.ts';
-import type { JobRecord } from './types.ts';
+import type { ClipInfo, JobRecord } from './types.ts';
 
 const MAX_INVALID_DOWNLOADS = 2;
 /** Downloads are free to retry and the result URL may expire soon: more patience than for submits. */
@@ -74,6 +74,8 @@ async function downloadJob(ctx: RunContext, rt: ProviderRuntime, job: Job, start
   if (!task) return setState(ctx, rec, 'failed', { error: { code: 'no_task', message: 'succeeded without a task id' } });
   if (!(await rt.limiter.downloads.acquire(ctx.signal))) return rec;
   try {
+    const adopted = rec.clip ? undefined : await adoptFinishedClip(ctx.runDir, job, ctx.probe);
+    if (adopted) return await recordDownloaded(ctx, rt, job, rec, adopted, 'clip already in place (downloaded before a restart)');
     let transient = 0;
     let invalid = 0;
     let refreshed = false;
@@ -91,17 +93,8 @@ async function downloadJob(ctx: RunContext, rt: ProviderRuntime, job: Job, start
         probe: ctx.probe,
       });
       switch (out.kind) {
-        case 'ok': {
-          const done: JobRecord = {
-            ...rec,
-            state: 'downloaded',
-            clip: out.clip,
-            error: undefined,
-            timings: { ...rec.timings, downloadedAt: ctx.clock.now() },
-          };
-          await writeSidecar(ctx.runDir, job, done, rt.provider);
-          return setState(ctx, rec, 'downloaded', done);
-        }
+        case 'ok':
+          return await recordDownloaded(ctx, rt, job, rec, out.clip);
         case 'transient': {
           if (++transient > MAX_DOWNLOAD_ATTEMPTS) {
             ctx.messages.push(`job ${job.id}: download keeps failing (${out.message}); resume to retry`);
@@ -136,6 +129,12 @@ async function downloadJob(ctx: RunContext, rt: ProviderRuntime, job: Job, start
   } finally {
     rt.limiter.downloads.release();
   }
+}
+
+async function recordDownloaded(ctx: RunContext, rt: ProviderRuntime, job: Job, rec: JobRecord, clip: ClipInfo, detail?: string): Promise<JobRecord> {
+  const done: JobRecord = { ...rec, state: 'downloaded', clip, error: undefined, timings: { ...rec.timings, downloadedAt: ctx.clock.now() } };
+  await writeSidecar(ctx.runDir, job, done, rt.provider);
+  return setState(ctx, rec, 'downloaded', done, detail);
 }
 
 async function freshOutputs(ctx: RunContext, rt: ProviderRuntime, job: Job, rec: JobRecord): Promise<string[] | undefined> {

@@ -2,6 +2,7 @@
 import type { Job } from '../plan/types.ts';
 import type { ProviderRuntime, RunContext } from './context.ts';
 import type { EventSink } from './events.ts';
+import { SUBMIT_GAVE_UP } from './submit.ts';
 import { TERMINAL_STATES, type JobState } from './types.ts';
 
 export type RunOutcome = {
@@ -20,12 +21,19 @@ export interface OutcomeInput {
 export function finish(opts: OutcomeInput, ctx: RunContext, runtimes: Map<string, ProviderRuntime>): RunOutcome {
   const counts: Partial<Record<JobState, number>> = {};
   const plannedBy = new Map<string, number>();
+  /** Planned because their creates kept failing (not the budget): count and the last reason seen. */
+  let gaveUp = 0;
+  let gaveUpWhy = '';
   const openBy = new Map<string, number>();
   const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
   for (const job of opts.jobs) {
     const state = ctx.cp.get(job.id)?.state ?? 'planned';
     counts[state] = (counts[state] ?? 0) + 1;
-    if (state === 'planned') bump(plannedBy, job.provider);
+    const error = ctx.cp.get(job.id)?.error;
+    if (state === 'planned' && error?.code === SUBMIT_GAVE_UP && !runtimes.get(job.provider)?.stopReason) {
+      gaveUp++;
+      gaveUpWhy = error.message;
+    } else if (state === 'planned') bump(plannedBy, job.provider);
     else if (!TERMINAL_STATES.includes(state)) bump(openBy, job.provider);
   }
   const messages = [...ctx.messages];
@@ -44,6 +52,7 @@ export function finish(opts: OutcomeInput, ctx: RunContext, runtimes: Map<string
     const open = [...openBy.values()].reduce((a, b) => a + b, 0);
     if (open > 0) messages.push(`${open} job(s) could not be finished this time (see warnings above); resume to continue them`);
   }
+  if (gaveUp > 0) messages.push(`${gaveUp} job(s) not submitted: the provider kept failing (${gaveUpWhy}); resume to retry them`);
   if (!opts.signal.aborted) {
     const overBudget = [...plannedBy].filter(([p]) => !runtimes.get(p)?.stopReason).reduce((n, [, c]) => n + c, 0);
     if (overBudget > 0) messages.push(`${overBudget} job(s) not submitted: they would pass the budget ($${ctx.ledger.limitUsd.toFixed(2)})`);

@@ -35,6 +35,11 @@ export async function submitJob(
   let rec = start;
   const fresh = rec.state === 'unknown' || !rec.idempotencyKey;
   const key = replay && rec.idempotencyKey ? rec.idempotencyKey : fresh ? `${job.id}-${rec.attempts + 1}` : rec.idempotencyKey!;
+  if (rec.state === 'unknown' && rec.reservedUsd > 0) {
+    // The unreconciled attempt may exist and be billed: its reservation stays on the books (held),
+    // and the new attempt must find room of its own within the budget.
+    rec = await setState(ctx, rec, 'unknown', { heldUsd: (rec.heldUsd ?? 0) + rec.reservedUsd, reservedUsd: 0 });
+  }
   let reserved = rec.reservedUsd;
   if (reserved === 0 && (job.cost.usd ?? 0) > 0) {
     const r = ctx.ledger.reserve(job.cost.usd);
@@ -53,6 +58,11 @@ export async function submitJob(
   let throttled = 0;
   for (;;) {
     if (halted(ctx, rt)) {
+      // A resubmit of an unknown job that never left: its new reservation was never recorded.
+      if (rec.state === 'unknown' && rec.reservedUsd === 0 && reserved > 0) {
+        ctx.ledger.release(reserved);
+        emitBudget(ctx);
+      }
       // submitting (replay) and unknown keep their reservation: a task may exist and be billed.
       if (rec.state !== 'planned') return rec;
       return unreserve(ctx, { ...rec, reservedUsd: reserved }, 'not submitted');
@@ -93,7 +103,10 @@ export async function submitJob(
       case 'throttled': {
         rt.limiter.pause('submit', out.retryAfterMs);
         ctx.emit({ kind: 'provider.throttled', at: ctx.clock.now(), provider: rt.provider.name, waitMs: out.retryAfterMs });
-        if (++throttled > MAX_THROTTLED_ATTEMPTS) return giveUp(ctx, rec, reserved, 'throttled', out.message);
+        if (++throttled > MAX_THROTTLED_ATTEMPTS) {
+          // Replaying: a task may exist, so its reservation stays with the intent for the next resume.
+          return replay ? stillSubmitting(ctx, rec, out.message) : giveUp(ctx, rec, reserved, 'throttled', out.message);
+        }
         if (!replay) rec = await setState(ctx, rec, 'planned', {}, 'throttled');
         continue;
       }
@@ -104,7 +117,9 @@ export async function submitJob(
         const mayHaveCreated = out.kind === 'ambiguous' || (out.httpStatus === undefined && ctx.signal.aborted);
         if (mayHaveCreated && !replay) return rec;
         if (++transient > MAX_TRANSIENT_ATTEMPTS) {
-          if (replay) return setState(ctx, rec, 'unknown', { error: { code: 'ambiguous_submit', message: out.message } });
+          // Replaying the same key stays safe on a later resume: leave the intent to be replayed then,
+          // rather than `unknown`, whose only way out is a fresh key (a possible second charge).
+          if (replay) return stillSubmitting(ctx, rec, out.message);
           return giveUp(ctx, rec, reserved, 'transient', out.message);
         }
         const delayMs = backoffDelay(transient, out.kind === 'transient' ? out.retryAfterMs : undefined, { rng: ctx.rng });
@@ -117,10 +132,18 @@ export async function submitJob(
   }
 }
 
-async function giveUp(ctx: RunContext, rec: JobRecord, reserved: number, code: string, message: string): Promise<JobRecord> {
+/** Marks a job that went back to `planned` because its creates kept failing (not because of the budget). */
+export const SUBMIT_GAVE_UP = 'submit_gave_up';
+
+/**
+ * The create kept failing in a way that proves no task was made (5xx, 429): nothing was bought and
+ * nothing can be lost, so the job goes back to `planned` (reservation released) for a later resume
+ * rather than to a terminal `failed` that no resume would ever pick up again.
+ */
+async function giveUp(ctx: RunContext, rec: JobRecord, reserved: number, why: string, message: string): Promise<JobRecord> {
   ctx.ledger.release(reserved);
   emitBudget(ctx);
-  return setState(ctx, rec, 'failed', { reservedUsd: 0, error: { code, message: `gave up after retries: ${message}` } });
+  return setState(ctx, rec, 'planned', { reservedUsd: 0, error: { code: SUBMIT_GAVE_UP, message: `${why}: ${message}` } }, `not submitted: ${why}`);
 }
 
 /**
@@ -130,19 +153,32 @@ async function giveUp(ctx: RunContext, rec: JobRecord, reserved: number, code: s
 export async function reconcileJob(ctx: RunContext, rt: ProviderRuntime, job: Job, rec: JobRecord): Promise<JobRecord> {
   if (rt.provider.idempotentSubmit && rec.idempotencyKey) return submitJob(ctx, rt, job, rec, true);
   if (rt.provider.reconcile) {
-    if (!(await rt.limiter.acquirePoll(ctx.signal))) return rec;
-    // Tasks other jobs already own (another take of the same prompt) must never be claimed.
-    const owned: string[] = [];
-    for (const r of ctx.cp.allRecords()) if (r.task && r.id !== job.id) owned.push(r.task.id);
-    const out = await rt.provider.reconcile(rt.env, job, rec.timings.submittingAt ?? ctx.clock.now(), { excludeTaskIds: owned });
-    if (ctx.signal.aborted && out.kind !== 'found') return rec;
-    switch (out.kind) {
-      case 'found':
-        return setState(ctx, rec, 'submitted', { task: out.task, timings: { ...rec.timings, submittedAt: ctx.clock.now() } }, 'reconciled');
-      case 'absent':
-        return setState(ctx, rec, 'planned', {}, 'reconciled: no task was created');
-      case 'unknown':
-        return setState(ctx, rec, 'unknown', { error: { code: 'ambiguous_submit', message: out.message } });
+    let failures = 0;
+    for (;;) {
+      if (!(await rt.limiter.acquirePoll(ctx.signal))) return rec;
+      const out = await rt.provider.reconcile(rt.env, job, rec.timings.submittingAt ?? ctx.clock.now(), { excludeTaskIds: ownedByOthers(ctx, job.id) });
+      if (ctx.signal.aborted && out.kind !== 'found') return rec;
+      switch (out.kind) {
+        case 'found':
+          // Another take of the same request may have claimed this task while our list was in flight:
+          // look again with it excluded (the check and the claim below are one synchronous step).
+          if (ownedByOthers(ctx, job.id).includes(out.task.id)) {
+            if (++failures > MAX_TRANSIENT_ATTEMPTS) return stillSubmitting(ctx, rec, `task ${out.task.id} is another job's`);
+            continue;
+          }
+          return setState(ctx, rec, 'submitted', { task: out.task, timings: { ...rec.timings, submittedAt: ctx.clock.now() } }, 'reconciled');
+        case 'absent':
+          return setState(ctx, rec, 'planned', {}, 'reconciled: no task was created');
+        case 'unknown': {
+          // The provider could not be asked (list failed): that proves nothing either way. Ask again,
+          // and in the end leave the intent for the next resume to reconcile, never `unknown`.
+          if (++failures > MAX_TRANSIENT_ATTEMPTS) return stillSubmitting(ctx, rec, out.message);
+          const delayMs = backoffDelay(failures, undefined, { rng: ctx.rng });
+          ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: failures, delayMs, reason: out.message });
+          if (!(await sleepOrAbort(ctx.clock, delayMs, rt.halt))) return rec;
+          continue;
+        }
+      }
     }
   }
   return setState(ctx, rec, 'unknown', {
@@ -151,4 +187,17 @@ export async function reconcileJob(ctx: RunContext, rt: ProviderRuntime, job: Jo
       message: `${rt.provider.name} cannot be asked whether the create arrived; resubmit explicitly (--resubmit-unknown) if you accept a possible second charge`,
     },
   });
+}
+
+/** Task ids other jobs already own (another take of the same prompt): never to be claimed by this one. */
+function ownedByOthers(ctx: RunContext, jobId: string): string[] {
+  const owned: string[] = [];
+  for (const r of ctx.cp.allRecords()) if (r.task && r.id !== jobId) owned.push(r.task.id);
+  return owned;
+}
+
+/** The create could not be reconciled now: stay `submitting` (reservation kept) for the next resume. */
+function stillSubmitting(ctx: RunContext, rec: JobRecord, message: string): JobRecord {
+  ctx.messages.push(`job ${rec.id}: could not yet tell whether its create arrived (${message}); resume to reconcile it`);
+  return rec;
 }

@@ -4,7 +4,7 @@
  * wakes the loop for an immediate status fetch, and polling becomes a slow safety net.
  */
 import type { Job } from '../plan/types.ts';
-import { emitBudget, halted, renderKey, setState, wakerKey, type ProviderRuntime, type RunContext } from './context.ts';
+import { emitBudget, renderKey, setState, wakerKey, type ProviderRuntime, type RunContext } from './context.ts';
 import { backoffDelay, pollPlan, updateEstimate } from './retry.ts';
 import { sleepOrAbort } from './sleep.ts';
 import type { JobRecord } from './types.ts';
@@ -42,9 +42,11 @@ export async function trackJob(ctx: RunContext, rt: ProviderRuntime, job: Job, s
         wake = w;
         ctx.wakers.set(key, () => w.abort());
       }
-      await sleepOrAbort(ctx.clock, delay, rt.halt, wake?.signal);
-      if (halted(ctx, rt)) return rec;
-      if (!(await rt.limiter.acquirePoll(rt.halt))) return rec;
+      // Only an interrupt stops following a task: a provider that stopped taking work (quota) has
+      // still created, and billed, this one, and its result may expire if it is not fetched now.
+      await sleepOrAbort(ctx.clock, delay, ctx.signal, wake?.signal);
+      if (ctx.signal.aborted) return rec;
+      if (!(await rt.limiter.acquirePoll(ctx.signal))) return rec;
       ctx.stats.statusRequests++;
       polls++;
       const out = await rt.provider.status(rt.env, task, job);

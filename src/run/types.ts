@@ -38,6 +38,11 @@ export interface JobRecord {
   clip?: ClipInfo;
   error?: { code: string; message: string };
   reservedUsd: number;
+  /**
+   * Reservations of earlier attempts that may have been billed (an `unknown` create resubmitted on
+   * request). Kept on the books as reserved so the worst case stays within the budget.
+   */
+  heldUsd?: number;
   spentUsd: number;
   timings: { submittingAt?: number; submittedAt?: number; completedAt?: number; downloadedAt?: number };
 }
