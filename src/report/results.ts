@@ -8,7 +8,7 @@ import pLimit from 'p-limit';
 import { probe, type ProbeResult } from '../media/ffmpeg.ts';
 import { probeMp4 } from '../media/mp4info.ts';
 import type { PostOutput } from '../media/types.ts';
-import type { JobState } from '../run/types.ts';
+import type { ClipInfo, JobState } from '../run/types.ts';
 import type { ReportItem } from './types.ts';
 
 export const RESULTS_SCHEMA = 'shotlist.results/1';
@@ -50,16 +50,12 @@ export interface ResultJob {
     totalS: number | null;
   };
   cost: { plannedUsd: number | null; credits: number | null; spentUsd: number };
-  clip: {
-    path: string;
-    bytes: number;
-    sha256: string;
-    durationS: number;
-    width: number;
-    height: number;
-    /** What the file holds now (codec, fps, audio); null when it could not be read. */
-    probe: Pick<ProbeResult, 'video' | 'audio' | 'durationS'> | null;
-  } | null;
+  clip:
+    | (ClipInfo & {
+        /** What the file holds now (codec, fps, audio); null when it could not be read. */
+        probe: Pick<ProbeResult, 'video' | 'audio' | 'durationS'> | null;
+      })
+    | null;
   thumbnail: string | null;
   error: { code: string; message: string } | null;
 }
