@@ -4,18 +4,8 @@
  * no request to the provider's API host leaves while a pause is in force. Downloads from other
  * hosts (CDN result URLs) pass straight through.
  */
+import { retryAfterFromHeaders } from '../providers/retry-after.ts';
 import type { ProviderLimiter } from './limiter.ts';
-
-function retryAfterMs(h: Headers, now: number): number | undefined {
-  const ms = Number(h.get('retry-after-ms'));
-  if (Number.isFinite(ms) && ms > 0) return ms;
-  const ra = h.get('retry-after')?.trim();
-  if (!ra) return undefined;
-  const s = Number(ra);
-  if (Number.isFinite(s)) return s > 0 ? s * 1000 : undefined;
-  const at = Date.parse(ra);
-  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
-}
 
 function urlOf(input: string | URL | Request): URL | undefined {
   try {
@@ -40,8 +30,11 @@ export function gatedFetch(inner: typeof fetch, limiter: ProviderLimiter, baseUr
     await limiter.waitPause(scope, init?.signal ?? undefined);
     const res = await inner(input, init);
     if (res.status === 429) {
-      const ms = retryAfterMs(res.headers, now());
-      if (ms !== undefined) limiter.pause(scope, ms);
+      // Headers only: the body belongs to the adapter, which also reads body hints ("resets in ~30s").
+      const headers: Record<string, string> = {};
+      res.headers.forEach((value, name) => (headers[name] = value));
+      const wait = retryAfterFromHeaders(headers, now());
+      if (wait && wait.ms > 0) limiter.pause(scope, wait.ms);
     }
     return res;
   }) as typeof fetch;
