@@ -124,8 +124,16 @@ function apply(v: View, e: RunEvent): void {
       v.spentUsd = e.spentUsd;
       v.finished = true;
       break;
-    default:
-      break; // progress and post-step events do not change this view
+    case 'job.progress':
+    case 'post.started':
+    case 'post.progress':
+    case 'post.finished':
+    case 'post.failed':
+      break; // per-job progress and post-steps do not change this view
+    default: {
+      const unhandled: never = e; // a new event kind must be decided on here
+      return unhandled;
+    }
   }
 }
 
