@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { InputError, type Diagnostic } from '../errors.ts';
 import { PROVIDER_NAMES } from '../providers/types.ts';
-import { parseYaml } from '../manifest/positions.ts';
+import { parseYaml, type Path } from '../manifest/positions.ts';
+import type { SourcePos } from '../manifest/types.ts';
 import { issuesToDiagnostics } from '../manifest/issues.ts';
+import { decodeUtf8 } from '../manifest/text.ts';
 import type { Catalog, ModelEntry, ProviderCatalog } from './types.ts';
-import { catalogFileSchema, catalogPatchSchema, modelEntrySchema, providerCatalogSchema } from './schema.ts';
+import { catalogListSchema, catalogPatchSchema, modelEntrySchema, providerCatalogSchema } from './schema.ts';
 
 export const CATALOG_DATA_DIR = fileURLToPath(new URL('./data/', import.meta.url));
 
@@ -45,13 +47,21 @@ export async function loadCatalog(opts: LoadCatalogOptions = {}): Promise<Catalo
   for (const file of opts.extraFiles ?? []) {
     const parsed = await parseFile(file, diags);
     if (parsed === undefined) continue;
-    const r = catalogFileSchema.safeParse(parsed.value);
-    if (!r.success) {
-      diags.push(...issuesToDiagnostics(r.error.issues, parsed.value, [], catalogPatchSchema, parsed.pos));
+    const value = parsed.value;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      diags.push({ file, line: 1, col: 1, message: 'catalog file must be a YAML map with "provider:" and "models:" (or "providers: [...]")' });
       continue;
     }
-    const patches: Patch[] = 'providers' in r.data ? r.data.providers : [r.data as Patch];
-    for (const p of patches) applyPatch(providers, p, file, diags);
+    // Pick the shape by its key rather than letting a union say only "Invalid input".
+    const isList = 'providers' in value;
+    const schema = isList ? catalogListSchema : catalogPatchSchema;
+    const r = schema.safeParse(value);
+    if (!r.success) {
+      diags.push(...issuesToDiagnostics(r.error.issues, value, [], schema, parsed.pos));
+      continue;
+    }
+    const patches: Patch[] = isList ? (r.data as z.infer<typeof catalogListSchema>).providers : [r.data as Patch];
+    patches.forEach((p, k) => applyPatch(providers, p, diags, (path) => parsed.pos.at(isList ? ['providers', k, ...path] : path)));
   }
   if (diags.length) throw new InputError(diags);
   // Display order: the project's provider order, then any extra providers by name.
@@ -64,13 +74,19 @@ export async function loadCatalog(opts: LoadCatalogOptions = {}): Promise<Catalo
 }
 
 async function parseFile(file: string, diags: Diagnostic[]) {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (e) {
     diags.push({ file, line: 1, col: 1, message: `cannot read catalog file: ${(e as Error).message}` });
     return undefined;
   }
+  const decoded = decodeUtf8(bytes, file, 'the catalog file');
+  if ('diagnostic' in decoded) {
+    diags.push(decoded.diagnostic);
+    return undefined;
+  }
+  const text = decoded.text;
   const parsed = parseYaml(text, file);
   if (parsed.errors.length) {
     diags.push(...parsed.errors);
@@ -79,12 +95,12 @@ async function parseFile(file: string, diags: Diagnostic[]) {
   return parsed;
 }
 
-function applyPatch(providers: ProviderCatalog[], patch: Patch, file: string, diags: Diagnostic[]): void {
+function applyPatch(providers: ProviderCatalog[], patch: Patch, diags: Diagnostic[], at: (path: Path) => SourcePos): void {
   let pc = providers.find((p) => p.provider === patch.provider);
   if (!pc) {
     const r = providerCatalogSchema.safeParse({ models: [], ...patch });
     if (!r.success) {
-      diags.push({ file, line: 1, col: 1, message: `catalog: new provider "${patch.provider}" needs as_of, source and limits` });
+      diags.push({ ...at(['provider']), message: `catalog: new provider "${patch.provider}" needs as_of, source and limits` });
       return;
     }
     pc = { provider: patch.provider, as_of: r.data.as_of, source: r.data.source, limits: r.data.limits, models: [] };
@@ -96,14 +112,17 @@ function applyPatch(providers: ProviderCatalog[], patch: Patch, file: string, di
     if (patch.usd_per_credit !== undefined) pc.usd_per_credit = patch.usd_per_credit;
     if (patch.limits) pc.limits = { ...pc.limits, ...patch.limits };
   }
-  for (const m of patch.models ?? []) {
+  for (const [j, m] of (patch.models ?? []).entries()) {
     const i = pc.models.findIndex((e) => e.id === m.id);
     const merged = { ...(i >= 0 ? pc.models[i] : {}), ...m };
     const { provider: _p, ...fields } = merged as ModelEntry;
     const r = modelEntrySchema.safeParse(fields);
     if (!r.success) {
-      const what = r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ');
-      diags.push({ file, line: 1, col: 1, message: `catalog: model "${pc.provider}/${m.id}" is incomplete (${what})` });
+      const fieldsRec = fields as Record<string, unknown>;
+      const missing = r.error.issues.filter((x) => x.path.length === 1 && fieldsRec[String(x.path[0])] === undefined).map((x) => String(x.path[0]));
+      const other = r.error.issues.filter((x) => !(x.path.length === 1 && fieldsRec[String(x.path[0])] === undefined)).map((x) => `${x.path.join('.')}: ${x.message}`);
+      const what = [...(missing.length ? [`missing ${missing.join(', ')}`] : []), ...other].join('; ');
+      diags.push({ ...at(['models', j]), message: `catalog: model "${pc.provider}/${m.id}" is incomplete (${what})` });
       continue;
     }
     const entry = { provider: pc.provider, ...r.data } as ModelEntry;

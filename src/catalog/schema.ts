@@ -70,5 +70,8 @@ export const catalogPatchSchema = z.strictObject({
   models: z.array(z.strictObject({ ...modelEntrySchema.partial().shape, id: modelFields.id })).optional(),
 });
 
+/** Several providers in one extra file. */
+export const catalogListSchema = z.strictObject({ $schema: z.string().optional(), providers: z.array(catalogPatchSchema).min(1) });
+
 /** A file may hold one provider or a list of them. */
-export const catalogFileSchema = z.union([catalogPatchSchema, z.strictObject({ $schema: z.string().optional(), providers: z.array(catalogPatchSchema).min(1) })]);
+export const catalogFileSchema = z.union([catalogPatchSchema, catalogListSchema]);

@@ -2,10 +2,11 @@
  * The read-only front half shared by validate, plan and run: manifest → catalog → plan.
  * Every check that can be made before spending happens here; any error is an InputError (exit 2).
  */
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadCatalog } from '../catalog/index.ts';
 import type { Catalog } from '../catalog/types.ts';
-import { formatDiagnostic, InputError, NotApprovedError } from '../errors.ts';
+import { formatDiagnostic, InputError, NotApprovedError, UsageError } from '../errors.ts';
 import { loadManifest } from '../manifest/index.ts';
 import type { Manifest } from '../manifest/types.ts';
 import { buildPlan } from '../plan/index.ts';
@@ -31,6 +32,17 @@ export function today(now = Date.now()): string {
 
 export async function loadAndPlan(manifestPath: string, cwd: string, flags: PlanFlags): Promise<Planned> {
   const manifest = await loadManifest(resolve(cwd, manifestPath), { provider: flags.provider, model: flags.model });
+  for (const f of flags.catalog ?? []) {
+    // No file, no position to point at: a usage error (exit 2) rather than a diagnostic on a missing path.
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(resolve(cwd, f), { throwIfNoEntry: false });
+    } catch {
+      st = undefined; // e.g. a NUL byte in the path
+    }
+    if (!st) throw new UsageError(`--catalog ${f}: file not found`);
+    if (!st.isFile()) throw new UsageError(`--catalog ${f}: not a file`);
+  }
   const extra = [...manifest.catalogFiles, ...(flags.catalog ?? []).map((f) => resolve(cwd, f))];
   const catalog = await loadCatalog({ extraFiles: extra });
   const plan = buildPlan(manifest, catalog, {

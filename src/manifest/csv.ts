@@ -9,6 +9,7 @@ import { ASPECTS, RESOLUTIONS, TIERS } from './types.ts';
 import type { RawShot, ShotInput } from './expand.ts';
 import { closest } from './suggest.ts';
 import { SHOT_FIELD_NAMES } from './schema.ts';
+import { normalizeLineBreaks } from './positions.ts';
 
 /** Stop collecting after this many problems in one file: the first ones are what matter. */
 const MAX_DIAGNOSTICS = 100;
@@ -57,6 +58,12 @@ class CsvLocator {
     }
     return this.starts;
   }
+  lineCount(): number {
+    return this.lineStarts().length;
+  }
+  at(off: number): SourcePos {
+    return this.posOfOffset(off);
+  }
   private posOfOffset(off: number): SourcePos {
     const starts = this.lineStarts();
     let lo = 0;
@@ -84,7 +91,7 @@ class CsvLocator {
         }
       } else if (c === '"') inQuotes = true;
       else if (c === ',') field++;
-      else if (c === '\n') break;
+      else if (c === '\n' || c === '\r') break;
       off++;
     }
     return this.posOfOffset(off);
@@ -102,7 +109,8 @@ function classifyHeader(header: string[], loc: CsvLocator, diags: Diagnostic[]):
     if (name === 'id') return { kind: 'id' };
     if (name.startsWith('vars.')) return { kind: 'var', name: name.slice(5) };
     if (name.startsWith('params.')) return { kind: 'param', name: name.slice(7) };
-    const p = parsers[name];
+    // Own keys only: a column named "constructor" or "__proto__" is a template variable, not a field.
+    const p = Object.hasOwn(parsers, name) ? parsers[name] : undefined;
     if (p) return { kind: 'field', name: name as keyof ShotInput, ...p };
     if (name === 'vars' || name === 'params' || name === 'matrix') {
       diags.push({ ...at(), message: `column "${name}" is not supported in CSV (use "${name === 'matrix' ? 'matrix: in the YAML' : name + '.<key>'}" columns)` });
@@ -119,6 +127,13 @@ function classifyHeader(header: string[], loc: CsvLocator, diags: Diagnostic[]):
 }
 
 const EMPTY_RECORD: string[] = [];
+
+/** Offset of the quote that opens a field never closed (quotes toggle; "" inside a field toggles twice). */
+function unclosedQuote(text: string): number | undefined {
+  let open: number | undefined;
+  for (let q = text.indexOf('"'); q !== -1; q = text.indexOf('"', q + 1)) open = open === undefined ? q : undefined;
+  return open;
+}
 
 /**
  * 1-based start line of each record csv-parse will return, for a file it parsed without error:
@@ -185,6 +200,8 @@ export function parseShotsCsv(
   /** True when the `from:` item or `defaults` give a prompt (template) for rows without one. */
   promptOptional = false,
 ): Diagnostic[] {
+  // Lone CRs (old Mac exports) become LFs so csv-parse, our line counting and editors agree.
+  text = normalizeLineBreaks(text);
   const loc = new CsvLocator(text, file);
   let cols: ColumnKind[] | undefined;
   let header: string[] = [];
@@ -192,17 +209,23 @@ export function parseShotsCsv(
   try {
     // No `info`: csv-parse's per-record info objects cost more than the rest of a row's work;
     // recordStartLines() finds the lines in one cheap pass instead.
-    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: false }) as string[][];
+    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: false, record_delimiter: ['\r\n', '\n'] }) as string[][];
   } catch (e) {
     const err = e as { code?: string; message: string; lines?: number; column?: number | string };
-    const line = typeof err.lines === 'number' ? err.lines : 1;
-    const col = typeof err.column === 'number' ? loc.cell(line, err.column).col : 1;
+    // csv-parse counts lines its own way (CRLF inside quotes, the end of the file): clamp, and put
+    // an unclosed quote where it opens, which is where the user has to look.
+    const open = err.code === 'CSV_QUOTE_NOT_CLOSED' ? unclosedQuote(text) : undefined;
+    const at = open !== undefined ? loc.at(open) : undefined;
+    const line = at?.line ?? Math.max(1, Math.min(typeof err.lines === 'number' ? err.lines : 1, loc.lineCount()));
+    const col = at?.col ?? (typeof err.column === 'number' ? loc.cell(line, err.column).col : 1);
     const why = err.code === 'CSV_INVALID_CLOSING_QUOTE' || err.code === 'CSV_QUOTE_NOT_CLOSED'
       ? 'bad quoting (a field with quotes must be wrapped in "…" and inner quotes doubled as "")'
       : err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'
         ? 'wrong number of fields for the header'
         : 'cannot parse';
-    diagnostics.push({ file, line, col, message: `CSV ${why}: ${err.message.replace(/^[A-Z_]+: ?/, '')}` });
+    // csv-parse's own line numbers can disagree with ours (see above): the position says where.
+    const detail = err.message.replace(/^[A-Z_]+: ?/, '').replace(/,? (?:on|at) line \d+/g, '');
+    diagnostics.push({ file, line, col, message: `CSV ${why}: ${detail}` });
     return diagnostics;
   }
   const lines = recordStartLines(text, records.length);

@@ -83,6 +83,40 @@ export interface ExpandContext {
   groupBases: Map<ShotInput, ShotInput>;
   /** Where each `defaults`/top-level field was written (YAML manifests), for field-level positions. */
   defaultSources?: Partial<Record<string, SourcePos>>;
+  /** Jobs (matrix combinations × takes) the shots so far expand to; checked against MAX_JOBS. */
+  jobCount?: number;
+  /** Set once MAX_JOBS was passed: the rest is not expanded (and not reported again). */
+  tooManyJobs?: boolean;
+}
+
+/**
+ * The most jobs one manifest may plan. A matrix cross product or `takes` can ask for billions;
+ * refusing before expanding keeps memory bounded (100k jobs, the benchmarked size, take ~500 MB).
+ */
+export const MAX_JOBS = 200_000;
+
+/** Counts the jobs a shot will expand to; false (with one diagnostic) when the manifest would pass MAX_JOBS. */
+function withinJobLimit(raw: RawShot, dims: MatrixDim[], top: ShotInput, base: ShotInput, baseId: string, ctx: ExpandContext): boolean {
+  if (ctx.tooManyJobs) return false;
+  let combos = 1;
+  let takes = top.takes ?? base.takes ?? 1;
+  for (const d of dims) {
+    combos *= d.values.length;
+    if (d.key === 'takes') for (const v of d.values) if (typeof v === 'number' && v > takes) takes = v;
+  }
+  const jobs = combos * takes;
+  const total = (ctx.jobCount ?? 0) + jobs;
+  if (total <= MAX_JOBS) {
+    ctx.jobCount = total;
+    return true;
+  }
+  ctx.tooManyJobs = true;
+  const how = dims.length ? `${dims.map((d) => `${d.key} (${d.values.length})`).join(' × ')} = ${combos} matrix combination(s) × ${takes} take(s)` : `${takes} take(s)`;
+  ctx.diagnostics.push({
+    ...raw.pos(),
+    message: `shot "${baseId}": expands to ${jobs} job(s) (${how}); the manifest would plan more than ${MAX_JOBS} jobs. Use fewer matrix values or takes, or split it into several manifests`,
+  });
+  return false;
 }
 
 const FIELD_SET = new Set<string>(SHOT_FIELD_NAMES);
@@ -143,6 +177,7 @@ export function expandShot(raw: RawShot, ctx: ExpandContext): void {
   const top = raw.fields;
   const vars = top.vars === undefined ? (base.vars ?? EMPTY) : base.vars === undefined ? top.vars : { ...base.vars, ...top.vars };
   if (raw.matrix.length === 0 && ctx.globalMatrix.length === 0) {
+    if (!withinJobLimit(raw, [], top, base, baseId, ctx)) return;
     const shot = finishShot(baseId, baseId, top, base, vars, EMPTY, raw, ctx, source);
     if (shot && raw.trackFields) shot.fieldSources = fieldSources(raw, ctx, []);
     if (shot) ctx.out.push(shot);
@@ -159,6 +194,7 @@ export function expandShot(raw: RawShot, ctx: ExpandContext): void {
     const pinned = d.isField && ((top as Record<string, unknown>)[d.key] !== undefined || (raw.group as Record<string, unknown> | undefined)?.[d.key] !== undefined);
     if (!pinned) dims.push(d);
   }
+  if (!withinJobLimit(raw, dims, top, base, baseId, ctx)) return;
 
   for (const combo of dims.length ? cross(dims) : [[]]) {
     const s: Record<string, unknown> = { ...top };
@@ -187,7 +223,8 @@ class Lookup {
     private readonly base: ShotInput,
   ) {}
   get(name: string): string | undefined {
-    const v = this.vars[name];
+    // Own keys only: `{constructor}` or `{__proto__}` must not read Object.prototype.
+    const v = Object.hasOwn(this.vars, name) ? this.vars[name] : undefined;
     if (v !== undefined) return v;
     if (name === 'id') return this.baseId;
     if (name !== 'prompt' && isShotField(name)) {

@@ -3,7 +3,7 @@
  * files it names, validates structure with zod (positions kept), then normalizes via expand.ts.
  * Every problem found is collected and thrown at once as one InputError.
  */
-import { existsSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
@@ -25,6 +25,7 @@ import { parseYaml, type Path, type YamlPositions } from './positions.ts';
 import { expandShot, isShotField, type ExpandContext, type MatrixDim, type RawShot, type ShotInput } from './expand.ts';
 import { parseShotsCsv } from './csv.ts';
 import { didYouMean } from './suggest.ts';
+import { decodeUtf8 } from './text.ts';
 
 export interface LoadOptions {
   /** Default provider/model (command line); they override the manifest's top-level ones. */
@@ -49,12 +50,15 @@ type Doc = z.infer<typeof manifestTopSchema>;
 
 export async function loadManifest(path: string, opts: LoadOptions = {}): Promise<Manifest> {
   const abs = resolve(path);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(abs, 'utf8');
+    bytes = await readFile(abs);
   } catch (e) {
     throw new InputError([{ file: path, line: 1, col: 1, message: `cannot read manifest: ${(e as Error).message}` }]);
   }
+  const decoded = decodeUtf8(bytes, path, 'the manifest');
+  if ('diagnostic' in decoded) throw new InputError([decoded.diagnostic]);
+  const text = decoded.text;
   if (extname(path).toLowerCase() === '.csv') return loadCsvManifest(path, abs, text, opts);
 
   const parsed = parseYaml(text, path);
@@ -81,7 +85,10 @@ export async function loadManifest(path: string, opts: LoadOptions = {}): Promis
     const list = Array.isArray(doc.catalog) ? doc.catalog : [doc.catalog];
     list.forEach((c, i) => {
       const p = isAbsolute(c) ? c : join(manifestDir, c);
-      if (!existsSync(p)) diags.push({ ...pos.at(Array.isArray(doc.catalog) ? ['catalog', i] : ['catalog']), message: `catalog file not found: ${c}` });
+      const st = statFile(p);
+      const at = pos.at(Array.isArray(doc.catalog) ? ['catalog', i] : ['catalog']);
+      if (!st) diags.push({ ...at, message: `catalog file not found: ${c}` });
+      else if (!st.isFile()) diags.push({ ...at, message: `catalog: ${c} is not a file` });
       catalogFiles.push(p);
     });
   }
@@ -108,9 +115,15 @@ export async function loadManifest(path: string, opts: LoadOptions = {}): Promis
     const csvDisplay = isAbsolute(from) ? from : join(displayDir, from);
     let csvText: string;
     try {
-      csvText = await readFile(csvAbs, 'utf8');
-    } catch {
-      diags.push({ ...pos.at(['shots', i, 'from']), message: `shots[${i}].from: CSV file not found: ${from}` });
+      const decoded = decodeUtf8(await readFile(csvAbs), csvDisplay, 'the CSV file');
+      if ('diagnostic' in decoded) {
+        diags.push(decoded.diagnostic);
+        continue;
+      }
+      csvText = decoded.text;
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code === 'EISDIR' ? 'is a directory, not a CSV file' : (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'CSV file not found' : `cannot read the CSV file (${(e as Error).message})`;
+      diags.push({ ...pos.at(['shots', i, 'from']), message: `shots[${i}].from: ${why}: ${from}` });
       continue;
     }
     const { from: _f, matrix, ...group } = item.value;
@@ -153,7 +166,8 @@ async function loadCsvManifest(path: string, abs: string, text: string, opts: Lo
   if (opts.model !== undefined) defaults.model = opts.model;
   const ctx = newContext(defaults, [], dirname(abs), diags);
   parseShotsCsv(text, path, (row) => expandShot(row, ctx), diags);
-  if (!diags.length && ctx.out.length === 0) diags.push({ file: path, line: 2, col: 1, message: 'CSV has a header but no rows' });
+  // Line 2 is where the first row belongs, unless the file is a single line.
+  if (!diags.length && ctx.out.length === 0) diags.push({ file: path, line: /[\r\n]/.test(text) ? 2 : 1, col: 1, message: 'CSV has a header but no rows' });
   if (diags.length) throw fail(diags);
   return {
     file: abs,
@@ -176,7 +190,8 @@ function newContext(defaults: ShotInput, globalMatrix: MatrixDim[], manifestDir:
     diagnostics,
     fileExists: (p) => {
       let e = exists.get(p);
-      if (e === undefined) exists.set(p, (e = existsSync(p)));
+      // A directory is not an image: it would only fail at upload time, mid-run.
+      if (e === undefined) exists.set(p, (e = statFile(p)?.isFile() ?? false));
       return e;
     },
     usedPlaceholders: new Set(),
@@ -184,6 +199,15 @@ function newContext(defaults: ShotInput, globalMatrix: MatrixDim[], manifestDir:
     groupBases: new Map(),
     out: [],
   };
+}
+
+/** stat that never throws: a path with a NUL byte (or any other oddity) is simply not there. */
+function statFile(p: string): Stats | undefined {
+  try {
+    return statSync(p, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }
 
 type CheckedItem =
@@ -263,6 +287,8 @@ function toDims(matrix: Record<string, unknown[]>, base: Path, pos: YamlPosition
 
 /** A top-level matrix key that is neither a field nor used by any prompt is almost surely a typo. */
 function checkMatrixVarsUsed(dims: MatrixDim[], ctx: ExpandContext): void {
+  // Shots past the job limit were never templated: their placeholders are unknown, not unused.
+  if (ctx.tooManyJobs) return;
   for (const d of dims) {
     if (d.isField || ctx.usedPlaceholders.has(d.key)) continue;
     ctx.diagnostics.push({

@@ -1,5 +1,5 @@
 /** Maps a path inside a parsed YAML document back to file:line:col. */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic } from '../errors.ts';
 import type { SourcePos } from './types.ts';
 
@@ -12,10 +12,44 @@ export interface ParsedYaml {
   pos: YamlPositions;
 }
 
+/**
+ * Offset → 1-based line:col over the text itself. yaml's LineCounter only learns the line starts
+ * its lexer visits, so after error recovery it can put a position on the wrong line (or past a
+ * line's end); counting newlines ourselves cannot.
+ */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(private readonly text: string) {
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
+  linePos(offset: number): { line: number; col: number } {
+    const off = Math.max(0, Math.min(offset, this.text.length));
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= off) lo = mid;
+      else hi = mid - 1;
+    }
+    // A position on a line's CR or LF is shown as just past its last character (editors agree).
+    let end = (this.starts[lo + 1] ?? this.text.length + 1) - 1;
+    if (end > this.starts[lo]! && this.text.charCodeAt(end - 1) === 13) end--;
+    return { line: lo + 1, col: Math.min(off, end) - this.starts[lo]! + 1 };
+  }
+}
+
+/**
+ * A lone CR is a line break for YAML 1.2, for CSV (old Mac exports) and for editors, but not for
+ * the `yaml` package or our line index: make it a LF. Same length, so every offset still holds.
+ */
+export function normalizeLineBreaks(text: string): string {
+  return text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
+}
+
 export class YamlPositions {
   constructor(
     private readonly doc: Document.Parsed,
-    private readonly lines: LineCounter,
+    private readonly lines: LineIndex,
     readonly file: string,
   ) {}
 
@@ -66,19 +100,50 @@ function keyText(k: unknown): string | undefined {
 }
 
 /** Parses YAML keeping positions; syntax errors become diagnostics (all of them). */
-export function parseYaml(text: string, file: string): ParsedYaml {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
-  const pos = new YamlPositions(doc, lineCounter, file);
+export function parseYaml(rawText: string, file: string): ParsedYaml {
+  const text = normalizeLineBreaks(rawText);
+  const lines = new LineIndex(text);
+  // logLevel 'error': yaml would otherwise print warnings (e.g. on collection keys) itself.
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  const pos = new YamlPositions(doc, lines, file);
   const errors: Diagnostic[] = doc.errors.map((e) => {
     // yaml reports a missing closing quote where the file ends; point at the opening quote.
     const start = e.code === 'MISSING_CHAR' && /quote/i.test(e.message) ? unclosedQuoteStart(doc, e.pos[0]) : undefined;
-    const lp = start !== undefined ? lineCounter.linePos(start) : (e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]));
+    const lp = lines.linePos(start ?? e.pos[0]);
     const first = e.message.split('\n')[0] ?? e.message;
-    return { file, line: lp.line, col: lp.col, message: `YAML syntax: ${first.replace(/ at line \d+, column \d+:?$/, '')}` };
+    // A stack overflow while parsing means absurdly deep nesting, not a bug in the user's syntax.
+    const why =
+      /call stack/i.test(first) ? 'nesting is too deep' :
+      e.code === 'MULTIPLE_DOCS' ? 'the file holds more than one YAML document; remove the "---" line and what follows it' :
+      first.replace(/ at line \d+, column \d+:?$/, '');
+    return { file, line: lp.line, col: lp.col, message: `YAML syntax: ${why}` };
   });
-  const value = errors.length ? undefined : doc.toJS({ maxAliasCount: 100 });
-  return { doc, value, errors, pos };
+  if (errors.length) return { doc, value: undefined, errors, pos };
+  try {
+    return { doc, value: doc.toJS({ maxAliasCount: 100 }), errors, pos };
+  } catch (e) {
+    // toJS throws on aliases: an unresolved one, or so many that expanding them is a memory bomb.
+    const message = String((e as Error)?.message ?? e);
+    // yaml's message ends with the alias name: "Unresolved alias (…): name".
+    const unresolved = /Unresolved alias/.test(message) ? message.slice(message.lastIndexOf(': ') + 2) : undefined;
+    const lp = lines.linePos(firstAlias(doc, unresolved) ?? 0);
+    const why =
+      unresolved !== undefined ? `alias *${unresolved} has no anchor &${unresolved} before it` :
+      /Excessive alias count/.test(message) ? 'aliases (*name) expand to too much data; repeat the values instead of nesting aliases' :
+      message.split('\n')[0];
+    return { doc, value: undefined, errors: [{ file, line: lp.line, col: lp.col, message: `YAML: ${why}` }], pos };
+  }
+}
+
+/** Offset of the first alias node (named `name`, when given). */
+function firstAlias(doc: Document.Parsed, name?: string): number | undefined {
+  let found: number | undefined;
+  visit(doc, {
+    Alias(_k, n) {
+      if (found === undefined && isAlias(n) && (name === undefined || n.source === name) && n.range) found = n.range[0];
+    },
+  });
+  return found;
 }
 
 function unclosedQuoteStart(doc: Document.Parsed, errorOffset: number): number | undefined {

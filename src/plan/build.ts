@@ -45,6 +45,11 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
     if (problems.length) continue;
 
     const cost = costs.get(shot, entry, pc, manifest);
+    // A huge price (1e308 in pricing: or a catalog file) overflows to Infinity: not a price anyone can approve.
+    if ((cost.usd !== null && !Number.isFinite(cost.usd)) || (cost.credits !== null && !Number.isFinite(cost.credits))) {
+      shotError(errors, shot, `the price of ${entry.provider}/${entry.id} for ${shot.seconds} s is not a finite amount (check pricing: or the catalog)`, 'model');
+      continue;
+    }
     if (cost.usd === null) {
       const key = `${entry.provider}/${entry.id} at ${shot.resolution}, ${shot.seconds} s`;
       const u = unpriced.get(key);
@@ -143,6 +148,9 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
     if (j.cost.credits !== null) credits += j.cost.credits;
   }
   const totals = { usd: roundUsd(usd), credits: roundUsd(credits), jobs: jobs.length, unpriced: unpricedJobs };
+  if (!Number.isFinite(totals.usd) || !Number.isFinite(totals.credits)) {
+    errors.push({ ...(jobs[0]?.source ?? { file: manifest.file, line: 1, col: 1 }), message: 'the plan total is not a finite amount (prices too large); check pricing: and the catalog' });
+  }
   const max = manifest.budget.max_usd;
   let overBudget: Plan['overBudget'];
   if (max !== undefined && totals.usd > max) {
