@@ -9,6 +9,7 @@ import type { Catalog } from '../catalog/types.ts';
 import { formatDiagnostic, InputError, NotApprovedError, UsageError } from '../errors.ts';
 import { loadManifest } from '../manifest/index.ts';
 import type { Manifest } from '../manifest/types.ts';
+import { checkPostFields } from '../media/fields.ts';
 import { buildPlan } from '../plan/index.ts';
 import type { Plan } from '../plan/types.ts';
 import { getProvider } from '../providers/index.ts';
@@ -56,7 +57,8 @@ export async function loadAndPlan(manifestPath: string, cwd: string, flags: Plan
       return mapped.ok ? [] : mapped.errors;
     },
   });
-  if (plan.errors.length > 0) throw new InputError(plan.errors);
+  const errors = [...plan.errors, ...checkPostFields(manifest.postFieldRefs ?? [], plan.jobs)];
+  if (errors.length > 0) throw new InputError(errors);
   return { manifest, catalog, plan };
 }
 

@@ -9,7 +9,7 @@ import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path
 import type { z } from 'zod';
 import { InputError, type Diagnostic } from '../errors.ts';
 import { PROVIDER_NAMES } from '../providers/types.ts';
-import type { Manifest, PostStep, ProviderSettings } from './types.ts';
+import type { Manifest, PostFieldRef, PostStep, ProviderSettings } from './types.ts';
 import {
   fromSchema,
   manifestTopSchema,
@@ -74,7 +74,8 @@ export async function loadManifest(path: string, opts: LoadOptions = {}): Promis
 
   const shotItems = Array.isArray(doc.shots) ? doc.shots : [];
   const checked = shotItems.map((item, i) => checkShotItem(item, i, pos, diags));
-  const post = Array.isArray(doc.post) ? doc.post.map((p, i) => checkPostStep(p, i, pos, diags)) : [];
+  const postFieldRefs: PostFieldRef[] = [];
+  const post = Array.isArray(doc.post) ? doc.post.map((p, i) => checkPostStep(p, i, pos, diags, postFieldRefs)) : [];
   const globalMatrix = top.success && doc.matrix ? toDims(doc.matrix, ['matrix'], pos, diags) : [];
   const manifestDir = dirname(abs);
   const displayDir = dirname(path);
@@ -156,6 +157,7 @@ export async function loadManifest(path: string, opts: LoadOptions = {}): Promis
     catalogFiles,
   };
   if (doc.budget?.max_usd !== undefined) manifest.budgetSource = pos.at(['budget', 'max_usd']);
+  if (postFieldRefs.length > 0) manifest.postFieldRefs = postFieldRefs;
   return manifest;
 }
 
@@ -228,7 +230,7 @@ function checkShotItem(item: unknown, i: number, pos: YamlPositions, diags: Diag
   return (isFrom ? { kind: 'from', value: r.success ? r.data : item } : { kind: 'shot', value: r.success ? r.data : item }) as CheckedItem;
 }
 
-function checkPostStep(item: unknown, i: number, pos: YamlPositions, diags: Diagnostic[]): PostStep {
+function checkPostStep(item: unknown, i: number, pos: YamlPositions, diags: Diagnostic[], refs: PostFieldRef[]): PostStep {
   const base: Path = ['post', i];
   const entry: [string, unknown] | undefined =
     typeof item === 'string' ? [item, null] :
@@ -248,7 +250,37 @@ function checkPostStep(item: unknown, i: number, pos: YamlPositions, diags: Diag
     diags.push(...issuesToDiagnostics(r.error.issues, body, [...base, kind], schema, pos));
     return { kind: 'stitch' };
   }
+  collectFieldRefs(r.data, [...base, kind], pos, refs);
   return { kind, ...(r.data ?? {}) } as PostStep;
+}
+
+/** Keys of a post-step whose values name job fields ("a, b" strings or lists), by nesting. */
+const FIELD_KEYS: Record<string, true | Record<string, true>> = {
+  group_by: true,
+  order_by: true,
+  label: true,
+  select: { field: true },
+  sheet: { group_by: true },
+};
+
+function collectFieldRefs(body: unknown, path: Path, pos: YamlPositions, refs: PostFieldRef[], keys = FIELD_KEYS): void {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return;
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    const spec = keys[key];
+    if (!spec) continue;
+    const at = [...path, key];
+    if (spec !== true) {
+      collectFieldRefs(value, at, pos, refs, spec);
+      continue;
+    }
+    const items: Array<[unknown, Path]> = Array.isArray(value) ? value.map((v, j) => [v, [...at, j]]) : [[value, at]];
+    for (const [v, p] of items) {
+      if (typeof v !== 'string') continue;
+      for (const name of v.split(',').map((n) => n.trim()).filter(Boolean)) {
+        refs.push({ name, where: p.map((seg, n) => (typeof seg === 'number' ? `[${seg}]` : n ? `.${seg}` : seg)).join(''), source: pos.at(p) });
+      }
+    }
+  }
 }
 
 function checkTopLevel(doc: Doc, pos: YamlPositions, diags: Diagnostic[]): void {

@@ -74,7 +74,9 @@ const groupBy = z.string().min(1);
 export const postStepSchemas = {
   thumbnails: z
     .strictObject({
-      at: z.union([z.number().nonnegative(), z.string()]).optional(),
+      at: z
+        .union([z.number().nonnegative(), z.string().regex(/^\s*\d+(\.\d+)?\s*%?\s*$/, 'expected seconds (e.g. 1.5) or a percentage (e.g. "50%")')])
+        .optional(),
       sheet: z
         .union([
           z.boolean(),

@@ -52,6 +52,14 @@ export type PostStep =
   | { kind: 'grid'; group_by: string | string[]; order_by?: string; label?: string[] }
   | { kind: 'contact_sheet'; group_by?: string; cols?: number; rows?: number };
 
+/** A field name written in a post-step, checked at plan time against the jobs' fields. */
+export interface PostFieldRef {
+  name: string;
+  /** Where it was written, e.g. `post[2].grid.group_by`. */
+  where: string;
+  source: SourcePos;
+}
+
 export interface ProviderSettings {
   base_url?: string;
   limits?: Partial<{
@@ -77,4 +85,6 @@ export interface Manifest {
   catalogFiles: string[];
   /** Where `budget.max_usd` was written, for the over-budget diagnostic. */
   budgetSource?: SourcePos;
+  /** Every field name a post-step refers to (group_by, order_by, label, select.field), with its position. */
+  postFieldRefs?: PostFieldRef[];
 }

@@ -5,6 +5,12 @@
 import type { Job } from '../plan/types.ts';
 import type { ReportItem } from '../report/types.ts';
 
+/** Names `jobProperty` answers (keep in step with its switch); `id` and `job.fields` keys are valid too. */
+export const JOB_PROPERTY_NAMES: readonly string[] = [
+  'job', 'jobId', 'job_id', 'shot', 'shotId', 'shot_id', 'baseId', 'base_id', 'take', 'index', 'provider', 'model',
+  'wireModel', 'wire_model', 'tier', 'prompt', 'seconds', 'aspect', 'resolution', 'size', 'seed', 'cost', 'id',
+];
+
 /** Job properties addressable by name (camelCase and snake_case), beside `job.fields`. */
 function jobProperty(job: Job, name: string): string | undefined {
   switch (name) {
