@@ -201,6 +201,10 @@ export class CheckpointStore {
   allJobs(): readonly Job[] {
     return this.jobs;
   }
+  /** Jobs of earlier plans that the current one dropped (their records are kept). */
+  allDroppedJobs(): readonly Job[] {
+    return this.droppedJobs ?? [];
+  }
   /** Bytes written to disk so far (snapshots + journal), for the benchmark. */
   get bytesWritten(): number {
     return this.snapshotBytes + this.journal.bytesWritten;

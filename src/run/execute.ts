@@ -152,7 +152,7 @@ async function runWithStore(
     return rt;
   };
   const byProvider = new Map<string, Job[]>();
-  for (const job of opts.jobs) {
+  for (const job of [...opts.jobs, ...paidButDropped(cp)]) {
     const list = byProvider.get(job.provider) ?? [];
     list.push(job);
     byProvider.set(job.provider, list);
@@ -233,6 +233,17 @@ function fitsOne(ctx: RunContext, jobs: Map<string, Job[]>): boolean {
   const room = ctx.ledger.limitUsd - ctx.ledger.reservedUsd - ctx.ledger.spentUsd;
   for (const list of jobs.values()) for (const j of list) if ((j.cost.usd ?? 0) <= room + 1e-9) return true;
   return false;
+}
+
+/** Task ids the provider already has (and may bill): followed to the end even if no longer planned. */
+const HAS_TASK: ReadonlySet<JobState> = new Set(['submitted', 'running', 'succeeded']);
+
+/**
+ * Jobs an edited manifest dropped while their task was in flight: the clip is paid for, so it is still
+ * polled and downloaded. Never submitted again (a `submitting` intent without a task id is left alone).
+ */
+function paidButDropped(cp: CheckpointStore): Job[] {
+  return cp.allDroppedJobs().filter((job) => HAS_TASK.has(cp.get(job.id)?.state ?? 'planned'));
 }
 
 const IN_FLIGHT: ReadonlySet<JobState> = new Set(['submitting', 'submitted', 'running', 'succeeded', 'unknown']);

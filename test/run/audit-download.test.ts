@@ -106,3 +106,32 @@ describe('downloads', () => {
     expect(out.events.some((e) => e.kind === 'job.state' && e.to === 'expired' && e.job === jobs[0]!.id)).toBe(true);
   });
 });
+
+describe('a job dropped from an edited manifest while its task is in flight', () => {
+  it('is still polled and downloaded (it is paid for), and never submitted again', { timeout: 20_000 }, async () => {
+    emu = await startEmulator({ render: 'shared', seed: 22, faults: { apidot: { renderMs: 300 } } });
+    const runDir = await tmpRunDir();
+    const [keep, drop] = [emuJob('apidot', 1), emuJob('apidot', 2)];
+    // The first run was killed with both tasks submitted: write that checkpoint as the kill left it.
+    const first = await run(emu, runDir, [keep!, drop!]);
+    expect(first.counts).toEqual({ downloaded: 2 });
+    const state = (await readRunState(runDir))!;
+    const { store } = await CheckpointStore.open(runDir, { jobs: [keep!, drop!], approvedUsd: 100 });
+    for (const job of [keep!, drop!]) {
+      const rec = state.records[job.id]!;
+      const { clip: _clip, outputs: _o, ...rest } = rec;
+      await store.put({ ...rest, state: 'submitted', spentUsd: 0, reservedUsd: 0.4 });
+    }
+    await store.close();
+    for (const f of await readdir(join(runDir, 'clips'))) await writeFile(join(runDir, 'clips', f), '');
+
+    // The edited manifest no longer has `drop`.
+    const out = await run(emu, runDir, [keep!]);
+    expect(out.counts).toEqual({ downloaded: 1 });
+    const after = (await readRunState(runDir))!;
+    expect(after.records[drop!.id]?.state).toBe('downloaded');
+    expect(after.records[drop!.id]?.clip?.bytes).toBeGreaterThan(1000);
+    expect(emu.tasks('apidot')).toHaveLength(2); // followed, not resubmitted
+    expect(after.spentUsd).toBeCloseTo(0.8, 6);
+  });
+});
