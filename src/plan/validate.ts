@@ -42,6 +42,9 @@ export interface ShotProblem {
   message: string;
 }
 
+/** Control characters other than tab and line breaks: invisible in review, garbage to a provider. */
+const CONTROL_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
 export function checkShot(shot: Shot, e: ModelEntry, catalog: Catalog): ShotProblem[] {
   const errs: ShotProblem[] = [];
   // Cheapest possible happy path: this runs once per shot on 100k-shot plans.
@@ -49,7 +52,7 @@ export function checkShot(shot: Shot, e: ModelEntry, catalog: Catalog): ShotProb
     e.durations.includes(shot.seconds) && e.resolutions.includes(shot.resolution) && e.aspects.includes(shot.aspect) &&
     shot.aspect !== 'auto' && (shot.tier === undefined || shot.tier === e.tier) && shot.seed === undefined &&
     shot.negative_prompt === undefined && shot.guidance === undefined && shot.image === undefined &&
-    shot.prompt.length <= e.max_prompt_chars
+    shot.prompt.length <= e.max_prompt_chars && !CONTROL_CHAR.test(shot.prompt)
   ) {
     return errs;
   }
@@ -83,6 +86,11 @@ export function checkShot(shot: Shot, e: ModelEntry, catalog: Catalog): ShotProb
   }
   if (shot.prompt.length > e.max_prompt_chars) {
     push('prompt', `prompt is ${shot.prompt.length} characters; ${name} accepts at most ${e.max_prompt_chars}`);
+  }
+  const control = CONTROL_CHAR.exec(shot.prompt);
+  if (control) {
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    push('prompt', `prompt contains an invisible control character (U+${code} at character ${control.index + 1}); remove it`);
   }
   return errs;
 }

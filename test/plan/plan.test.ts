@@ -110,6 +110,17 @@ describe('buildPlan', () => {
     expect(plan.jobs.map((j) => j.shotId)).toEqual(['ok']);
   });
 
+  it('refuses prompts with invisible control characters (tabs and line breaks are fine)', () => {
+    const plan = buildPlan(
+      manifest([shot({ id: 'nul', prompt: 'a red\u0000 ball' }), shot({ id: 'ok', prompt: 'line one\n\tline two' })]),
+      catalog,
+      { today },
+    );
+    expect(plan.errors.map((e) => e.message)).toEqual([
+      'shot "nul": prompt contains an invisible control character (U+0000 at character 6); remove it',
+    ]);
+  });
+
   it('runs the injected validateJob once per shot and reports its messages', () => {
     const seen: string[] = [];
     const plan = buildPlan(manifest([shot({ id: 'a', takes: 3 })]), catalog, {
