@@ -2,6 +2,8 @@
  * Approval is a pure decision over the plan's cost and the user's flags. The CLI asks on a TTY only
  * when this says `ask`; without a TTY and without --yes/--max-usd nothing is ever spent.
  */
+import { formatUsd } from './format.ts';
+
 export interface ApprovalInput {
   /** USD this invocation would newly commit (the added cost when resuming a changed manifest). */
   costUsd: number;
@@ -35,8 +37,4 @@ export function decideApproval(input: ApprovalInput): ApprovalDecision {
     kind: 'refused',
     reason: 'not approved: no TTY to ask on. Pass --yes, or --max-usd N to approve up to N USD. Nothing was spent.',
   };
-}
-
-export function formatUsd(n: number): string {
-  return `$${n.toFixed(2)}`;
 }

@@ -7,7 +7,7 @@ import type { PostStep, ProviderSettings } from '../manifest/types.ts';
 import type { Job } from '../plan/types.ts';
 import { executeRun, openEventLog } from '../run/index.ts';
 import type { EmulatorHandle } from '../emulator/types.ts';
-import { formatUsd } from './approve.ts';
+import { formatUsd } from './format.ts';
 import { emulatorCallbackSecrets, startInProcessEmulator } from './emulated.ts';
 import { makeBinder } from './bindings.ts';
 import { fanOut } from './events.ts';

@@ -6,10 +6,10 @@ import type { Clock } from '../clock.ts';
 import type { Job } from '../plan/types.ts';
 import type { EventSink, RunEvent } from '../run/events.ts';
 import type { JobRecord, JobState } from '../run/types.ts';
+import { formatUsd } from './format.ts';
 
 const ORDER: JobState[] = ['planned', 'submitting', 'submitted', 'running', 'succeeded', 'downloaded', 'rejected', 'failed', 'expired', 'unknown'];
 const DONE: JobState[] = ['downloaded', 'rejected', 'failed', 'expired', 'unknown'];
-const usd = (n: number): string => `$${n.toFixed(2)}`;
 
 export interface ProgressOptions {
   tty: boolean;
@@ -66,7 +66,7 @@ export function renderLines(v: View, now: number): string[] {
   const lines = [
     `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${v.jobs} jobs finished`,
     `  ${countsText(v.counts) || 'no jobs'}`,
-    `  spent ${usd(v.spentUsd)} + reserved ${usd(v.reservedUsd)} of ${usd(v.approvedUsd)} approved`,
+    `  spent ${formatUsd(v.spentUsd)} + reserved ${formatUsd(v.reservedUsd)} of ${formatUsd(v.approvedUsd)} approved`,
     `  ${perMin > 0 ? `${perMin.toFixed(1)} jobs/min` : 'measuring pace'} · elapsed ${formatDuration(now - v.startedAt)}${
       etaMs !== undefined && !v.finished ? ` · ETA ${formatDuration(etaMs)}` : ''
     }${v.throttles ? ` · throttled ×${v.throttles}` : ''}${v.retries ? ` · retries ${v.retries}` : ''}`,
@@ -78,7 +78,7 @@ export function renderLines(v: View, now: number): string[] {
 
 export function summaryLine(v: View, now: number): string {
   const { etaMs } = pace(v, now);
-  return `shotlist: ${doneCount(v)}/${v.jobs} finished (${countsText(v.counts)}); spent ${usd(v.spentUsd)} of ${usd(v.approvedUsd)}${
+  return `shotlist: ${doneCount(v)}/${v.jobs} finished (${countsText(v.counts)}); spent ${formatUsd(v.spentUsd)} of ${formatUsd(v.approvedUsd)}${
     etaMs !== undefined && !v.finished ? `; ETA ${formatDuration(etaMs)}` : ''
   }\n`;
 }
@@ -248,8 +248,8 @@ export function renderStatus(s: RunSummary): string {
   const lines = [
     `${done}/${s.jobs} jobs finished`,
     ...ORDER.filter((st) => (s.counts[st] ?? 0) > 0).map((st) => `  ${st.padEnd(11)} ${s.counts[st]}`),
-    `spent ${usd(s.spentUsd)}${s.reservedUsd > 0 ? ` (+ ${usd(s.reservedUsd)} reserved)` : ''} of ${usd(s.approvedUsd)} approved${
-      s.capUsd !== undefined ? `, cap ${usd(s.capUsd)}` : ''
+    `spent ${formatUsd(s.spentUsd)}${s.reservedUsd > 0 ? ` (+ ${formatUsd(s.reservedUsd)} reserved)` : ''} of ${formatUsd(s.approvedUsd)} approved${
+      s.capUsd !== undefined ? `, cap ${formatUsd(s.capUsd)}` : ''
     }`,
   ];
   for (const p of s.problems.slice(0, 20)) lines.push(`  ${p.state} ${p.id} (${p.shot})${p.error ? `: ${p.error}` : ''}`);

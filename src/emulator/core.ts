@@ -52,23 +52,15 @@ export interface Ctx {
   json(status: number, value: unknown, headers?: Record<string, string>): void;
 }
 
-export interface TaskInit {
-  provider: ProviderName;
-  id: string;
-  key: string;
-  prompt: string;
-  model: string;
-  width: number;
-  height: number;
-  seconds: number;
-  callbackUrl?: string;
+/** What a provider module supplies to create a task; the store fills in the rest of `EmuTask`. */
+export type TaskInit = Pick<
+  EmuTask,
+  'provider' | 'id' | 'key' | 'prompt' | 'model' | 'width' | 'height' | 'seconds' | 'callbackUrl' | 'failCode' | 'failMessage'
+> & {
   meta?: Record<string, unknown>;
-  /** Provider-shaped failure used when the draw says this task fails. */
-  failCode: string;
-  failMessage: string;
   /** Extra text drawn on the clip (parameters). */
   lines?: string[];
-}
+};
 
 export function zeroCounts(): EmulatorCounts {
   return { creates: 0, statusGets: 0, downloads: 0, lists: 0, rejected429: 0, total: 0 };

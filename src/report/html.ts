@@ -150,6 +150,11 @@ export async function writeReport(
   opts: ResultsOptions = {},
 ): Promise<Results> {
   const results = buildResults(items, post, opts);
-  await writeAtomic(join(runDir, 'report.html'), renderReport(results));
+  await writeReportOf(runDir, results);
   return results;
+}
+
+/** Write report.html from results already built (by writeResults), so clips are probed once. */
+export async function writeReportOf(runDir: string, results: Results): Promise<void> {
+  await writeAtomic(join(runDir, 'report.html'), renderReport(results));
 }

@@ -268,8 +268,3 @@ export class CheckpointStore {
     await this.journal.close();
   }
 }
-
-/** Remove checkpoint files (tests). */
-export async function removeCheckpoint(runDir: string): Promise<void> {
-  for (const f of [SNAPSHOT_FILE, JOURNAL_FILE]) await unlink(join(runDir, f)).catch(() => undefined);
-}

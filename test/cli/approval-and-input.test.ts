@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.ts';
 import type { EmulatorHandle } from '../../src/emulator/types.ts';
-import { cleanEnv, ROOT, runCli, runInProcess } from '../helpers/cli.ts';
+import { emulatorEnv, ROOT, runCli, runInProcess, TEST_KEY } from '../helpers/cli.ts';
 import { tempDir, writeOpenaiManifest } from '../helpers/manifests.ts';
 
 describe('approval and bad input cost nothing', () => {
@@ -15,15 +15,7 @@ describe('approval and bad input cost nothing', () => {
   beforeAll(async () => {
     emulator = await startEmulator({ render: 'shared' });
     dir = await tempDir('shotlist-approve-');
-    env = cleanEnv({
-      OPENAI_API_KEY: 'sk-test-not-a-real-key',
-      OPENAI_BASE_URL: emulator.baseUrls.openai,
-      APIDOT_API_KEY: 'k', APIDOT_BASE_URL: emulator.baseUrls.apidot,
-      SORAPI_API_KEY: 'k', SORAPI_BASE_URL: emulator.baseUrls.sorapi,
-      APIXO_API_KEY: 'k', APIXO_BASE_URL: emulator.baseUrls.apixo,
-      FAL_KEY: 'k', FAL_BASE_URL: emulator.baseUrls.fal,
-      REPLICATE_API_TOKEN: 'k', REPLICATE_BASE_URL: emulator.baseUrls.replicate,
-    });
+    env = emulatorEnv(emulator);
   });
   afterAll(async () => {
     await emulator.stop();
@@ -79,9 +71,9 @@ describe('approval and bad input cost nothing', () => {
     const files = await readdir(out, { recursive: true });
     for (const f of files) {
       if (!/\.(json|ndjson|yaml|html|csv|journal)$/.test(f)) continue;
-      expect(await readFile(join(out, f), 'utf8'), f).not.toContain('sk-test-not-a-real-key');
+      expect(await readFile(join(out, f), 'utf8'), f).not.toContain(TEST_KEY);
     }
-    expect(res.out + res.err).not.toContain('sk-test-not-a-real-key');
+    expect(res.out + res.err).not.toContain(TEST_KEY);
   });
 });
 

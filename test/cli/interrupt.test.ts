@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.ts';
 import type { EmulatorHandle } from '../../src/emulator/types.ts';
-import { cleanEnv, runCli, spawnCli } from '../helpers/cli.ts';
+import { emulatorEnv, runCli, spawnCli } from '../helpers/cli.ts';
 import { tempDir, writeOpenaiManifest } from '../helpers/manifests.ts';
 
 const JOBS = 8;
@@ -24,7 +24,7 @@ describe('interrupt and resume', () => {
   it('SIGINT exits 130 with the checkpoint saved; resume completes every job exactly once', async () => {
     const manifest = await writeOpenaiManifest(dir, JOBS, 'providers: { openai: { limits: { submit_per_min: 240, submit_burst: 2 } } }');
     const out = join(dir, 'run');
-    const env = cleanEnv({ OPENAI_API_KEY: 'sk-test-not-a-real-key', OPENAI_BASE_URL: emulator.baseUrls.openai });
+    const env = emulatorEnv(emulator);
     const run = spawnCli(['run', manifest, '--yes', '--out', out], { env });
     const deadline = Date.now() + 30_000;
     while (emulator.counts('openai').creates < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.ts';
 import type { EmulatorHandle } from '../../src/emulator/types.ts';
-import { cleanEnv, runInProcess } from '../helpers/cli.ts';
+import { emulatorEnv, runInProcess } from '../helpers/cli.ts';
 import { tempDir, writeOpenaiManifest } from '../helpers/manifests.ts';
 
 describe('re-running a changed manifest', () => {
@@ -20,7 +20,7 @@ describe('re-running a changed manifest', () => {
   });
 
   it('keeps finished jobs, pays only for added ones, and needs approval only for those', async () => {
-    const env = cleanEnv({ OPENAI_API_KEY: 'sk-test-not-a-real-key', OPENAI_BASE_URL: emulator.baseUrls.openai });
+    const env = emulatorEnv(emulator);
     const out = join(dir, 'run');
     const manifest = await writeOpenaiManifest(dir, 2);
     const first = await runInProcess(['run', manifest, '--yes', '--out', out], { env });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.ts';
 import type { EmulatorHandle } from '../../src/emulator/types.ts';
 import { probe } from '../../src/media/ffmpeg.ts';
-import { cleanEnv, runCli, spawnCli } from '../helpers/cli.ts';
+import { emulatorEnv, runCli, spawnCli } from '../helpers/cli.ts';
 import { tempDir, writeOpenaiManifest } from '../helpers/manifests.ts';
 
 const JOBS = 6;
@@ -27,7 +27,7 @@ describe('resume after kill -9', () => {
   it('never creates a job twice and delivers every clip', async () => {
     const manifest = await writeOpenaiManifest(dir, JOBS);
     const out = join(dir, 'run');
-    const env = cleanEnv({ OPENAI_API_KEY: 'sk-test-not-a-real-key', OPENAI_BASE_URL: emulator.baseUrls.openai });
+    const env = emulatorEnv(emulator);
     const args = ['run', manifest, '--yes', '--out', out];
 
     const first = spawnCli(args, { env });

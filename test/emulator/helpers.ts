@@ -39,19 +39,15 @@ export async function startReceiver(status = 200): Promise<{ url: string; receiv
 }
 
 export async function getJson(url: string, headers: Record<string, string> = AUTH): Promise<{ status: number; body: any; headers: Headers }> {
-  const r = await fetch(url, { headers });
-  const text = await r.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: r.status, body, headers: r.headers };
+  return readJson(await fetch(url, { headers }));
 }
 
 export async function postJson(url: string, json: unknown, headers: Record<string, string> = AUTH): Promise<{ status: number; body: any; headers: Headers }> {
-  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(json) });
+  return readJson(await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(json) }));
+}
+
+/** The answer's body as JSON when it is JSON, else as text. */
+async function readJson(r: Response): Promise<{ status: number; body: any; headers: Headers }> {
   const text = await r.text();
   let body: unknown = text;
   try {

@@ -3,6 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runMain } from '../../src/cli/main.ts';
 import type { CliIO } from '../../src/cli/io.ts';
+import type { EmulatorHandle } from '../../src/emulator/types.ts';
+import { apiKeyEnv, baseUrlEnv } from '../../src/providers/index.ts';
+import { PROVIDER_NAMES } from '../../src/providers/types.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = fileURLToPath(new URL('../../bin/shotlist.js', import.meta.url));
@@ -22,6 +25,19 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     env[k] = v;
   }
   return { ...env, ...extra, NO_COLOR: '1' };
+}
+
+/** The key every emulator-backed CLI test uses: the tests assert it never reaches a file or a log. */
+export const TEST_KEY = 'sk-test-not-a-real-key';
+
+/** A clean environment pointing every provider at `emulator`, with a test key for each. */
+export function emulatorEnv(emulator: EmulatorHandle): NodeJS.ProcessEnv {
+  const extra: Record<string, string> = {};
+  for (const name of PROVIDER_NAMES) {
+    extra[apiKeyEnv(name)] = TEST_KEY;
+    extra[baseUrlEnv(name)] = emulator.baseUrls[name];
+  }
+  return cleanEnv(extra);
 }
 
 export function spawnCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): {

@@ -14,20 +14,13 @@ import type { Job } from '../../src/plan/types.ts';
 import type { CallbackRequest, ProviderEnv, ProviderName, TaskRef } from '../../src/providers/types.ts';
 import { createJwksCache } from '../../src/providers/webhooks.ts';
 import { fakeServer, makeJob } from './helpers.ts';
+import { WIRE } from '../run/emu-helpers.ts';
 
 let clock: FakeClock;
 let emu: EmulatorHandle;
 let dir: string;
 let hook: Awaited<ReturnType<typeof fakeServer>>;
 
-const WIRE: Record<ProviderName, string> = {
-  openai: 'sora-2',
-  apidot: 'sora-2-official',
-  sorapi: 'sora-2-latest',
-  apixo: 'sora-2',
-  fal: 'fal-ai/sora-2/text-to-video',
-  replicate: 'openai/sora-2',
-};
 let n = 0;
 function jobFor(p: ProviderName, over: Partial<Job> = {}): Job {
   n += 1;

@@ -7,7 +7,8 @@ import type { ProviderBinding } from '../../src/run/index.ts';
 import type { ProviderLimits } from '../../src/catalog/types.ts';
 import { makeJob } from './helpers.ts';
 
-const WIRE: Record<ProviderName, string> = {
+/** Each provider's wire id for Sora 2 (what the catalog resolves `sora-2` to). */
+export const WIRE: Record<ProviderName, string> = {
   openai: 'sora-2',
   apidot: 'sora-2-official',
   sorapi: 'sora-2-latest',
