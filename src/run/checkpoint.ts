@@ -188,7 +188,12 @@ export class CheckpointStore {
     };
     const journal = await Journal.open(join(runDir, JOURNAL_FILE));
     const store = new CheckpointStore(runDir, data, journal, opts);
-    await store.compactNow();
+    try {
+      await store.compactNow();
+    } catch (e) {
+      await journal.close().catch(() => undefined); // don't leak the handle when the first snapshot fails
+      throw e;
+    }
     return { store, resumed: prev !== undefined };
   }
 
