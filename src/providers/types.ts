@@ -56,6 +56,21 @@ export interface ReconcileOptions {
   excludeTaskIds?: readonly string[];
 }
 
+/** Outcome of asking a provider to stop a task (fal `cancel_url`, Replicate `/cancel`). */
+export type CancelOutcome =
+  /** The provider stopped it (or it had already ended). `charged` per the provider's rule. */
+  | { kind: 'cancelled'; charged: boolean }
+  /** Too late: the task already completed (fal `ALREADY_COMPLETED`); follow and download it. */
+  | { kind: 'already_done' }
+  | { kind: 'unsupported'; message: string }
+  | { kind: 'failed'; message: string };
+
+/** Outcome of uploading a local reference image through the provider's own upload facility. */
+export type UploadOutcome =
+  | { kind: 'uploaded'; url: string; expiresAt?: number }
+  | { kind: 'rejected'; message: string }
+  | { kind: 'transient'; message: string };
+
 export type CallbackVerdict =
   | { kind: 'verified'; taskId: string; deliveryId: string }
   /** Unsigned providers (APIDot, APIXO): the executor trusts it only after a status GET. */
@@ -97,5 +112,9 @@ export interface Provider {
   contentRequest(env: ProviderEnv, task: TaskRef, outputs: string[]): { url: string; headers: Record<string, string> };
   /** After an ambiguous submit: find the task the provider may have created (OpenAI lists recent videos). */
   reconcile?(env: ProviderEnv, job: Job, sentAtMs: number, opts?: ReconcileOptions): Promise<ReconcileOutcome>;
+  /** Stop an in-flight task where the provider supports it (`shotlist cancel`). */
+  cancel?(env: ProviderEnv, task: TaskRef): Promise<CancelOutcome>;
+  /** Upload a local file once per run and get a URL the provider accepts as an image input. */
+  uploadImage?(env: ProviderEnv, path: string, contentType: string): Promise<UploadOutcome>;
   verifyCallback?(req: CallbackRequest, secret: string | undefined, nowMs: number): Promise<CallbackVerdict>;
 }
