@@ -17,6 +17,7 @@ import { EmuCore, type ProviderModule } from './core.ts';
 import { ProviderFaults } from './faults.ts';
 import { ClipRenderer, FileStore } from './files.ts';
 import { sendJson } from './http.ts';
+import { ADMIN_PREFIX, adminTask } from './admin.ts';
 import { PROVIDER_MODULES } from './providers/index.ts';
 import { createRng, deriveSeed } from './rng.ts';
 import { handleRequest } from './server.ts';
@@ -95,7 +96,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return sum;
     },
     tasks(provider) {
-      return core.store.all(provider).map((t) => ({ provider: t.provider, id: t.id, prompt: t.prompt, createdAt: t.createdAt }));
+      const now = clock.now();
+      return core.store.all(provider).map((t) => adminTask(t, now));
     },
     setFaults(provider, f) {
       faults[provider].set(f);
@@ -118,6 +120,7 @@ export function describeEmulator(handle: EmulatorHandle): string[] {
   const lines = [`shotlist emulator listening on ${handle.url}`];
   for (const p of PROVIDER_NAMES) lines.push(`  ${p.padEnd(10)} ${handle.baseUrls[p]}   (${baseUrlEnv(p)})`);
   if (handle.falJwksUrl) lines.push(`  fal JWKS   ${handle.falJwksUrl}`);
+  lines.push(`  received   ${handle.url}${ADMIN_PREFIX}/tasks  ${handle.url}${ADMIN_PREFIX}/counts`);
   lines.push('  any non-empty API key is accepted');
   return lines;
 }

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Ctx, EmuCore, ProviderModule } from './core.ts';
 import { bearerKey, readBody, sendJson } from './http.ts';
+import { ADMIN_PREFIX, adminAnswer } from './admin.ts';
 
 function makeCtx(core: EmuCore, mod: ProviderModule, req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Ctx {
   let body: Promise<Buffer> | undefined;
@@ -38,6 +39,10 @@ export async function handleRequest(core: EmuCore, req: IncomingMessage, res: Se
   const file = /^\/files\/([A-Za-z0-9_-]+)(?:\.[a-z0-9]+)?$/.exec(p);
   if (file) return core.handleFile(req, res, file[1]!);
   if (p === '/fal/.well-known/jwks.json') return sendJson(res, 200, core.falSigner.jwks);
+  if (p.startsWith(`${ADMIN_PREFIX}/`)) {
+    const answer = adminAnswer(core, url);
+    return answer === undefined ? sendJson(res, 404, { error: `no route for ${p}` }) : sendJson(res, 200, answer);
+  }
   if (p === '/' || p === '/health') return sendJson(res, 200, { ok: true, providers: [...core.modules.keys()] });
 
   const mod = [...core.modules.values()].find((m) => p === m.prefix || p.startsWith(`${m.prefix}/`));

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { ProviderName } from '../providers/types.ts';
+import type { AdminTask } from './admin.ts';
 
 /** Faults injected per provider. Rates are probabilities in [0, 1], drawn from a seeded RNG. */
 export interface FaultConfig {
@@ -67,8 +68,8 @@ export interface EmulatorHandle {
   /** Base URL each adapter should be pointed at, e.g. `${url}/openai/v1`. */
   baseUrls: Record<ProviderName, string>;
   counts(provider?: ProviderName): EmulatorCounts;
-  /** Task ids created, per provider, in creation order (for duplicate checks). */
-  tasks(provider?: ProviderName): Array<{ provider: ProviderName; id: string; prompt: string; createdAt: number }>;
+  /** Tasks created, per provider, in creation order (for duplicate checks), with their phase now. */
+  tasks(provider?: ProviderName): AdminTask[];
   setFaults(provider: ProviderName, faults: FaultConfig): void;
   /** Secrets the emulator signs callbacks with (defaults filled in). */
   webhookSecrets?: Partial<Record<ProviderName, string>>;

@@ -1,0 +1,52 @@
+/**
+ * What the emulator received, for chaos checks and for users testing their own pipelines:
+ * `GET /_emulator/counts` and `GET /_emulator/tasks[?provider=NAME]`. Read-only, no key needed
+ * (the emulator only listens on loopback).
+ */
+import type { ProviderName } from '../providers/types.ts';
+import type { EmuCore } from './core.ts';
+import { phaseOf, type EmuTask, type Phase } from './tasks.ts';
+
+export interface AdminTask {
+  provider: ProviderName;
+  id: string;
+  prompt: string;
+  model: string;
+  seconds: number;
+  width: number;
+  height: number;
+  createdAt: number;
+  /** queued | running | succeeded | failed | aborted | canceled, as of the request. */
+  phase: Phase['kind'];
+  deleted: boolean;
+}
+
+export const ADMIN_PREFIX = '/_emulator';
+
+export function adminTask(t: EmuTask, now: number): AdminTask {
+  return {
+    provider: t.provider,
+    id: t.id,
+    prompt: t.prompt,
+    model: t.model,
+    seconds: t.seconds,
+    width: t.width,
+    height: t.height,
+    createdAt: t.createdAt,
+    phase: phaseOf(t, now).kind,
+    deleted: t.deleted === true,
+  };
+}
+
+/** The admin answer for a path under ADMIN_PREFIX, or undefined when the path is not an admin route. */
+export function adminAnswer(core: EmuCore, url: URL): unknown {
+  const route = url.pathname.slice(ADMIN_PREFIX.length);
+  if (route === '/counts') return core.counts;
+  if (route === '/tasks') {
+    const provider = url.searchParams.get('provider') as ProviderName | null;
+    if (provider && !core.modules.has(provider)) return { error: `unknown provider ${provider}` };
+    const now = core.clock.now();
+    return { tasks: core.store.all(provider ?? undefined).map((t) => adminTask(t, now)) };
+  }
+  return undefined;
+}
