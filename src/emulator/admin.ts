@@ -5,21 +5,9 @@
  */
 import type { ProviderName } from '../providers/types.ts';
 import type { EmuCore } from './core.ts';
-import { phaseOf, type EmuTask, type Phase } from './tasks.ts';
+import { phaseOf, type EmuTask } from './tasks.ts';
+import type { AdminTask } from './types.ts';
 
-export interface AdminTask {
-  provider: ProviderName;
-  id: string;
-  prompt: string;
-  model: string;
-  seconds: number;
-  width: number;
-  height: number;
-  createdAt: number;
-  /** queued | running | succeeded | failed | aborted | canceled, as of the request. */
-  phase: Phase['kind'];
-  deleted: boolean;
-}
 
 export const ADMIN_PREFIX = '/_emulator';
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { ProviderName } from '../providers/types.ts';
-import type { AdminTask } from './admin.ts';
+import type { Phase } from './tasks.ts';
 
 /** Faults injected per provider. Rates are probabilities in [0, 1], drawn from a seeded RNG. */
 export interface FaultConfig {
@@ -76,4 +76,19 @@ export interface EmulatorHandle {
   /** fal's public keys for webhook verification (`${url}/fal/.well-known/jwks.json`). */
   falJwksUrl?: string;
   stop(): Promise<void>;
+}
+
+/** A task as the admin endpoint reports it (`GET /_emulator/tasks`). */
+export interface AdminTask {
+  provider: ProviderName;
+  id: string;
+  prompt: string;
+  model: string;
+  seconds: number;
+  width: number;
+  height: number;
+  createdAt: number;
+  /** queued | running | succeeded | failed | aborted | canceled, as of the request. */
+  phase: Phase['kind'];
+  deleted: boolean;
 }

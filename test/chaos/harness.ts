@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { loadCatalog } from '../../src/catalog/index.ts';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.ts';
-import type { AdminTask } from '../../src/emulator/admin.ts';
+import type { AdminTask } from '../../src/emulator/types.ts';
 import type { FaultConfig } from '../../src/emulator/types.ts';
 import { probe } from '../../src/media/ffmpeg.ts';
 import { probeMp4 } from '../../src/media/mp4info.ts';
