@@ -11,7 +11,18 @@ export async function emulateCommand(
 ): Promise<number> {
   const spec = flags.faults ? parseFaultSpec(flags.faults) : { ok: true as const, faults: {} };
   if (!spec.ok) throw new UsageError(spec.message);
-  const handle = await startEmulator({ port: flags.port ?? 0, host: flags.host ?? '127.0.0.1', render: 'unique', faults: spec.faults });
+  const host = flags.host ?? '127.0.0.1';
+  let handle: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    handle = await startEmulator({ port: flags.port ?? 0, host, render: 'unique', faults: spec.faults });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${flags.port} on ${host} is already in use; pick another --port, or omit it for a free one`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') {
+      throw new UsageError(`cannot listen on ${host}:${flags.port ?? 0} (${code}); check --host and --port`);
+    }
+    throw e;
+  }
   for (const line of describeEmulator(handle)) io.out(line);
   for (const [provider, f] of Object.entries(spec.faults)) io.out(`  faults ${provider}: ${JSON.stringify(f)}`);
   io.out('Ctrl-C to stop.');

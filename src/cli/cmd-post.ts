@@ -1,11 +1,12 @@
 /** `shotlist post <run-dir>`: re-run post-steps (up-to-date outputs are skipped) and rewrite the report. */
-import { resolve, join } from 'node:path';
+import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { loadManifest } from '../manifest/index.ts';
 import { openEventLog } from '../run/index.ts';
 import { fanOut } from './events.ts';
 import { postAndReport } from './finish.ts';
 import type { CliIO } from './io.ts';
+import { requireRunDir } from './paths.ts';
 import { readRunMeta } from './run-meta.ts';
 import type { RunEvent } from '../run/events.ts';
 
@@ -21,7 +22,7 @@ function renderPostEvent(e: RunEvent): string | undefined {
 }
 
 export async function postCommand(dir: string, io: CliIO, signal: AbortSignal): Promise<number> {
-  const runDir = resolve(io.cwd, dir);
+  const runDir = requireRunDir(io.cwd, dir);
   const meta = await readRunMeta(runDir);
   if (!meta) throw new UsageError(`${runDir} is not a shotlist run directory (no run.json)`);
   // Post-steps come from the manifest as it is now, so editing `post:` and re-running works.

@@ -1,12 +1,12 @@
 /** `shotlist status <run-dir> [--json]`: works during a run (reads without taking the lock) and after. */
-import { resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { readRunState } from '../run/index.ts';
 import type { CliIO } from './io.ts';
+import { requireRunDir } from './paths.ts';
 import { renderStatus, summarizeRunState } from './progress.ts';
 
 export async function statusCommand(dir: string, flags: { json?: boolean }, io: CliIO): Promise<number> {
-  const state = await readRunState(resolve(io.cwd, dir));
+  const state = await readRunState(requireRunDir(io.cwd, dir));
   if (!state) throw new UsageError(`${dir} has no checkpoint`);
   const summary = summarizeRunState(state);
   if (flags.json) {

@@ -13,6 +13,7 @@ import { checkPostFields } from '../media/fields.ts';
 import { buildPlan } from '../plan/index.ts';
 import type { Plan } from '../plan/types.ts';
 import { getProvider } from '../providers/index.ts';
+import { requireManifestFile } from './paths.ts';
 
 export interface PlanFlags {
   provider?: string;
@@ -32,7 +33,7 @@ export function today(now = Date.now()): string {
 }
 
 export async function loadAndPlan(manifestPath: string, cwd: string, flags: PlanFlags): Promise<Planned> {
-  const manifest = await loadManifest(resolve(cwd, manifestPath), { provider: flags.provider, model: flags.model });
+  const manifest = await loadManifest(requireManifestFile(cwd, manifestPath), { provider: flags.provider, model: flags.model });
   for (const f of flags.catalog ?? []) {
     // No file, no position to point at: a usage error (exit 2) rather than a diagnostic on a missing path.
     let st: ReturnType<typeof statSync>;

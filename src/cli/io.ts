@@ -1,5 +1,6 @@
 /** The CLI's window on the terminal, injected so commands never touch `process` directly. */
-import { createInterface } from 'node:readline/promises';
+import { InterruptedError } from '../errors.ts';
+import { askYesNo } from './prompt.ts';
 
 export interface CliIO {
   out(text: string): void;
@@ -7,7 +8,7 @@ export interface CliIO {
   isTTY: boolean;
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /** Ask a yes/no question on the TTY; false on anything but y/yes. */
+  /** Ask a yes/no question on the TTY; false on anything but y/yes (and on Ctrl-D); Ctrl-C throws InterruptedError. */
   confirm(question: string): Promise<boolean>;
 }
 
@@ -19,13 +20,9 @@ export function processIO(): CliIO {
     env: process.env,
     cwd: process.cwd(),
     async confirm(question) {
-      const rl = createInterface({ input: process.stdin, output: process.stdout });
-      try {
-        const answer = await rl.question(`${question} [y/N] `);
-        return /^y(es)?$/i.test(answer.trim());
-      } finally {
-        rl.close();
-      }
+      const answer = await askYesNo(question, { input: process.stdin, output: process.stdout });
+      if (answer === 'interrupted') throw new InterruptedError('interrupted at the approval prompt; nothing was spent');
+      return answer === 'yes';
     },
   };
 }

@@ -47,7 +47,7 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .showHelpAfterError();
+    .showHelpAfterError('(add --help for usage)');
   const done = (p: Promise<number>) => p.then(setExit);
 
   planOptions(program.command('validate <manifest>').description('check a manifest; sends nothing')).action(
@@ -93,6 +93,34 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
   return program;
 }
 
+/** Codes of system errors a user's input or environment can cause (a path, a port, permissions). */
+const USER_ERRNO: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'address not available on this machine',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'name too long',
+};
+
+/**
+ * The safety net under every command: an abort (Ctrl-C) is an interruption, and a system error a user
+ * can cause is a one-line usage error. Anything else is a bug and keeps its stack.
+ */
+export function userCaused(e: unknown, signal: AbortSignal): { code: number; message: string } | undefined {
+  if (signal.aborted || (e instanceof Error && e.name === 'AbortError')) {
+    return { code: 130, message: 'interrupted; nothing more was sent (a run keeps its checkpoint: shotlist resume <run-dir>)' };
+  }
+  const errno = e as NodeJS.ErrnoException;
+  const why = typeof errno?.code === 'string' ? USER_ERRNO[errno.code] : undefined;
+  if (!why) return undefined;
+  const where = errno.path ?? (errno as { address?: string }).address ?? '';
+  return { code: 2, message: `${where ? `${where}: ` : ''}${why} (${errno.code})` };
+}
+
 /** Maps any outcome of a command to an exit code; prints errors once, without stack traces for expected ones. */
 export async function runMain(argv: string[], io: CliIO, signal: AbortSignal): Promise<number> {
   let code = 0;
@@ -112,6 +140,11 @@ export async function runMain(argv: string[], io: CliIO, signal: AbortSignal): P
     if (e instanceof ShotlistError) {
       io.err(`error: ${e.message}`);
       return e.exitCode;
+    }
+    const user = userCaused(e, signal);
+    if (user) {
+      io.err(`error: ${user.message}`);
+      return user.code;
     }
     io.err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return 1;
