@@ -2,7 +2,7 @@
 import { describeEmulator, startEmulator } from '../emulator/index.ts';
 import { parseFaultSpec } from '../emulator/fault-spec.ts';
 import { UsageError } from '../errors.ts';
-import type { CliIO } from './io.ts';
+import { errnoCode, type CliIO } from './io.ts';
 
 export async function emulateCommand(
   flags: { port?: number; host?: string; faults?: string },
@@ -16,7 +16,7 @@ export async function emulateCommand(
   try {
     handle = await startEmulator({ port: flags.port ?? 0, host, render: 'unique', faults: spec.faults });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errnoCode(e);
     if (code === 'EADDRINUSE') throw new UsageError(`port ${flags.port} on ${host} is already in use; pick another --port, or omit it for a free one`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') {
       throw new UsageError(`cannot listen on ${host}:${flags.port ?? 0} (${code}); check --host and --port`);

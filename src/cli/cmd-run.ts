@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { systemClock } from '../clock.ts';
 import { NotApprovedError, UsageError } from '../errors.ts';
 import { diffPlan } from '../plan/index.ts';
-import { executeRun, readRunState } from '../run/index.ts';
+import { readRunState } from '../run/index.ts';
 import { decideApproval } from './approve.ts';
 import { formatUsd } from './format.ts';
 import { missingKeys } from './bindings.ts';

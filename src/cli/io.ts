@@ -26,3 +26,8 @@ export function processIO(): CliIO {
     },
   };
 }
+
+/** The `code` of a Node system error (ENOENT, EADDRINUSE, …), without asserting its type. */
+export function errnoCode(e: unknown): string | undefined {
+  return e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
+}

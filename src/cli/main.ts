@@ -12,7 +12,7 @@ import { postCommand } from './cmd-post.ts';
 import { resumeCommand } from './cmd-resume.ts';
 import { runCommand } from './cmd-run.ts';
 import { statusCommand } from './cmd-status.ts';
-import { processIO, type CliIO } from './io.ts';
+import { errnoCode, processIO, type CliIO } from './io.ts';
 
 function num(value: string): number {
   const n = Number(value);
@@ -114,11 +114,11 @@ export function userCaused(e: unknown, signal: AbortSignal): { code: number; mes
   if (signal.aborted || (e instanceof Error && e.name === 'AbortError')) {
     return { code: 130, message: 'interrupted; nothing more was sent (a run keeps its checkpoint: shotlist resume <run-dir>)' };
   }
-  const errno = e as NodeJS.ErrnoException;
-  const why = typeof errno?.code === 'string' ? USER_ERRNO[errno.code] : undefined;
+  const code = errnoCode(e);
+  const why = code ? USER_ERRNO[code] : undefined;
   if (!why) return undefined;
-  const where = errno.path ?? (errno as { address?: string }).address ?? '';
-  return { code: 2, message: `${where ? `${where}: ` : ''}${why} (${errno.code})` };
+  const where = e instanceof Error && 'path' in e && typeof e.path === 'string' ? e.path : '';
+  return { code: 2, message: `${where ? `${where}: ` : ''}${why} (${code})` };
 }
 
 /** Maps any outcome of a command to an exit code; prints errors once, without stack traces for expected ones. */

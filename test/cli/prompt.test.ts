@@ -35,7 +35,14 @@ async function runWithAnswer(confirm: CliIO['confirm']) {
   const dir = await tempDir('shotlist-prompt-');
   const manifest = await writeOpenaiManifest(dir, 1);
   let err = '';
-  const io: CliIO = { out: () => {}, err: (t) => void (err += `${t}\n`), isTTY: true, env: cleanEnv({ OPENAI_API_KEY: 'k', OPENAI_BASE_URL: 'http://127.0.0.1:9' }), cwd: dir, confirm };
+  const io: CliIO = {
+    out: () => {},
+    err: (t) => void (err += `${t}\n`),
+    isTTY: true,
+    env: cleanEnv({ OPENAI_API_KEY: 'k', OPENAI_BASE_URL: 'http://127.0.0.1:9' }),
+    cwd: dir,
+    confirm,
+  };
   const code = await runMain(['run', manifest, '--out', join(dir, 'out')], io, new AbortController().signal);
   return { code, err, wrote: existsSync(join(dir, 'out')) };
 }

@@ -76,7 +76,12 @@ const cases: Case[] = [
     code: 2,
     says: /UTF-8|manifest/,
   })),
-  { name: 'emulate on a busy port (EADDRINUSE)', args: (d) => ['emulate', '--port', String(d.busyPort)], code: 2, says: /port \d+ .*in use/ },
+  {
+    name: 'emulate on a busy port (EADDRINUSE)',
+    args: (d) => ['emulate', '--port', String(d.busyPort)],
+    code: 2,
+    says: /port \d+ .*in use/,
+  },
   { name: 'emulate --port not a number', args: () => ['emulate', '--port', 'abc'], code: 2, says: /--port/ },
   { name: 'emulate --faults bad JSON', args: () => ['emulate', '--faults', '{'], code: 2, says: /--faults/ },
   { name: 'emulate --faults a directory', args: (d) => ['emulate', '--faults', d.dir], code: 2, says: /--faults/ },
@@ -120,7 +125,10 @@ describe('every command with wrong arguments: one line, a documented exit code, 
     expect(all).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/); // no stack frames
     expect(DOCUMENTED.has(res.code)).toBe(true);
     expect(res.code, all).toBe(c.code);
-    const lines = res.err.trim().split('\n').filter((l) => l.trim() !== '');
+    const lines = res.err
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim() !== '');
     // The message is one line; commander may add one usage hint after it.
     expect(lines.length, res.err).toBeLessThanOrEqual(2);
     expect(res.err).toMatch(c.says);
