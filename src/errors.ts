@@ -52,3 +52,26 @@ export class RunLockedError extends ShotlistError {
   readonly exitCode = 1;
   override name = 'RunLockedError';
 }
+
+/**
+ * The run directory refused our bytes (disk full, read-only, no permission): exit 4. What was
+ * durable before stays durable; the run resumes once the directory takes writes again.
+ */
+export class RunDirWriteError extends ShotlistError {
+  readonly exitCode = 4;
+  override name = 'RunDirWriteError';
+  static from(code: string, path: string, detail?: string): RunDirWriteError {
+    const why: Record<string, string> = {
+      ENOSPC: 'the disk is full',
+      EDQUOT: 'the disk quota is exhausted',
+      EROFS: 'the file system is read-only',
+      EACCES: 'permission denied',
+      EPERM: 'permission denied',
+      EFBIG: 'the file is too large for this file system',
+    };
+    const dir = path.replace(/\/[^/]*$/, '') || path;
+    return new RunDirWriteError(
+      `cannot write to ${dir}: ${why[code] ?? detail ?? 'write failed'} (${code}). Free space or fix permissions there, then resume the run; everything recorded so far is kept`,
+    );
+  }
+}

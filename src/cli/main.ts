@@ -13,6 +13,7 @@ import { resumeCommand } from './cmd-resume.ts';
 import { runCommand } from './cmd-run.ts';
 import { statusCommand } from './cmd-status.ts';
 import { errnoCode, processIO, type CliIO } from './io.ts';
+import { writeErrorOf } from '../run/rundir.ts';
 
 function num(value: string): number {
   const n = Number(value);
@@ -140,6 +141,12 @@ export async function runMain(argv: string[], io: CliIO, signal: AbortSignal): P
     if (e instanceof ShotlistError) {
       io.err(`error: ${e.message}`);
       return e.exitCode;
+    }
+    // A refusal from the file system that no layer mapped (disk full, read-only): still exit 4, not a trace.
+    const write = writeErrorOf(e, { permission: false });
+    if (write) {
+      io.err(`error: ${write.message}`);
+      return write.exitCode;
     }
     const user = userCaused(e, signal);
     if (user) {

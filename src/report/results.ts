@@ -2,7 +2,7 @@
  * results.json and results.csv: one entry per job (what was asked, what happened, where the clip
  * is) plus totals and the post-step outputs. `buildResults` is pure; the HTML report uses it too.
  */
-import { rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../run/rundir.ts';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { probe, type ProbeResult } from '../media/ffmpeg.ts';
@@ -236,9 +236,7 @@ export async function probeClips(runDir: string, items: readonly ReportItem[]): 
   return new Map(entries);
 }
 
-/** Write-then-rename so a reader (or a crash) never sees half a file. */
+/** Write-then-rename so a reader (or a crash) never sees half a file (the run directory's one atomic write). */
 export async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
+  await writeFileAtomic(file, text);
 }

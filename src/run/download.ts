@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { probe as ffprobe, type ProbeResult } from '../media/ffmpeg.ts';
 import type { Job } from '../plan/types.ts';
 import type { Provider, ProviderEnv, TaskRef } from '../providers/types.ts';
+import { writeFileAtomic } from './rundir.ts';
 import type { ClipInfo, JobRecord } from './types.ts';
 
 export type DownloadOutcome =
@@ -181,13 +182,5 @@ export async function writeSidecar(runDir: string, job: Job, rec: JobRecord, pro
     cost: { planned: job.cost, spentUsd: rec.spentUsd },
     clip: rec.clip,
   };
-  const path = join(runDir, sidecarPath(job.id));
-  const fh = await open(`${path}.tmp`, 'w');
-  try {
-    await fh.writeFile(JSON.stringify(body, null, 2));
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(`${path}.tmp`, path);
+  await writeFileAtomic(join(runDir, sidecarPath(job.id)), JSON.stringify(body, null, 2));
 }
