@@ -62,14 +62,22 @@ export type RunPaths = ReturnType<typeof runPaths>;
 /** Errors that mean "this directory cannot take our bytes" (not a bug): disk full, read-only, no permission. */
 const WRITE_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'EFBIG']);
 
+/** The errno code of a system error (`ENOSPC`, …), read without a cast. */
+export function errnoOf(e: unknown): string | undefined {
+  return e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
+}
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 export function isWriteErrno(e: unknown): boolean {
-  return WRITE_ERRNOS.has((e as NodeJS.ErrnoException | undefined)?.code ?? '');
+  return WRITE_ERRNOS.has(errnoOf(e) ?? '');
 }
 
 /** Turn a filesystem refusal into the documented, user-facing error; anything else is rethrown as is. */
 export function asWriteError(e: unknown, path: string): unknown {
-  if (e instanceof RunDirWriteError || !isWriteErrno(e)) return e;
-  return RunDirWriteError.from((e as NodeJS.ErrnoException).code!, path, (e as Error).message);
+  const code = errnoOf(e);
+  if (e instanceof RunDirWriteError || code === undefined || !WRITE_ERRNOS.has(code)) return e;
+  return RunDirWriteError.from(code, path, messageOf(e));
 }
 
 /** The one write primitive, injectable so tests can produce short writes and ENOSPC. Returns bytes written. */
@@ -166,7 +174,7 @@ export function unsealJson(text: string): Unsealed {
   try {
     return { ok: true, value: JSON.parse(body) };
   } catch (e) {
-    return { ok: false, reason: (e as Error).message };
+    return { ok: false, reason: messageOf(e) };
   }
 }
 
@@ -178,7 +186,7 @@ export async function readJsonFile<T>(path: string, schema: z.ZodType<T>, opts: 
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    if (errnoOf(e) === 'ENOENT') return { kind: 'missing' };
     throw e;
   }
   let raw: unknown;
@@ -190,7 +198,7 @@ export async function readJsonFile<T>(path: string, schema: z.ZodType<T>, opts: 
     try {
       raw = JSON.parse(text);
     } catch (e) {
-      return { kind: 'corrupt', reason: text.length === 0 ? 'empty file' : (e as Error).message };
+      return { kind: 'corrupt', reason: text.length === 0 ? 'empty file' : messageOf(e) };
     }
   }
   const parsed = schema.safeParse(raw);
@@ -257,9 +265,10 @@ export async function fileStamp(path: string): Promise<FileStamp | undefined> {
 /** The RunDirWriteError behind `e` (mapped from a raw errno with a path), if it is one. */
 export function writeErrorOf(e: unknown, opts: { permission?: boolean } = {}): RunDirWriteError | undefined {
   if (e instanceof RunDirWriteError) return e;
-  const err = e as NodeJS.ErrnoException | undefined;
-  if (!isWriteErrno(err) || typeof err?.path !== 'string') return undefined;
+  const code = errnoOf(e);
+  const path = e instanceof Error && 'path' in e && typeof e.path === 'string' ? e.path : undefined;
+  if (code === undefined || !WRITE_ERRNOS.has(code) || path === undefined) return undefined;
   // EACCES/EPERM may come from reading a user's path too: only callers that were writing ask for them.
-  if (opts.permission === false && (err.code === 'EACCES' || err.code === 'EPERM')) return undefined;
-  return RunDirWriteError.from(err.code!, err.path);
+  if (opts.permission === false && (code === 'EACCES' || code === 'EPERM')) return undefined;
+  return RunDirWriteError.from(code, path, messageOf(e));
 }
