@@ -3,10 +3,10 @@ import type { Resolution } from '../manifest/types.ts';
 import type { Cost } from '../plan/types.ts';
 import type { ModelEntry, PriceRule, ProviderCatalog } from './types.ts';
 
-/** Money is summed over thousands of jobs: round to micro-dollars so 0.1 × 8 prints as 0.8. */
-export function roundUsd(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
-}
+import { roundUsd } from '../money.ts';
+
+/** Money is summed over thousands of jobs: rounded to micro-dollars, in one place (src/money.ts). */
+export { roundUsd };
 
 const UNPRICED: Cost = { usd: null, credits: null };
 

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.ts';
 import type { ProbeResult } from '../media/ffmpeg.ts';
 import type { Job } from '../plan/types.ts';
 import type { Provider, ProviderEnv } from '../providers/types.ts';
-import type { BudgetLedger } from './budget.ts';
+import { addUsd, type BudgetLedger } from './budget.ts';
 import type { CheckpointStore } from './checkpoint.ts';
 import type { EventSink } from './events.ts';
 import type { ProviderBinding } from './binding.ts';
@@ -68,6 +68,16 @@ export async function setState(
   await ctx.cp.put(next);
   if (rec.state !== to) ctx.emit({ kind: 'job.state', at: ctx.clock.now(), job: rec.id, from: rec.state, to, detail });
   return next;
+}
+
+/**
+ * A job's reservation ends: settled when the provider charged it, released when not. Returns the
+ * record's new money fields. The only way a reservation ends after its submit (track and submit).
+ */
+export function endReservation(ctx: RunContext, rec: JobRecord, charged: boolean): { spentUsd: number; reservedUsd: 0 } {
+  const spent = ctx.ledger.end(rec.reservedUsd, charged);
+  emitBudget(ctx);
+  return { spentUsd: addUsd(rec.spentUsd, spent), reservedUsd: 0 };
 }
 
 export function emitBudget(ctx: RunContext): void {

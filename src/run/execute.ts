@@ -230,8 +230,7 @@ function budgetRefused(ctx: RunContext, byProvider: Map<string, Job[]>, runtimes
 
 /** Is there room in the budget for at least one of these jobs? */
 function fitsOne(ctx: RunContext, jobs: Map<string, Job[]>): boolean {
-  const room = ctx.ledger.limitUsd - ctx.ledger.reservedUsd - ctx.ledger.spentUsd;
-  for (const list of jobs.values()) for (const j of list) if ((j.cost.usd ?? 0) <= room + 1e-9) return true;
+  for (const list of jobs.values()) for (const j of list) if (ctx.ledger.fits(j.cost.usd)) return true;
   return false;
 }
 

@@ -1,4 +1,5 @@
 /** How a run ended, in counts and plain sentences for the user. */
+import { formatUsd } from '../money.ts';
 import type { Job } from '../plan/types.ts';
 import type { ProviderRuntime, RunContext } from './context.ts';
 import type { EventSink } from './events.ts';
@@ -55,7 +56,7 @@ export function finish(opts: OutcomeInput, ctx: RunContext, runtimes: Map<string
   if (gaveUp > 0) messages.push(`${gaveUp} job(s) not submitted: the provider kept failing (${gaveUpWhy}); resume to retry them`);
   if (!opts.signal.aborted) {
     const overBudget = [...plannedBy].filter(([p]) => !runtimes.get(p)?.stopReason).reduce((n, [, c]) => n + c, 0);
-    if (overBudget > 0) messages.push(`${overBudget} job(s) not submitted: they would pass the budget ($${ctx.ledger.limitUsd.toFixed(2)})`);
+    if (overBudget > 0) messages.push(`${overBudget} job(s) not submitted: they would pass the budget (${formatUsd(ctx.ledger.limitUsd)})`);
   }
   if (counts.unknown) {
     messages.push(`${counts.unknown} job(s) unknown: a submit may or may not have created a task; resume with --resubmit-unknown to submit them again`);

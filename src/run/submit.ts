@@ -4,9 +4,10 @@
  * arrives; an answer that may or may not have created a task is reconciled, never blindly retried.
  */
 import type { Job } from '../plan/types.ts';
-import { emitBudget, halted, setState, type ProviderRuntime, type RunContext } from './context.ts';
+import { emitBudget, endReservation, halted, setState, type ProviderRuntime, type RunContext } from './context.ts';
 import { backoffDelay, MAX_THROTTLED_ATTEMPTS, MAX_TRANSIENT_ATTEMPTS } from './retry.ts';
 import { sleepOrAbort } from './sleep.ts';
+import { formatUsd } from '../money.ts';
 import type { JobRecord } from './types.ts';
 
 /** Give back a reservation for a job that goes back to (or stays) `planned`. */
@@ -47,7 +48,7 @@ export async function submitJob(
       ctx.emit({
         kind: 'warning',
         at: ctx.clock.now(),
-        message: `job ${job.id} not submitted: $${r.needUsd.toFixed(2)} would pass the budget ($${r.availableUsd.toFixed(2)} left)`,
+        message: `job ${job.id} not submitted: ${formatUsd(r.needUsd)} would pass the budget (${formatUsd(r.availableUsd)} left)`,
       });
       return rec;
     }
@@ -94,9 +95,7 @@ export async function submitJob(
           return r;
         });
       case 'rejected':
-        ctx.ledger.release(reserved);
-        emitBudget(ctx);
-        return setState(ctx, rec, 'rejected', { reservedUsd: 0, error: { code: out.code, message: out.message } });
+        return setState(ctx, rec, 'rejected', { ...endReservation(ctx, { ...rec, reservedUsd: reserved }, false), error: { code: out.code, message: out.message } });
       case 'quota_exhausted':
         ctx.stopProvider(rt, out.message);
         return unreserve(ctx, { ...rec, reservedUsd: reserved }, 'provider quota exhausted');
@@ -141,9 +140,7 @@ export const SUBMIT_GAVE_UP = 'submit_gave_up';
  * rather than to a terminal `failed` that no resume would ever pick up again.
  */
 async function giveUp(ctx: RunContext, rec: JobRecord, reserved: number, why: string, message: string): Promise<JobRecord> {
-  ctx.ledger.release(reserved);
-  emitBudget(ctx);
-  return setState(ctx, rec, 'planned', { reservedUsd: 0, error: { code: SUBMIT_GAVE_UP, message: `${why}: ${message}` } }, `not submitted: ${why}`);
+  return setState(ctx, rec, 'planned', { ...endReservation(ctx, { ...rec, reservedUsd: reserved }, false), error: { code: SUBMIT_GAVE_UP, message: `${why}: ${message}` } }, `not submitted: ${why}`);
 }
 
 /**

@@ -4,7 +4,7 @@
  * wakes the loop for an immediate status fetch, and polling becomes a slow safety net.
  */
 import type { Job } from '../plan/types.ts';
-import { emitBudget, renderKey, setState, wakerKey, type ProviderRuntime, type RunContext } from './context.ts';
+import { endReservation, renderKey, setState, wakerKey, type ProviderRuntime, type RunContext } from './context.ts';
 import { backoffDelay, pollPlan, updateEstimate } from './retry.ts';
 import { sleepOrAbort } from './sleep.ts';
 import type { JobRecord } from './types.ts';
@@ -76,26 +76,18 @@ export async function trackJob(ctx: RunContext, rt: ProviderRuntime, job: Job, s
               lastNotDoneAt !== undefined ? (lastNotDoneAt + ctx.clock.now()) / 2 - createdAt : 0.9 * (ctx.clock.now() - createdAt);
             ctx.renderEstimates.set(kind, updateEstimate(ctx.renderEstimates.get(kind), observed));
           }
-          ctx.ledger.settle(rec.reservedUsd);
-          emitBudget(ctx);
           return setState(ctx, rec, 'succeeded', {
+            ...endReservation(ctx, rec, true),
             outputs: out.outputs,
             expiresAt: out.expiresAt,
-            spentUsd: rec.spentUsd + rec.reservedUsd,
-            reservedUsd: 0,
             progress: 100,
             timings: { ...rec.timings, completedAt: ctx.clock.now() },
           });
         }
         case 'failed': {
-          const charged = out.charged || rt.binding.chargesFailures;
-          if (charged) ctx.ledger.settle(rec.reservedUsd);
-          else ctx.ledger.release(rec.reservedUsd);
-          emitBudget(ctx);
           return setState(ctx, rec, 'failed', {
+            ...endReservation(ctx, rec, out.charged || rt.binding.chargesFailures),
             error: { code: out.code, message: out.message },
-            spentUsd: rec.spentUsd + (charged ? rec.reservedUsd : 0),
-            reservedUsd: 0,
             timings: { ...rec.timings, completedAt: ctx.clock.now() },
           });
         }
@@ -114,14 +106,9 @@ export async function trackJob(ctx: RunContext, rt: ProviderRuntime, job: Job, s
           continue;
         case 'not_found':
           if (++notFound >= MAX_NOT_FOUND) {
-            const charged = rt.binding.chargesFailures;
-            if (charged) ctx.ledger.settle(rec.reservedUsd);
-            else ctx.ledger.release(rec.reservedUsd);
-            emitBudget(ctx);
             return setState(ctx, rec, 'failed', {
+              ...endReservation(ctx, rec, rt.binding.chargesFailures),
               error: { code: 'task_not_found', message: out.message },
-              spentUsd: rec.spentUsd + (charged ? rec.reservedUsd : 0),
-              reservedUsd: 0,
             });
           }
           delay = backoffDelay(notFound, undefined, { rng: ctx.rng, baseMs: 1000 });
