@@ -8,7 +8,19 @@ import type { MapResult, Provider, ProviderEnv, StatusOutcome, SubmitOutcome, Ta
 import { asNumber, asRecord, asString, classifyHttpFailure, envelopeStatus, failureToStatus, failureToSubmit, isUrl, sendWire, transportToStatus, transportToSubmit } from './http.ts';
 import { bodyDeliveryId, callbackJson } from './webhooks.ts';
 
-const MAX_PROMPT = 10_000;
+/** Docs (apixo.ai/docs/models/video/sora-2-pro, 2026-11): 1–5,000 characters. */
+const MAX_PROMPT = 5_000;
+/** sora-2-pro text-to-video sizes by neutral resolution, landscape first (`W*H`, an asterisk). */
+const PRO_T2V_SIZE: Partial<Record<string, [string, string]>> = {
+  '720p': ['1280*720', '720*1280'],
+  '1024p': ['1792*1024', '1024*1792'],
+};
+/** sora-2-pro image-to-video takes a resolution, not a size. */
+const PRO_I2V_RESOLUTIONS = ['720p', '1080p'];
+
+function isPro(job: Job): boolean {
+  return job.tier === 'pro' || /-pro$/.test(job.wireModel);
+}
 /** Result URLs: the seed says 15 days, later docs 24 h; assume the shorter. */
 const RESULT_TTL_MS = 24 * 3_600_000;
 
@@ -22,17 +34,26 @@ export function toApixoRequest(job: Job, opts: { callbackUrl?: string }): MapRes
   if (job.aspect === 'auto') errors.push('apixo: aspect must be 16:9 (landscape) or 9:16 (portrait); "auto" is not supported');
   if (job.prompt.length > MAX_PROMPT) errors.push(`apixo: prompt is ${job.prompt.length} characters, the limit is ${MAX_PROMPT}`);
   if (!job.prompt) errors.push('apixo: prompt is required');
+  const pro = isPro(job);
+  const proSize = PRO_T2V_SIZE[job.resolution];
+  if (pro && !job.image && !proSize) {
+    errors.push(`apixo ${job.wireModel} text-to-video offers 720p (1280*720, 720*1280) and 1024p (1792*1024, 1024*1792), not ${job.resolution}`);
+  }
+  if (pro && job.image && !PRO_I2V_RESOLUTIONS.includes(job.resolution)) {
+    errors.push(`apixo ${job.wireModel} image-to-video offers resolution ${PRO_I2V_RESOLUTIONS.join(' or ')}, not ${job.resolution}`);
+  }
   if (errors.length) return { ok: false, errors };
-  const input: Record<string, unknown> = {
-    mode: job.image ? 'image-to-video' : 'text-to-video',
-    prompt: job.prompt,
-    duration: job.seconds,
-    aspect_ratio: job.aspect === '9:16' ? 'portrait' : 'landscape',
-  };
+  const input: Record<string, unknown> = { mode: job.image ? 'image-to-video' : 'text-to-video', prompt: job.prompt, duration: job.seconds };
+  // Standard takes an orientation; pro spells the frame as `size` (text) or `resolution` (image).
+  if (!pro) input.aspect_ratio = job.aspect === '9:16' ? 'portrait' : 'landscape';
+  else if (job.image) input.resolution = job.resolution;
+  else input.size = proSize![job.aspect === '9:16' ? 1 : 0];
   if (job.image) input.image_urls = [job.image];
   Object.assign(input, job.params);
   const json: Record<string, unknown> = { request_type: opts.callbackUrl ? 'callback' : 'async' };
   if (opts.callbackUrl) json.callback_url = opts.callbackUrl;
+  // The docs: only "official" routing remains; always send it explicitly.
+  json.provider = 'official';
   json.input = input;
   return { ok: true, request: { method: 'POST', path: `/api/v1/generateTask/${encodeURIComponent(job.wireModel)}`, json } };
 }

@@ -58,7 +58,7 @@ describe('apixo emulation', () => {
     const r = await postJson(`${base}/api/v1/generateTask/sora-2`, { input: { prompt: 'bad', duration: 4 } });
     const d = await poll(r.body.data.taskId);
     expect(d.state).toBe('failed');
-    expect(['CONTENT_VIOLATION', 'GENERATION_FAILED']).toContain(d.failCode);
+    expect(d.failCode).toBe('CONTENT_VIOLATION'); // a text-to-video task has no image URL to fail on
     expect(d.failMsg).toBeTruthy();
     expect(d.resultJson).toBe('');
     emu.setFaults('apixo', { renderMs: 50 });
@@ -66,7 +66,10 @@ describe('apixo emulation', () => {
       { input: { mode: 'image-to-video', prompt: 'x', duration: 4 } },
       { input: { prompt: 'x', duration: 10 } },
       { request_type: 'callback', input: { prompt: 'x', duration: 4 } },
-      { input: { prompt: 'p'.repeat(10_001), duration: 4 } },
+      { input: { prompt: 'p'.repeat(5_001), duration: 4 } },
+      { provider: 'auto', input: { prompt: 'x', duration: 4 } },
+      { input: { prompt: 'x', duration: 4, aspect_ratio: '9:16' } },
+      { input: { prompt: 'x', duration: 4, size: '720*1280' } },
     ];
     for (const b of bad) {
       const res = await postJson(`${base}/api/v1/generateTask/sora-2`, b);
@@ -78,5 +81,40 @@ describe('apixo emulation', () => {
     expect(q.status).toBe(402);
     expect(q.body.code).toBe(402);
     emu.setFaults('apixo', {});
+  });
+
+  it('sora-2-pro: text-to-video takes input.size (W*H), image-to-video input.resolution 720p | 1080p; aspect_ratio is refused', async () => {
+    emu.setFaults('apixo', { renderMs: 50 });
+    const ok = await postJson(`${base}/api/v1/generateTask/sora-2-pro`, { provider: 'official', input: { mode: 'text-to-video', prompt: 'pro', duration: 4, size: '1024*1792' } });
+    expect(ok.body.code).toBe(200);
+    const st = await getJson(`${base}/api/v1/statusTask/sora-2-pro?taskId=${ok.body.data.taskId}`);
+    expect(JSON.parse(st.body.data.param).input.size).toBe('1024*1792');
+    const i2v = await postJson(`${base}/api/v1/generateTask/sora-2-pro`, {
+      provider: 'official',
+      input: { mode: 'image-to-video', prompt: 'pro', duration: 4, resolution: '1080p', image_urls: ['https://x/i.png'] },
+    });
+    expect(i2v.body.code).toBe(200);
+    const bad = [
+      { input: { prompt: 'x', duration: 4, size: '1920*1080' } },
+      { input: { prompt: 'x', duration: 4, size: '1280x720' } },
+      { input: { prompt: 'x', duration: 4, aspect_ratio: 'landscape' } },
+      { input: { mode: 'image-to-video', prompt: 'x', duration: 4, resolution: '1024p', image_urls: ['https://x/i.png'] } },
+    ];
+    for (const b of bad) {
+      const res = await postJson(`${base}/api/v1/generateTask/sora-2-pro`, b);
+      expect(res.status, JSON.stringify(b)).toBe(400);
+    }
+  });
+
+  it('an image-to-video task can fail with the documented INVALID_IMAGE_URL (never an invented code)', async () => {
+    emu.setFaults('apixo', { renderMs: 30, taskFailRate: 1 });
+    const codes = new Set<string>();
+    for (let i = 0; i < 4; i++) {
+      const r = await postJson(`${base}/api/v1/generateTask/sora-2`, { input: { mode: 'image-to-video', prompt: 'img', duration: 4, image_urls: ['https://x/i.png'] } });
+      codes.add((await poll(r.body.data.taskId)).failCode);
+    }
+    emu.setFaults('apixo', {});
+    expect(codes).toContain('INVALID_IMAGE_URL');
+    expect([...codes].every((c) => c === 'INVALID_IMAGE_URL' || c === 'CONTENT_VIOLATION')).toBe(true);
   });
 });

@@ -122,11 +122,12 @@ describe('sorapi toRequest', () => {
 
 describe('apixo toRequest', () => {
   const j = makeJob({ provider: 'apixo', wireModel: 'sora-2', seconds: 8, aspect: '9:16', size: { width: 720, height: 1280 } });
-  it('async text-to-video, portrait', () => {
+  const pro = { ...j, wireModel: 'sora-2-pro', tier: 'pro' as const };
+  it('async text-to-video, portrait, always provider "official"', () => {
     expect(req(toApixoRequest(j, {}))).toEqual({
       method: 'POST',
       path: '/api/v1/generateTask/sora-2',
-      json: { request_type: 'async', input: { mode: 'text-to-video', prompt: j.prompt, duration: 8, aspect_ratio: 'portrait' } },
+      json: { request_type: 'async', provider: 'official', input: { mode: 'text-to-video', prompt: j.prompt, duration: 8, aspect_ratio: 'portrait' } },
     });
   });
   it('callback image-to-video, landscape, exactly one URL', () => {
@@ -134,13 +135,30 @@ describe('apixo toRequest', () => {
     expect(r.json).toEqual({
       request_type: 'callback',
       callback_url: 'https://cb/x',
+      provider: 'official',
       input: { mode: 'image-to-video', prompt: j.prompt, duration: 8, aspect_ratio: 'landscape', image_urls: [URL_IMG] },
     });
   });
-  it('rejects local images, auto and long prompts', () => {
+  it.each([
+    ['720p', '9:16', '720*1280'],
+    ['720p', '16:9', '1280*720'],
+    ['1024p', '9:16', '1024*1792'],
+    ['1024p', '16:9', '1792*1024'],
+  ] as const)('sora-2-pro text-to-video %s %s sends input.size %s and no aspect_ratio', (resolution, aspect, size) => {
+    const input = (req(toApixoRequest({ ...pro, resolution, aspect }, {})).json as { input: Record<string, unknown> }).input;
+    expect(input).toEqual({ mode: 'text-to-video', prompt: j.prompt, duration: 8, size });
+  });
+  it('sora-2-pro image-to-video sends resolution 720p | 1080p; other combinations are refused', () => {
+    const input = (req(toApixoRequest({ ...pro, resolution: '1080p', image: URL_IMG }, {})).json as { input: Record<string, unknown> }).input;
+    expect(input).toEqual({ mode: 'image-to-video', prompt: j.prompt, duration: 8, resolution: '1080p', image_urls: [URL_IMG] });
+    expect(errs(toApixoRequest({ ...pro, resolution: '1080p' }, {}))).toMatch(/text-to-video offers 720p .*1024p/);
+    expect(errs(toApixoRequest({ ...pro, resolution: '1024p', image: URL_IMG }, {}))).toMatch(/image-to-video offers resolution 720p or 1080p/);
+  });
+  it('rejects local images, auto and prompts over 5,000 characters', () => {
     expect(errs(toApixoRequest({ ...j, image: '/x.png' }, {}))).toMatch(/URL/);
     expect(errs(toApixoRequest({ ...j, aspect: 'auto' }, {}))).toMatch(/auto/);
-    expect(errs(toApixoRequest({ ...j, prompt: 'x'.repeat(10_001) }, {}))).toMatch(/10000/);
+    expect(req(toApixoRequest({ ...j, prompt: 'x'.repeat(5_000) }, {})).path).toBe('/api/v1/generateTask/sora-2');
+    expect(errs(toApixoRequest({ ...j, prompt: 'x'.repeat(5_001) }, {}))).toMatch(/5000/);
   });
 });
 

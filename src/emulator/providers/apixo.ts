@@ -7,10 +7,13 @@ import type { EmuTask, Phase } from '../tasks.ts';
 
 /** Allowed durations per model family; doc versions disagreed (10|15, now 4|8|12), so keep it as data. */
 const DURATIONS: Record<string, number[]> = { 'sora-2': [4, 8, 12], 'sora-2-pro': [4, 8, 12] };
-const FAIL_CODES = [
-  { code: 'CONTENT_VIOLATION', msg: 'The prompt or image violates the content policy.' },
-  { code: 'GENERATION_FAILED', msg: 'The upstream model failed to generate the video.' },
-];
+/** The documented failCodes (apixo.ai docs, 2026-11); an image URL can only fail an image-to-video task. */
+const CONTENT_VIOLATION = { code: 'CONTENT_VIOLATION', msg: 'Content violates safety guidelines.' };
+const INVALID_IMAGE_URL = { code: 'INVALID_IMAGE_URL', msg: 'Cannot access provided image URL.' };
+/** sora-2-pro: text-to-video sizes and image-to-video resolutions (docs 2026-11). */
+const PRO_SIZES: Record<string, [number, number]> = { '1280*720': [1280, 720], '720*1280': [720, 1280], '1792*1024': [1792, 1024], '1024*1792': [1024, 1792] };
+const PRO_I2V_RES = ['720p', '1080p'];
+const MAX_PROMPT = 5_000;
 
 const env = (code: number, message: string, data: unknown = null) => ({ code, message, data });
 
@@ -47,13 +50,15 @@ async function generate(ctx: Ctx, model: string): Promise<void> {
   if (requestType !== 'async' && requestType !== 'callback') return ctx.json(400, env(400, "request_type must be 'async' or 'callback'"));
   const cb = b.callback_url;
   if (requestType === 'callback' && (typeof cb !== 'string' || !/^https?:\/\//.test(cb))) return ctx.json(400, env(400, 'callback_url is required when request_type is callback'));
+  // Only "official" routing remains (docs 2026-11); the retired auto/value strategies are refused.
+  if (b.provider !== undefined && b.provider !== 'official') return ctx.json(400, env(400, "provider must be 'official'"));
   const input = isRecord(b.input) ? b.input : undefined;
   if (!input) return ctx.json(400, env(400, 'input is required'));
   const mode = input.mode ?? 'text-to-video';
   if (mode !== 'text-to-video' && mode !== 'image-to-video') return ctx.json(400, env(400, "input.mode must be 'text-to-video' or 'image-to-video'"));
   const prompt = input.prompt;
   if (typeof prompt !== 'string' || !prompt.trim()) return ctx.json(400, env(400, 'input.prompt is required'));
-  if (prompt.length > 10_000) return ctx.json(400, env(400, 'input.prompt must be at most 10000 characters'));
+  if (prompt.length > MAX_PROMPT) return ctx.json(400, env(400, `input.prompt must be at most ${MAX_PROMPT} characters`));
   const images = input.image_urls;
   if (mode === 'image-to-video' && (!Array.isArray(images) || images.length !== 1 || typeof images[0] !== 'string')) {
     return ctx.json(400, env(400, 'input.image_urls must contain exactly 1 URL for image-to-video'));
@@ -63,22 +68,37 @@ async function generate(ctx: Ctx, model: string): Promise<void> {
   if (seconds === undefined || !Number.isInteger(seconds) || (allowed ? !allowed.includes(seconds) : seconds < 1 || seconds > 20)) {
     return ctx.json(400, env(400, `input.duration must be one of ${(allowed ?? [1, 20]).join(allowed ? ', ' : '-')}`));
   }
-  const aspect = input.aspect_ratio ?? 'landscape';
-  if (!['landscape', 'portrait', '16:9', '9:16'].includes(String(aspect))) return ctx.json(400, env(400, "input.aspect_ratio must be 'landscape' or 'portrait'"));
   const pro = model.endsWith('-pro');
-  const quality = String(input.size ?? input.resolution ?? (pro ? 'standard' : '720p'));
-  if (!['standard', 'high', '720p', '1024p', '1080p'].includes(quality)) return ctx.json(400, env(400, `input.size '${quality}' is not supported`));
-  if (!pro && ['high', '1024p', '1080p'].includes(quality)) return ctx.json(400, env(400, `input.size '${quality}' needs a pro model`));
+  let size: { width: number; height: number };
+  if (pro) {
+    // sora-2-pro spells the frame as `size` (text) or `resolution` (image); aspect_ratio is not a pro field.
+    if (input.aspect_ratio !== undefined) return ctx.json(400, env(400, 'input.aspect_ratio is not a sora-2-pro field; use input.size (text-to-video) or input.resolution (image-to-video)'));
+    if (mode === 'text-to-video') {
+      const wh = PRO_SIZES[String(input.size ?? '720*1280')];
+      if (!wh) return ctx.json(400, env(400, `input.size must be one of ${Object.keys(PRO_SIZES).join(', ')}`));
+      size = { width: wh[0], height: wh[1] };
+    } else {
+      if (input.size !== undefined) return ctx.json(400, env(400, 'input.size is for text-to-video; image-to-video takes input.resolution'));
+      const res = String(input.resolution ?? '720p');
+      if (!PRO_I2V_RES.includes(res)) return ctx.json(400, env(400, `input.resolution must be one of ${PRO_I2V_RES.join(', ')}`));
+      size = sizeFor('landscape', res);
+    }
+  } else {
+    if (input.size !== undefined || input.resolution !== undefined) return ctx.json(400, env(400, 'sora-2 takes input.aspect_ratio only (size/resolution are sora-2-pro fields)'));
+    const aspect = input.aspect_ratio ?? 'landscape';
+    if (aspect !== 'landscape' && aspect !== 'portrait') return ctx.json(400, env(400, "input.aspect_ratio must be 'landscape' or 'portrait'"));
+    size = sizeFor(aspect, '720p');
+  }
   if (!core.admit(ctx, apixo)) return;
 
-  const fail = FAIL_CODES[core.store.count('apixo') % FAIL_CODES.length]!;
+  const fail = mode === 'image-to-video' && core.store.count('apixo') % 2 === 1 ? INVALID_IMAGE_URL : CONTENT_VIOLATION;
   const t = core.createTask({
     provider: 'apixo',
     id: core.newId(32),
     key: ctx.key,
     prompt,
     model,
-    ...sizeFor(aspect, quality),
+    ...size,
     seconds,
     callbackUrl: requestType === 'callback' ? (cb as string) : undefined,
     meta: { request: b },
