@@ -20,6 +20,9 @@ export interface PlanFlags {
   model?: string;
   catalog?: string[];
   allowUnpriced?: boolean;
+  /** Callbacks (run --listen + --public-url): each adapter checks the URL it would send at plan time. */
+  listen?: string;
+  publicUrl?: string;
 }
 
 export interface Planned {
@@ -54,7 +57,8 @@ export async function loadAndPlan(manifestPath: string, cwd: string, flags: Plan
     validateJob: (job) => {
       const provider = getProvider(job.provider);
       if (!provider) return [`unknown provider "${job.provider}"`];
-      const mapped = provider.toRequest(job, {});
+      const callbackUrl = flags.listen && flags.publicUrl ? `${flags.publicUrl.replace(/\/+$/, '')}/callbacks/${job.provider}` : undefined;
+      const mapped = provider.toRequest(job, { callbackUrl });
       return mapped.ok ? [] : mapped.errors;
     },
   });

@@ -43,6 +43,15 @@ export function falSignature(signer: FalSigner, requestId: string, userId: strin
   return sign(null, msg, signer.privateKey).toString('hex');
 }
 
+/**
+ * Retry schedules a provider documents (delay before each retry). SorAPI: "retried up to 6 times over
+ * 24 h" (seed 001); the individual delays are not published, so these grow geometrically and end
+ * inside the 24 h. Providers not listed use the sender's default short backoff.
+ */
+export const CALLBACK_RETRY_DELAYS_MS: Partial<Record<ProviderName, readonly number[]>> = {
+  sorapi: [60_000, 300_000, 1_800_000, 7_200_000, 21_600_000, 55_440_000],
+};
+
 export interface Delivery {
   url: string;
   body: string;
@@ -79,7 +88,8 @@ export class CallbackSender {
   }
 
   private async deliver(provider: ProviderName, d: Delivery): Promise<void> {
-    const attempts = this.o.attempts ?? 3;
+    const schedule = CALLBACK_RETRY_DELAYS_MS[provider];
+    const attempts = schedule ? schedule.length + 1 : (this.o.attempts ?? 3);
     for (let i = 0; i < attempts && !this.o.signal.aborted; i++) {
       let status: number | 'error' = 'error';
       try {
@@ -97,7 +107,7 @@ export class CallbackSender {
       this.log.push({ provider, url: d.url, status });
       this.o.onDelivered?.(provider, d, status);
       if (typeof status === 'number' && status < 300) return;
-      if (i + 1 < attempts && !(await this.backoff(500 * 2 ** i))) return;
+      if (i + 1 < attempts && !(await this.backoff(schedule ? schedule[i]! : 500 * 2 ** i))) return;
     }
   }
 

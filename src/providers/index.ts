@@ -41,14 +41,11 @@ const BASE_ENV: Record<ProviderName, string> = {
   replicate: 'REPLICATE_BASE_URL',
 };
 
-/**
- * Real hosts. SorAPI's documentation gives no host in our sources; `https://sorapi.com` is its
- * public site and a placeholder — set SORAPI_BASE_URL or `providers.sorapi.base_url`.
- */
+/** Real hosts. SorAPI: every example in its documentation (seed 001) calls `https://sorapi.org/api/...`. */
 const DEFAULT_BASE: Record<ProviderName, string> = {
   openai: 'https://api.openai.com/v1',
   apidot: 'https://api.apidot.ai',
-  sorapi: 'https://sorapi.com',
+  sorapi: 'https://sorapi.org',
   apixo: 'https://api.apixo.ai',
   fal: 'https://queue.fal.run',
   replicate: 'https://api.replicate.com/v1',

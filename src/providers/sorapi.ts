@@ -21,20 +21,39 @@ export function sorapiIdempotencyKey(key: string): string {
   return key.length <= MAX_KEY ? key : createHash('sha256').update(key).digest('hex');
 }
 
+/**
+ * SorAPI delivers callbacks to HTTPS URLs only (seed 001). Plain http is let through for loopback
+ * hosts alone: nothing outside this machine can reach those, so they only ever serve the emulator.
+ */
+function callbackProblem(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `sorapi: callback URL ${url} is not a URL`;
+  }
+  if (u.protocol === 'https:') return undefined;
+  if (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) return undefined;
+  return `sorapi delivers callbacks to https:// URLs only; ${u.origin} is not (use an https --public-url, or run without callbacks and poll)`;
+}
+
 export function toSorapiRequest(job: Job, opts: { callbackUrl?: string; idempotencyKey?: string }): MapResult {
   const errors: string[] = [];
   if (!job.prompt) errors.push('sorapi: prompt is required');
   if (job.prompt.length > SORAPI_MAX_PROMPT) errors.push(`sorapi: prompt is ${job.prompt.length} characters, the limit is ${SORAPI_MAX_PROMPT}`);
   if (job.image) errors.push('sorapi does not accept a reference image');
   if (job.aspect === 'auto') errors.push('sorapi: aspect "auto" is not supported; use 16:9 or 9:16');
+  const cbProblem = opts.callbackUrl === undefined ? undefined : callbackProblem(opts.callbackUrl);
+  if (cbProblem) errors.push(cbProblem);
   if (errors.length) return { ok: false, errors };
   const json: Record<string, unknown> = {
     prompt: job.prompt,
     model_version: job.wireModel,
     duration: job.seconds,
     resolution: `${job.size.width}x${job.size.height}`,
-    aspect_ratio: job.aspect,
   };
+  // `vertical` is the only documented aspect_ratio value; landscape is the default, so it is omitted.
+  if (job.aspect === '9:16') json.aspect_ratio = 'vertical';
   if (job.guidance !== undefined) json.guidance = job.guidance;
   if (job.seed !== undefined) json.seed = job.seed;
   if (job.negative_prompt !== undefined) json.negative_prompt = job.negative_prompt;
@@ -102,7 +121,7 @@ export const sorapi: Provider = {
   },
 
   async status(env, task: TaskRef): Promise<StatusOutcome> {
-    const r = await sendWire(env, { method: 'GET', path: '/api/status', query: { task_id: task.id } }, { headers: auth(env) });
+    const r = await sendWire(env, { method: 'GET', path: '/api/status', query: { id: task.id } }, { headers: auth(env) });
     if (!r.ok) return transportToStatus(r.error);
     if (r.res.status < 200 || r.res.status >= 300) return failureToStatus(classifyHttpFailure(r.res.status, r.res.headers, r.res.body, env.now()));
     return parseSorapiStatus(unwrap(r.res.body));

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.ts';
 import { startEmulator, DEFAULT_WEBHOOK_SECRETS, type EmulatorHandle } from '../../src/emulator/index.ts';
+import { CALLBACK_RETRY_DELAYS_MS } from '../../src/emulator/callbacks.ts';
 import { download, getJson, postJson, startReceiver, until } from './helpers.ts';
 
 describe('sorapi emulation (fake clock)', () => {
@@ -104,5 +105,46 @@ describe('sorapi emulation (fake clock)', () => {
     expect(c.status).toBe(429);
     expect(c.body.error.code).toBe('concurrency_limit');
     emu.setFaults('sorapi', {});
+  });
+
+  it('accepts only the documented aspect_ratio "vertical" and https callback URLs (422 otherwise)', async () => {
+    for (const aspect_ratio of ['9:16', '16:9', 'landscape']) {
+      const r = await postJson(`${base}/api/generate`, { prompt: 'x', aspect_ratio });
+      expect(r.status, aspect_ratio).toBe(422);
+      expect(r.body.error.field).toBe('aspect_ratio');
+    }
+    const cb = await postJson(`${base}/api/generate`, { prompt: 'x', callback_url: 'http://hooks.example.com/cb' });
+    expect(cb.status).toBe(422);
+    expect(cb.body.error.field).toBe('callback_url');
+  });
+
+  it('retries a failing callback 6 times over (at most) 24 h on its own clock, then gives up', async () => {
+    const failing = await startReceiver(500);
+    emu.setFaults('sorapi', { renderMs: 2000 });
+    const idle = clock.pending; // sleepers left by earlier tests; ours is the one above this
+    // The sender sleeps on the fake clock after each failed delivery: advance only once it is asleep.
+    const asleep = () => until(async () => clock.pending === idle + 1);
+    try {
+      const r = await postJson(`${base}/api/generate`, { prompt: 'retry me', duration: 4, callback_url: failing.url });
+      expect(r.status).toBe(200);
+      await clock.advance(2000);
+      await until(async () => failing.received.length >= 1);
+      const delays = CALLBACK_RETRY_DELAYS_MS.sorapi!;
+      expect(delays).toHaveLength(6);
+      expect(delays.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(24 * 3_600_000);
+      for (const [i, d] of delays.entries()) {
+        await asleep();
+        await clock.advance(d - 1);
+        expect(failing.received).toHaveLength(i + 1); // not a moment early
+        await clock.advance(1);
+        await until(async () => failing.received.length >= i + 2);
+      }
+      await clock.advance(48 * 3_600_000);
+      await new Promise((res) => setTimeout(res, 50));
+      expect(failing.received).toHaveLength(7);
+      expect(new Set(failing.received.map((h) => h.headers['x-signature'])).size).toBe(1);
+    } finally {
+      await failing.close();
+    }
   });
 });

@@ -59,7 +59,7 @@ describe('registry', () => {
     expect(defaultBaseUrl('apixo')).toBe('https://api.apixo.ai');
     expect(defaultBaseUrl('fal')).toBe('https://queue.fal.run');
     expect(defaultBaseUrl('replicate')).toBe('https://api.replicate.com/v1');
-    expect(defaultBaseUrl('sorapi')).toMatch(/^https:\/\//);
+    expect(defaultBaseUrl('sorapi')).toBe('https://sorapi.org'); // every documented example: https://sorapi.org/api/...
     expect(defaultBaseUrl('other')).toBe('');
     expect(apiKeyEnv('my-prov')).toBe('MY_PROV_API_KEY');
   });

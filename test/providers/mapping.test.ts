@@ -91,7 +91,6 @@ describe('sorapi toRequest', () => {
         model_version: 'sora-2-latest',
         duration: 8,
         resolution: '1280x720',
-        aspect_ratio: '16:9',
         guidance: 6.5,
         seed: 42,
         negative_prompt: 'blur',
@@ -102,7 +101,16 @@ describe('sorapi toRequest', () => {
   });
   it('omits unset optional fields', () => {
     const r = req(toSorapiRequest(makeJob({ wireModel: 'sora-2-latest' }), {}));
-    expect(Object.keys(r.json as object).sort()).toEqual(['aspect_ratio', 'duration', 'model_version', 'prompt', 'resolution']);
+    expect(Object.keys(r.json as object).sort()).toEqual(['duration', 'model_version', 'prompt', 'resolution']);
+  });
+  it('portrait is aspect_ratio "vertical" (the only documented value); landscape omits it', () => {
+    const r = req(toSorapiRequest({ ...j, aspect: '9:16', size: { width: 720, height: 1280 } }, {}));
+    expect(r.json).toMatchObject({ aspect_ratio: 'vertical', resolution: '720x1280' });
+    expect(r.json).not.toHaveProperty('aspect_ratio', '9:16');
+  });
+  it('callback URLs must be https (loopback http only serves the emulator)', () => {
+    expect(errs(toSorapiRequest(j, { callbackUrl: 'http://hooks.example.com/cb' }))).toMatch(/https:\/\/ URLs only.*http:\/\/hooks.example.com/);
+    expect(req(toSorapiRequest(j, { callbackUrl: 'http://127.0.0.1:9000/callbacks/sorapi' })).json).toMatchObject({ callback_url: 'http://127.0.0.1:9000/callbacks/sorapi' });
   });
   it('prompt ≤ 5000', () => {
     expect(req(toSorapiRequest({ ...j, prompt: 'x'.repeat(5000) }, {})).path).toBe('/api/generate');

@@ -2,7 +2,7 @@
 import { hexHmacSignature, DEFAULT_WEBHOOK_SECRETS, type Delivery } from '../callbacks.ts';
 import type { Ctx, EmuCore, ProviderModule } from '../core.ts';
 import { isRecord, parseJson, sendJson } from '../http.ts';
-import { orientationOf, parseSeconds, parseSize, sizeFor } from '../sizes.ts';
+import { parseSeconds, parseSize, sizeFor } from '../sizes.ts';
 import type { EmuTask, Phase } from '../tasks.ts';
 
 const MODEL_VERSIONS = ['sora-2-latest', 'sora-2-preview'];
@@ -30,6 +30,16 @@ function statusBody(core: EmuCore, t: EmuTask, p: Phase = core.phase(t)): Record
   };
 }
 
+/** Callbacks go to HTTPS only; loopback http is the emulator's one concession, so local tests can listen. */
+function httpsOrLoopback(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname));
+  } catch {
+    return false;
+  }
+}
+
 async function generate(ctx: Ctx): Promise<void> {
   const { core } = ctx;
   const parsed = parseJson(await ctx.body());
@@ -53,13 +63,17 @@ async function generate(ctx: Ctx): Promise<void> {
   if (seconds === undefined || !Number.isInteger(seconds) || seconds < 1 || seconds > 20) return ctx.json(422, errBody('validation_error', 'duration must be an integer number of seconds (1-20)', 'duration'));
   let size = b.resolution === undefined ? { width: 1280, height: 720 } : (parseSize(b.resolution) ?? (/^\d+p$/.test(String(b.resolution)) ? sizeFor('16:9', b.resolution) : undefined));
   if (!size) return ctx.json(422, errBody('validation_error', `resolution '${String(b.resolution)}' is not supported`, 'resolution'));
-  const o = b.aspect_ratio === undefined ? undefined : orientationOf(b.aspect_ratio, 'landscape');
-  if (o === 'portrait' && size.width > size.height) size = { width: size.height, height: size.width };
-  if (o === 'landscape' && size.height > size.width) size = { width: size.height, height: size.width };
+  // `vertical` is the only documented aspect_ratio value; landscape is what you get without one.
+  if (b.aspect_ratio !== undefined && b.aspect_ratio !== 'vertical') {
+    return ctx.json(422, errBody('validation_error', `aspect_ratio '${String(b.aspect_ratio)}' is not supported (use 'vertical', or omit it for landscape)`, 'aspect_ratio'));
+  }
+  if (b.aspect_ratio === 'vertical' && size.width > size.height) size = { width: size.height, height: size.width };
   if (b.guidance !== undefined && typeof b.guidance !== 'number') return ctx.json(422, errBody('validation_error', 'guidance must be a number', 'guidance'));
   if (b.seed !== undefined && !Number.isInteger(b.seed)) return ctx.json(422, errBody('validation_error', 'seed must be an integer', 'seed'));
   const cb = b.callback_url;
-  if (cb !== undefined && (typeof cb !== 'string' || !/^https?:\/\//.test(cb))) return ctx.json(422, errBody('validation_error', 'callback_url must be a URL', 'callback_url'));
+  if (cb !== undefined && (typeof cb !== 'string' || !httpsOrLoopback(cb))) {
+    return ctx.json(422, errBody('validation_error', 'callback_url must be an https URL', 'callback_url'));
+  }
   if (b.callback_headers !== undefined && !isRecord(b.callback_headers)) return ctx.json(422, errBody('validation_error', 'callback_headers must be an object', 'callback_headers'));
   if (!core.admit(ctx, sorapi)) return;
 
@@ -86,8 +100,9 @@ async function generate(ctx: Ctx): Promise<void> {
 async function handle(ctx: Ctx): Promise<void> {
   if (ctx.method === 'POST' && ctx.path === '/api/generate') return generate(ctx);
   if (ctx.method === 'GET' && ctx.path === '/api/status') {
-    const id = ctx.url.searchParams.get('task_id') ?? ctx.url.searchParams.get('id');
-    if (!id) return ctx.json(422, errBody('validation_error', 'task_id is required', 'task_id'));
+    // The reference names the parameter `id`; its code example sends `task_id`: accept both.
+    const id = ctx.url.searchParams.get('id') ?? ctx.url.searchParams.get('task_id');
+    if (!id) return ctx.json(422, errBody('validation_error', 'id is required', 'id'));
     const t = ctx.core.store.get('sorapi', id);
     if (!t) return ctx.json(404, errBody('not_found', `task ${id} not found`));
     return ctx.json(200, statusBody(ctx.core, t));
