@@ -15,7 +15,7 @@ function auth(env: ProviderEnv): Record<string, string> {
 export function toApidotRequest(job: Job, opts: { callbackUrl?: string }): MapResult {
   const errors: string[] = [];
   if (job.image && !isUrl(job.image)) errors.push('apidot takes reference images as URLs only (image_urls); upload the image somewhere and give its https URL');
-  const sora = /^sora-2/.test(job.wireModel);
+  const sora = job.wireModel.startsWith('sora-2');
   if (job.aspect === 'auto' && !(job.image && (job.tier === 'pro' || !sora))) errors.push('apidot: aspect "auto" is only accepted for pro models with a reference image');
   if (!job.prompt) errors.push('apidot: prompt is required');
   if (errors.length) return { ok: false, errors };

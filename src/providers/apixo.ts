@@ -19,7 +19,7 @@ const PRO_T2V_SIZE: Partial<Record<string, [string, string]>> = {
 const PRO_I2V_RESOLUTIONS = ['720p', '1080p'];
 
 function isPro(job: Job): boolean {
-  return job.tier === 'pro' || /-pro$/.test(job.wireModel);
+  return job.tier === 'pro' || job.wireModel.endsWith('-pro');
 }
 /** Result URLs: the seed says 15 days, later docs 24 h; assume the shorter. */
 const RESULT_TTL_MS = 24 * 3_600_000;
@@ -47,7 +47,7 @@ export function toApixoRequest(job: Job, opts: { callbackUrl?: string }): MapRes
   // Standard takes an orientation; pro spells the frame as `size` (text) or `resolution` (image).
   if (!pro) input.aspect_ratio = job.aspect === '9:16' ? 'portrait' : 'landscape';
   else if (job.image) input.resolution = job.resolution;
-  else input.size = proSize![job.aspect === '9:16' ? 1 : 0];
+  else if (proSize) input.size = proSize[job.aspect === '9:16' ? 1 : 0];
   if (job.image) input.image_urls = [job.image];
   Object.assign(input, job.params);
   const json: Record<string, unknown> = { request_type: opts.callbackUrl ? 'callback' : 'async' };
