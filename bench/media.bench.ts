@@ -9,7 +9,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runFfmpeg } from '../src/media/ffmpeg.ts';
-import { runPostSteps } from '../src/media/post.ts';
+import { runPostSteps } from '../src/post/runner.ts';
 import type { PostStep } from '../src/manifest/types.ts';
 import type { ReportItem } from '../src/report/types.ts';
 import { makeItem, tempRunDir } from '../test/media/helpers.ts';

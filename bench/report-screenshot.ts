@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { runPostSteps } from '../src/media/post.ts';
+import { runPostSteps } from '../src/post/runner.ts';
 import { writeReport } from '../src/report/html.ts';
 import { writeResults } from '../src/report/results.ts';
 import { makeItem, tempRunDir } from '../test/media/helpers.ts';

@@ -9,7 +9,7 @@ import type { Catalog } from '../catalog/types.ts';
 import { formatDiagnostic, InputError, NotApprovedError, UsageError } from '../errors.ts';
 import { loadManifest } from '../manifest/index.ts';
 import type { Manifest } from '../manifest/types.ts';
-import { checkPostFields } from '../media/fields.ts';
+import { checkPostFields } from '../post/fields.ts';
 import { buildPlan } from '../plan/index.ts';
 import type { Plan } from '../plan/types.ts';
 import { getProvider } from '../providers/index.ts';

@@ -1,7 +1,8 @@
 /** The back half shared by run, resume and post: post-steps from the checkpoint, then results and report. */
 import type { PostStep } from '../manifest/types.ts';
-import { runPostSteps } from '../media/post.ts';
-import type { PostOutput } from '../media/post.ts';
+import { makeClipResolver, probesOf } from '../post/clips.ts';
+import { runPostSteps } from '../post/runner.ts';
+import type { PostOutput } from '../post/runner.ts';
 import { writeReportOf } from '../report/html.ts';
 import { writeResults } from '../report/results.ts';
 import type { ReportItem } from '../report/types.ts';
@@ -23,8 +24,10 @@ export async function postAndReport(
   const state = await readRunState(runDir);
   if (!state) return { items: [], post: [] };
   const items: ReportItem[] = state.jobs.map((job) => ({ job, record: state.records[job.id] ?? plannedRecord(job.id) }));
-  const post = await runPostSteps({ runDir, steps, items, events, signal });
-  const results = await writeResults(runDir, items, post, { name });
+  // One resolver: each clip is probed once for the post-steps and the results.
+  const clips = makeClipResolver(runDir, items, signal);
+  const post = await runPostSteps({ runDir, steps, items, events, signal, clips });
+  const results = await writeResults(runDir, items, post, { name, probes: await probesOf(clips, items) });
   await writeReportOf(runDir, results);
   return { items, post };
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { REPORT_CSS, REPORT_JS } from './assets.ts';
 import { comparisonGroups, type Comparison } from './compare.ts';
 import { buildResults, writeAtomic, type ResultJob, type Results, type ResultsOptions } from './results.ts';
-import type { PostOutput } from '../media/types.ts';
+import type { PostOutput } from '../post/types.ts';
 import type { ReportItem } from './types.ts';
 
 export function esc(v: unknown): string {

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { probe, type ProbeResult } from '../media/ffmpeg.ts';
 import { probeMp4 } from '../media/mp4info.ts';
-import type { PostOutput } from '../media/types.ts';
+import type { PostOutput } from '../post/types.ts';
 import type { ClipInfo, JobState } from '../run/types.ts';
+import { resultsCsv } from './results-csv.ts';
 import type { ReportItem } from './types.ts';
 
 export const RESULTS_SCHEMA = 'shotlist.results/1';
@@ -173,36 +174,6 @@ export function buildResults(items: readonly ReportItem[], post: readonly PostOu
     jobs,
     post: [...post],
   };
-}
-
-export const CSV_COLUMNS = [
-  'id', 'shot', 'base_id', 'take', 'provider', 'model', 'wire_model', 'state', 'prompt',
-  'seconds', 'aspect', 'resolution', 'size', 'seed', 'task_id', 'attempts',
-  'planned_usd', 'spent_usd', 'clip', 'sha256', 'duration_s', 'width', 'height', 'thumbnail',
-  'submitted_at', 'completed_at', 'downloaded_at', 'generation_s', 'error_code', 'error_message',
-] as const;
-
-/** RFC 4180 field: quoted when it holds a comma, quote, CR/LF or edge whitespace. */
-export function csvField(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function csvLine(values: readonly unknown[]): string {
-  return values.map(csvField).join(',');
-}
-
-export function resultsCsv(results: Results): string {
-  const rows = results.jobs.map((j) =>
-    csvLine([
-      j.id, j.shot, j.baseId, j.take, j.provider, j.model, j.wireModel, j.state, j.prompt,
-      j.parameters.seconds, j.parameters.aspect, j.parameters.resolution, j.parameters.size, j.parameters.seed,
-      j.taskId, j.attempts, j.cost.plannedUsd, j.cost.spentUsd, j.clip?.path, j.clip?.sha256, j.clip?.durationS,
-      j.clip?.width, j.clip?.height, j.thumbnail, j.timings.submittedAt, j.timings.completedAt,
-      j.timings.downloadedAt, j.timings.generationS, j.error?.code, j.error?.message,
-    ]),
-  );
-  return [csvLine(CSV_COLUMNS), ...rows].join('\r\n') + '\r\n';
 }
 
 /** Writes `results.json` and `results.csv` into the run directory; returns what was written. */

@@ -1,8 +1,2 @@
-import type { Job } from '../plan/types.ts';
-import type { JobRecord } from '../run/types.ts';
-
-/** One job as the post-steps and the report see it: what was planned and what happened. */
-export interface ReportItem {
-  job: Job;
-  record: JobRecord;
-}
+// The report reads the same job + record pairs the post-steps build from; the type lives with them.
+export type { ReportItem } from '../post/types.ts';

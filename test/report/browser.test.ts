@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { runPostSteps } from '../../src/media/post.ts';
+import { runPostSteps } from '../../src/post/runner.ts';
 import { writeReport } from '../../src/report/html.ts';
 import { writeResults, type Results } from '../../src/report/results.ts';
 import { makeItem, tempRunDir, removeTempDirs } from '../media/helpers.ts';

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { comparisonGroups } from '../../src/report/compare.ts';
 import { esc, href, renderReport, writeReport } from '../../src/report/html.ts';
-import { buildResults, csvField, writeResults, type Results } from '../../src/report/results.ts';
-import type { PostOutput } from '../../src/media/types.ts';
+import { buildResults, writeResults, type Results } from '../../src/report/results.ts';
+import { neutralizeCell, resultsCsv } from '../../src/report/results-csv.ts';
+import type { PostOutput } from '../../src/post/types.ts';
 import type { ReportItem } from '../../src/report/types.ts';
 import { makeItem, makeJob, tempRunDir, removeTempDirs } from '../media/helpers.ts';
 
@@ -90,14 +91,31 @@ describe('results.csv', () => {
     const dir = await tempRunDir();
     await writeResults(dir, items, post, { now: () => NOW });
     const text = await readFile(join(dir, 'results.csv'), 'utf8');
-    const rows = parse(text, { columns: true }) as Array<Record<string, string>>;
+    const rows = parse(text, { columns: true, bom: true }) as Array<Record<string, string>>;
     expect(rows.map((r) => r.id)).toEqual(['j1', 'j2', 'j3']);
     expect(rows[0]).toMatchObject({ prompt: 'Rain, "neon", and\na newline', state: 'downloaded', clip: 'clips/j1.mp4', planned_usd: '0.2' });
     expect(rows[2]).toMatchObject({ state: 'failed', error_code: 'moderation_blocked', error_message: 'blocked, sorry', planned_usd: '', clip: '' });
     expect(text).toContain('"Rain, ""neon"", and\na newline"');
-    expect(csvField(' lead')).toBe('" lead"');
-    expect(csvField('plain')).toBe('plain');
-    expect(csvField(null)).toBe('');
+  });
+
+  // Issue 12: "results.csv has no image column and no BOM (Excel garbles UTF-8)".
+  it('starts with a UTF-8 BOM, has an image column and keeps non-ASCII text intact', async () => {
+    const withImage = item('i1', {}, { id: 'i1', shot: 'café', prompt: 'Crème brûlée, 東京 at night' });
+    withImage.job.image = 'refs/product shot.png';
+    const bytes = Buffer.from(resultsCsv(buildResults([withImage], [], { now: () => NOW })), 'utf8');
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const rows = parse(bytes, { columns: true, bom: true }) as Array<Record<string, string>>;
+    expect(Object.keys(rows[0]!)).toContain('image');
+    expect(rows[0]).toMatchObject({ image: 'refs/product shot.png', shot: 'café', prompt: 'Crème brûlée, 東京 at night' });
+  });
+
+  it('neutralizes cells a spreadsheet would evaluate as a formula', async () => {
+    const evil = item('f1', { error: { code: '@SUM(A1)', message: '+cmd|calc' } }, { id: 'f1', prompt: '=HYPERLINK("http://x","y")', shot: '-2+3' });
+    const rows = parse(resultsCsv(buildResults([evil], [], { now: () => NOW })), { columns: true, bom: true }) as Array<Record<string, string>>;
+    expect(rows[0]).toMatchObject({ prompt: `'=HYPERLINK("http://x","y")`, shot: "'-2+3", error_code: "'@SUM(A1)", error_message: "'+cmd|calc" });
+    expect(neutralizeCell('\tx')).toBe("'\tx");
+    expect(neutralizeCell(-1)).toBe(-1);
+    expect(neutralizeCell('plain')).toBe('plain');
   });
 });
 

@@ -1,7 +1,14 @@
 import type { PostStep } from '../manifest/types.ts';
 import type { EventSink } from '../run/events.ts';
-import type { ProbeResult } from './ffmpeg.ts';
-import type { ReportItem } from '../report/types.ts';
+import type { ProbeResult } from '../media/ffmpeg.ts';
+import type { Job } from '../plan/types.ts';
+import type { JobRecord } from '../run/types.ts';
+
+/** One job as the post-steps and the report see it: what was planned and what happened. */
+export interface ReportItem {
+  job: Job;
+  record: JobRecord;
+}
 
 export type PostStepKind = PostStep['kind'];
 

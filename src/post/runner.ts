@@ -6,15 +6,15 @@
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import { InterruptedError } from '../errors.ts';
-import { makeClipResolver } from './clips.ts';
-import { findFont } from './fonts.ts';
+import { makeClipResolver, type ClipResolver } from './clips.ts';
+import { findFont } from '../media/fonts.ts';
 import { runGrid } from './grid.ts';
 import { openPostState, type PostState } from './state.ts';
 import { runStitch } from './stitch.ts';
 import { runContactSheets, runThumbnails } from './thumbnails.ts';
 import type { PostStep } from '../manifest/types.ts';
 import type { EventSink } from '../run/events.ts';
-import type { ReportItem } from '../report/types.ts';
+import type { ReportItem } from './types.ts';
 import type { PostOutput, StepContext } from './types.ts';
 
 export type { PostOutput, ExcludedClip } from './types.ts';
@@ -36,6 +36,8 @@ export interface RunPostOptions {
   fontFile?: string | null;
   /** ffmpeg processes at once; default: available CPUs. */
   concurrency?: number;
+  /** Shared with whoever reads the clips next (results), so each clip is probed once. */
+  clips?: ClipResolver;
 }
 
 export async function runPostSteps(opts: RunPostOptions): Promise<PostOutput[]> {
@@ -48,7 +50,7 @@ export async function runPostSteps(opts: RunPostOptions): Promise<PostOutput[]> 
     events: opts.events,
     ...(opts.signal ? { signal: opts.signal } : {}),
     now: opts.now ?? Date.now,
-    clip: makeClipResolver(opts.runDir, opts.items, opts.signal),
+    clip: opts.clips ?? makeClipResolver(opts.runDir, opts.items, opts.signal),
     fontFile: opts.fontFile === undefined ? findFont() : opts.fontFile,
     limit: (fn) => limit(fn),
   };

@@ -2,14 +2,14 @@
  * Thumbnails: a poster frame per clip (`thumbs/<job-id>.jpg`) and contact sheets made with the
  * `tile` filter, either per clip (frames across its length) or per group (one frame per clip).
  */
-import { runFfmpeg } from './ffmpeg.ts';
-import { even, secs } from './filtergraph.ts';
+import { runFfmpeg } from '../media/ffmpeg.ts';
+import { even, secs } from '../media/filtergraph.ts';
 import { emptyOutput, produceOutput } from './output.ts';
 import { resolveClips } from './clips.ts';
 import { groupBy, manifestOrder } from './select.ts';
 import { stateKey, type PostState } from './state.ts';
 import type { PostStep } from '../manifest/types.ts';
-import type { ReportItem } from '../report/types.ts';
+import type { ReportItem } from './types.ts';
 import type { PostOutput, PostStepKind, StepContext, UsableClip } from './types.ts';
 
 const POSTER_MAX_WIDTH = 640;

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { filterValue } from '../../src/media/filtergraph.ts';
-import { lastProgressTime, progressReporter } from '../../src/media/progress.ts';
-import { fieldOf, groupBy, orderBy, slugify } from '../../src/media/select.ts';
-import { canStreamCopy, normalizeTarget } from '../../src/media/stitch.ts';
-import { resolveAt } from '../../src/media/thumbnails.ts';
+import { lastProgressTime, progressReporter } from '../../src/post/progress.ts';
+import { fieldOf, groupBy, orderBy, slugify } from '../../src/post/select.ts';
+import { canStreamCopy, normalizeTarget } from '../../src/post/stitch.ts';
+import { resolveAt } from '../../src/post/thumbnails.ts';
 import type { ProbeResult } from '../../src/media/ffmpeg.ts';
 import type { RunEvent } from '../../src/run/events.ts';
-import { makeJob } from './helpers.ts';
+import { makeJob } from '../media/helpers.ts';
 
 const p = (over: Partial<ProbeResult['video']> = {}, audio: ProbeResult['audio'] | null = undefined): ProbeResult => ({
   durationS: 1,

@@ -6,15 +6,15 @@
  * sum of its inputs.
  */
 import { rm, writeFile } from 'node:fs/promises';
-import { runFfmpeg, type ProbeResult } from './ffmpeg.ts';
-import { concatListPath, even, secs } from './filtergraph.ts';
+import { runFfmpeg, type ProbeResult } from '../media/ffmpeg.ts';
+import { concatListPath, even, secs } from '../media/filtergraph.ts';
 import { emptyOutput, produceOutput } from './output.ts';
 import { progressReporter } from './progress.ts';
 import { resolveClips } from './clips.ts';
 import { explicitOrder, fieldOf, groupBy, manifestOrder } from './select.ts';
 import { stateKey, type PostState } from './state.ts';
 import type { PostStep } from '../manifest/types.ts';
-import type { ReportItem } from '../report/types.ts';
+import type { ReportItem } from './types.ts';
 import type { PostOutput, StepContext, UsableClip } from './types.ts';
 
 type StitchStep = Extract<PostStep, { kind: 'stitch' }>;

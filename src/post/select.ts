@@ -3,7 +3,7 @@
  * order them. No I/O.
  */
 import type { Job } from '../plan/types.ts';
-import type { ReportItem } from '../report/types.ts';
+import type { ReportItem } from './types.ts';
 
 /** Names `jobProperty` answers (keep in step with its switch); `id` and `job.fields` keys are valid too. */
 export const JOB_PROPERTY_NAMES: readonly string[] = [

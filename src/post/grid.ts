@@ -6,8 +6,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MediaToolError, runFfmpeg } from './ffmpeg.ts';
-import { even, filterValue, secs } from './filtergraph.ts';
+import { MediaToolError, runFfmpeg } from '../media/ffmpeg.ts';
+import { even, filterValue, secs } from '../media/filtergraph.ts';
 import { emptyOutput, produceOutput } from './output.ts';
 import { progressReporter } from './progress.ts';
 import { resolveClips } from './clips.ts';

@@ -1,9 +1,9 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { probe } from '../../src/media/ffmpeg.ts';
-import { runPostSteps } from '../../src/media/post.ts';
+import { runPostSteps } from '../../src/post/runner.ts';
 import type { ReportItem } from '../../src/report/types.ts';
-import { makeItem, tempRunDir, removeTempDirs } from './helpers.ts';
+import { makeItem, tempRunDir, removeTempDirs } from '../media/helpers.ts';
 
 afterAll(removeTempDirs);
 

@@ -5,7 +5,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { InterruptedError } from '../errors.ts';
-import { MediaToolError } from './ffmpeg.ts';
+import { MediaToolError } from '../media/ffmpeg.ts';
 import type { PostState } from './state.ts';
 import type { ExcludedClip, PostOutput, PostStepKind, StepContext } from './types.ts';
 

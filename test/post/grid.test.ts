@@ -1,10 +1,10 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { probe } from '../../src/media/ffmpeg.ts';
-import { gridLayout, xstackLayout } from '../../src/media/grid.ts';
-import { runPostSteps } from '../../src/media/post.ts';
+import { gridLayout, xstackLayout } from '../../src/post/grid.ts';
+import { runPostSteps } from '../../src/post/runner.ts';
 import type { ReportItem } from '../../src/report/types.ts';
-import { makeItem, tempRunDir, removeTempDirs } from './helpers.ts';
+import { makeItem, tempRunDir, removeTempDirs } from '../media/helpers.ts';
 
 afterAll(removeTempDirs);
 

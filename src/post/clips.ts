@@ -4,16 +4,15 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { InterruptedError } from '../errors.ts';
-import { probe } from './ffmpeg.ts';
-import { probeMp4 } from './mp4info.ts';
-import type { ReportItem } from '../report/types.ts';
+import { probe, type ProbeResult } from '../media/ffmpeg.ts';
+import { probeMp4 } from '../media/mp4info.ts';
+import type { ReportItem } from './types.ts';
 import { isUsable, type ExcludedClip, type StepContext, type UsableClip } from './types.ts';
 
-export function makeClipResolver(
-  runDir: string,
-  items: readonly ReportItem[],
-  signal?: AbortSignal,
-): (jobId: string) => Promise<UsableClip | ExcludedClip> {
+/** Usable clip for a job id, or why it cannot be used; each clip is checked and probed once. */
+export type ClipResolver = (jobId: string) => Promise<UsableClip | ExcludedClip>;
+
+export function makeClipResolver(runDir: string, items: readonly ReportItem[], signal?: AbortSignal): ClipResolver {
   const byId = new Map(items.map((it) => [it.job.id, it]));
   const memo = new Map<string, Promise<UsableClip | ExcludedClip>>();
   // ffprobe is mostly process start-up: a few in parallel hide it without forking hundreds at once.
@@ -67,4 +66,14 @@ export async function resolveClips(
     usable: all.filter(isUsable),
     excluded: all.filter((c): c is ExcludedClip => !isUsable(c)),
   };
+}
+
+/**
+ * What the resolver probed, by job id (null where the clip could not be used), so results.json
+ * reuses the post-steps' probe instead of reading every clip again.
+ */
+export async function probesOf(resolve: ClipResolver, items: readonly ReportItem[]): Promise<Map<string, ProbeResult | null>> {
+  const withClip = items.filter((it) => it.record.clip);
+  const all = await Promise.all(withClip.map((it) => resolve(it.job.id)));
+  return new Map(withClip.map((it, i) => [it.job.id, isUsable(all[i]!) ? (all[i] as UsableClip).probe : null]));
 }

@@ -3,10 +3,10 @@ import { mkdir, readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { probe } from '../../src/media/ffmpeg.ts';
-import { runPostSteps } from '../../src/media/post.ts';
+import { runPostSteps } from '../../src/post/runner.ts';
 import type { RunEvent } from '../../src/run/events.ts';
 import type { ReportItem } from '../../src/report/types.ts';
-import { makeClip, makeItem, tempRunDir, removeTempDirs } from './helpers.ts';
+import { makeClip, makeItem, tempRunDir, removeTempDirs } from '../media/helpers.ts';
 
 afterAll(removeTempDirs);
 
