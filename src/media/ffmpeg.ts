@@ -25,10 +25,8 @@ let cached: { ffmpeg: string; ffprobe: string } | undefined;
 
 export function mediaBinaries(): { ffmpeg: string; ffprobe: string } {
   if (cached) return cached;
-  const ffmpeg =
-    process.env.FFMPEG_PATH ?? (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-  const ffprobe =
-    process.env.FFPROBE_PATH ?? (require('@ffprobe-installer/ffprobe') as { path: string }).path;
+  const ffmpeg = process.env.FFMPEG_PATH ?? (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+  const ffprobe = process.env.FFPROBE_PATH ?? (require('@ffprobe-installer/ffprobe') as { path: string }).path;
   cached = { ffmpeg: ensureExecutable(ffmpeg), ffprobe: ensureExecutable(ffprobe) };
   return cached;
 }
@@ -99,7 +97,9 @@ export async function probe(file: string, opts: RunOptions = {}): Promise<ProbeR
   const v = streams.find((s) => s.codec_type === 'video');
   const a = streams.find((s) => s.codec_type === 'audio');
   const fps = (r: unknown): number => {
-    const [n, d] = String(r ?? '0/1').split('/').map(Number);
+    const [n, d] = String(r ?? '0/1')
+      .split('/')
+      .map(Number);
     return d ? (n ?? 0) / d : (n ?? 0);
   };
   return {

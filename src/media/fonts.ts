@@ -40,8 +40,7 @@ export function findFont(env: NodeJS.ProcessEnv = process.env): string | null {
   for (const p of PREFERRED) if (existsSync(p)) return p;
   const found: string[] = [];
   for (const root of SEARCH_ROOTS) scan(root, 4, found);
-  const score = (p: string): number =>
-    (/sans/i.test(p) ? 0 : 2) + (/(bold|italic|oblique|light|mono|math)/i.test(p) ? 1 : 0);
+  const score = (p: string): number => (/sans/i.test(p) ? 0 : 2) + (/(bold|italic|oblique|light|mono|math)/i.test(p) ? 1 : 0);
   found.sort((a, b) => score(a) - score(b) || a.localeCompare(b));
   return found[0] ?? null;
 }

@@ -64,7 +64,10 @@ function fontSize(spec: TestClipSpec): number {
 /** The drawn lines, wrapped to the picture width. */
 function clipText(spec: TestClipSpec): string {
   const perLine = Math.max(8, Math.floor(spec.width / (fontSize(spec) * 0.6)));
-  return (spec.lines ?? []).flatMap((l) => wrapText(l, perLine, 6)).slice(0, 12).join('\n');
+  return (spec.lines ?? [])
+    .flatMap((l) => wrapText(l, perLine, 6))
+    .slice(0, 12)
+    .join('\n');
 }
 
 // User text goes through a file with expansion=none: no filtergraph escaping of prompts at all.
@@ -73,7 +76,9 @@ function textFilters(spec: TestClipSpec, font: string, textFile: string | undefi
   const common = `fontfile='${escapePath(font)}':fontsize=${size}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=4`;
   const filters: string[] = [];
   if (textFile) {
-    filters.push(`drawtext=${common}:expansion=none:line_spacing=${Math.round(size * 0.4)}:x=${size}:y=${size}:textfile='${escapePath(textFile)}'`);
+    filters.push(
+      `drawtext=${common}:expansion=none:line_spacing=${Math.round(size * 0.4)}:x=${size}:y=${size}:textfile='${escapePath(textFile)}'`,
+    );
   }
   // A running timestamp shows that the clip really plays for its whole length.
   filters.push(`drawtext=${common}:x=w-tw-${size}:y=h-th-${size}:text='%{pts\\:hms}'`);
@@ -85,12 +90,39 @@ function ffmpegArgs(spec: TestClipSpec, outFile: string, font: string | undefine
   const d = spec.seconds.toFixed(3);
   const vf = ['format=yuv420p', ...(font ? textFilters(spec, font, textFile) : [])].join(',');
   return [
-    '-f', 'lavfi', '-i', `smptebars=size=${spec.width}x${spec.height}:rate=${fps}:duration=${d}`,
-    '-f', 'lavfi', '-i', `sine=frequency=${spec.toneHz ?? 440}:sample_rate=44100:duration=${d}`,
-    '-vf', vf,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-crf', '30', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '48k', '-ac', '2',
-    '-t', d, '-movflags', '+faststart', '-f', 'mp4', outFile,
+    '-f',
+    'lavfi',
+    '-i',
+    `smptebars=size=${spec.width}x${spec.height}:rate=${fps}:duration=${d}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=${spec.toneHz ?? 440}:sample_rate=44100:duration=${d}`,
+    '-vf',
+    vf,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-tune',
+    'zerolatency',
+    '-crf',
+    '30',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '48k',
+    '-ac',
+    '2',
+    '-t',
+    d,
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    outFile,
   ];
 }
 

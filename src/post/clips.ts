@@ -74,6 +74,11 @@ export async function resolveClips(
  */
 export async function probesOf(resolve: ClipResolver, items: readonly ReportItem[]): Promise<Map<string, ProbeResult | null>> {
   const withClip = items.filter((it) => it.record.clip);
-  const all = await Promise.all(withClip.map((it) => resolve(it.job.id)));
-  return new Map(withClip.map((it, i) => [it.job.id, isUsable(all[i]!) ? (all[i] as UsableClip).probe : null]));
+  const all = await Promise.all(
+    withClip.map(async (it): Promise<[string, ProbeResult | null]> => {
+      const c = await resolve(it.job.id);
+      return [it.job.id, isUsable(c) ? c.probe : null];
+    }),
+  );
+  return new Map(all);
 }

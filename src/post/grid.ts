@@ -52,7 +52,10 @@ export function tileSize(clips: readonly UsableClip[]): { width: number; height:
 }
 
 function labelText(clip: UsableClip, fields: readonly string[], maxChars: number): string {
-  const text = fields.map((f) => fieldOf(clip.item.job, f)).filter(Boolean).join(' · ');
+  const text = fields
+    .map((f) => fieldOf(clip.item.job, f))
+    .filter(Boolean)
+    .join(' · ');
   return text.length > maxChars ? `${text.slice(0, Math.max(1, maxChars - 1))}…` : text;
 }
 
@@ -92,9 +95,7 @@ export function gridGraph(g: GraphInput): { graph: string; durationS: number } {
     parts.push(`color=c=0x101010:s=${tw}x${th}:r=${fps}:d=${d},format=yuv420p[t${i}]`);
   }
   const pads = Array.from({ length: cells }, (_, i) => `[t${i}]`).join('');
-  parts.push(
-    cells === 1 ? `${pads}null[out]` : `${pads}xstack=inputs=${cells}:layout=${xstackLayout(g.cols, g.rows)}[out]`,
-  );
+  parts.push(cells === 1 ? `${pads}null[out]` : `${pads}xstack=inputs=${cells}:layout=${xstackLayout(g.cols, g.rows)}[out]`);
   return { graph: parts.join(';'), durationS: longest };
 }
 
@@ -103,8 +104,22 @@ async function encodeGrid(ctx: StepContext, output: string, tmp: string, g: Grap
   const args: string[] = [];
   for (const c of g.clips) args.push('-i', c.abs);
   args.push(
-    '-filter_complex', graph, '-map', '[out]', '-an',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', tmp,
+    '-filter_complex',
+    graph,
+    '-map',
+    '[out]',
+    '-an',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '23',
+    '-pix_fmt',
+    'yuv420p',
+    '-movflags',
+    '+faststart',
+    tmp,
   );
   const onStderr = progressReporter({ events: ctx.events, now: ctx.now, step: 'grid', output, totalS: durationS });
   await runFfmpeg(args, { onStderr, ...(ctx.signal ? { signal: ctx.signal } : {}) });

@@ -20,10 +20,7 @@ import type { PostOutput, StepContext } from './types.ts';
 export type { PostOutput, ExcludedClip } from './types.ts';
 
 /** What runs when the manifest lists no post-steps: a poster per clip and one stitch per size. */
-export const DEFAULT_POST_STEPS: readonly PostStep[] = [
-  { kind: 'thumbnails' },
-  { kind: 'stitch', group_by: 'size' },
-];
+export const DEFAULT_POST_STEPS: readonly PostStep[] = [{ kind: 'thumbnails' }, { kind: 'stitch', group_by: 'size' }];
 
 export interface RunPostOptions {
   runDir: string;

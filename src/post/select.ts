@@ -7,8 +7,29 @@ import type { ReportItem } from './types.ts';
 
 /** Names `jobProperty` answers (keep in step with its switch); `id` and `job.fields` keys are valid too. */
 export const JOB_PROPERTY_NAMES: readonly string[] = [
-  'job', 'jobId', 'job_id', 'shot', 'shotId', 'shot_id', 'baseId', 'base_id', 'take', 'index', 'provider', 'model',
-  'wireModel', 'wire_model', 'tier', 'prompt', 'seconds', 'aspect', 'resolution', 'size', 'seed', 'cost', 'id',
+  'job',
+  'jobId',
+  'job_id',
+  'shot',
+  'shotId',
+  'shot_id',
+  'baseId',
+  'base_id',
+  'take',
+  'index',
+  'provider',
+  'model',
+  'wireModel',
+  'wire_model',
+  'tier',
+  'prompt',
+  'seconds',
+  'aspect',
+  'resolution',
+  'size',
+  'seed',
+  'cost',
+  'id',
 ];
 
 /** Job properties addressable by name (camelCase and snake_case), beside `job.fields`. */
@@ -69,10 +90,7 @@ export function fieldOf(job: Job, name: string): string {
 
 /** Items in manifest order: shot index, then take, then id for a stable tie-break. */
 export function manifestOrder(items: readonly ReportItem[]): ReportItem[] {
-  return [...items].sort(
-    (a, b) =>
-      a.job.index - b.job.index || a.job.take - b.job.take || a.job.id.localeCompare(b.job.id),
-  );
+  return [...items].sort((a, b) => a.job.index - b.job.index || a.job.take - b.job.take || a.job.id.localeCompare(b.job.id));
 }
 
 export interface Group {
@@ -89,7 +107,13 @@ export function groupBy(items: readonly ReportItem[], fields: string | string[] 
   const groups = new Map<string, ReportItem[]>();
   for (const item of items) {
     // Missing values are left out of the key so `[baseId, seed]` without a seed reads `hero`.
-    const key = names.length === 0 ? 'all' : names.map((n) => fieldOf(item.job, n)).filter(Boolean).join(' · ') || '-';
+    const key =
+      names.length === 0
+        ? 'all'
+        : names
+            .map((n) => fieldOf(item.job, n))
+            .filter(Boolean)
+            .join(' · ') || '-';
     const list = groups.get(key);
     if (list) list.push(item);
     else groups.set(key, [item]);
@@ -138,7 +162,10 @@ function compareValues(a: string, b: string): number {
 export function splitFields(spec: string | string[] | undefined): string[] {
   if (spec === undefined) return [];
   const list = Array.isArray(spec) ? spec : [spec];
-  return list.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  return list
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**

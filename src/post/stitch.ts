@@ -138,11 +138,29 @@ async function stitchGroup(
       const args: string[] = [];
       for (const c of usable) args.push('-i', c.abs);
       args.push(
-        '-filter_complex', normalizeGraph(probes, target!),
-        '-map', '[vout]', '-map', '[aout]',
-        '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p',
-        '-c:a', 'aac', '-b:a', '128k', '-ar', String(AUDIO_RATE),
-        '-movflags', '+faststart', tmp,
+        '-filter_complex',
+        normalizeGraph(probes, target!),
+        '-map',
+        '[vout]',
+        '-map',
+        '[aout]',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-crf',
+        '20',
+        '-pix_fmt',
+        'yuv420p',
+        '-c:a',
+        'aac',
+        '-b:a',
+        '128k',
+        '-ar',
+        String(AUDIO_RATE),
+        '-movflags',
+        '+faststart',
+        tmp,
       );
       await runFfmpeg(args, run);
       return { method: 'reencode', message: `re-encoded to ${target!.width}x${target!.height}@${target!.fps}` };
@@ -174,7 +192,5 @@ export async function runStitch(ctx: StepContext, state: PostState, step: Stitch
     return [await ctx.limit(() => stitchGroup(ctx, state, stitchOutputPath(step, undefined, ordinal), undefined, items))];
   }
   const groups = groupBy(items, step.group_by);
-  return Promise.all(
-    groups.map((g) => ctx.limit(() => stitchGroup(ctx, state, stitchOutputPath(step, g.slug, ordinal), g.key, g.items))),
-  );
+  return Promise.all(groups.map((g) => ctx.limit(() => stitchGroup(ctx, state, stitchOutputPath(step, g.slug, ordinal), g.key, g.items))));
 }

@@ -67,7 +67,14 @@ function sheetOptions(sheet: Extract<PostStep, { kind: 'thumbnails' }>['sheet'])
 }
 
 /** Frames spread across one clip, tiled cols×rows. */
-async function clipSheet(ctx: StepContext, state: PostState, step: PostStepKind, clip: UsableClip, o: SheetOptions, n: string): Promise<PostOutput> {
+async function clipSheet(
+  ctx: StepContext,
+  state: PostState,
+  step: PostStepKind,
+  clip: UsableClip,
+  o: SheetOptions,
+  n: string,
+): Promise<PostOutput> {
   const frames = o.cols * o.rows;
   const dur = clip.probe.durationS;
   const output = `thumbs/${clip.item.job.id}-sheet${n}.jpg`;

@@ -1,38 +1,8 @@
-import type { PostStep } from '../manifest/types.ts';
 import type { EventSink } from '../run/events.ts';
 import type { ProbeResult } from '../media/ffmpeg.ts';
-import type { Job } from '../plan/types.ts';
-import type { JobRecord } from '../run/types.ts';
+import type { ExcludedClip, ReportItem } from '../report/types.ts';
 
-/** One job as the post-steps and the report see it: what was planned and what happened. */
-export interface ReportItem {
-  job: Job;
-  record: JobRecord;
-}
-
-export type PostStepKind = PostStep['kind'];
-
-/** A clip that was left out of an output, and why (missing, failed job, corrupt file). */
-export interface ExcludedClip {
-  job: string;
-  reason: string;
-}
-
-/** What one post-step output came to. `inputs` are job ids in the order they appear in the output. */
-export interface PostOutput {
-  step: PostStepKind;
-  /** Relative to the run directory, e.g. `post/stitch-1280x720.mp4` or `thumbs/ab12cd34.jpg`. */
-  output: string;
-  kind: 'made' | 'skipped' | 'failed';
-  inputs: string[];
-  message?: string;
-  /** The group key this output stands for (stitch/grid/sheet per group), for the report. */
-  group?: string;
-  /** Clips of the group that could not be used. */
-  excluded?: ExcludedClip[];
-  /** Stitch: whether the inputs were stream-copied or re-encoded. */
-  method?: 'copy' | 'reencode';
-}
+export type { ExcludedClip, PostOutput, PostStepKind, ReportItem } from '../report/types.ts';
 
 /** A downloaded clip that probed fine: the only thing outputs are built from. */
 export interface UsableClip {

@@ -31,7 +31,5 @@ export function comparisonGroups(results: Results): Comparison[] {
     if (list) list.push(j.id);
     else byShot.set(j.baseId, [j.id]);
   }
-  return [...byShot]
-    .filter(([, ids]) => ids.length >= 2)
-    .map(([shot, ids]) => ({ key: shot, title: shot, jobs: ids }));
+  return [...byShot].filter(([, ids]) => ids.length >= 2).map(([shot, ids]) => ({ key: shot, title: shot, jobs: ids }));
 }

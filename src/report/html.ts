@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { REPORT_CSS, REPORT_JS } from './assets.ts';
 import { comparisonGroups, type Comparison } from './compare.ts';
 import { buildResults, writeAtomic, type ResultJob, type Results, type ResultsOptions } from './results.ts';
-import type { PostOutput } from '../post/types.ts';
+import type { PostOutput } from './types.ts';
 import type { ReportItem } from './types.ts';
 
 export function esc(v: unknown): string {
@@ -23,7 +23,10 @@ const money = (n: number | null): string => (n === null ? 'unpriced' : `$${n.toF
 const when = (iso: string | null): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—');
 
 function options(values: string[]): string {
-  return [...new Set(values)].sort().map((v) => `<option value="${esc(v)}">${esc(v)}</option>`).join('');
+  return [...new Set(values)]
+    .sort()
+    .map((v) => `<option value="${esc(v)}">${esc(v)}</option>`)
+    .join('');
 }
 
 function kv(rows: Array<[string, unknown]>): string {
@@ -44,7 +47,9 @@ function jobCard(j: ResultJob): string {
       ? `<img alt="" src="${href(j.thumbnail)}">`
       : `<div class="nomedia">${esc(j.error ? 'no clip' : `no clip yet (${j.state})`)}</div>`;
   const p = j.parameters;
-  const params = Object.entries(p.params).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
+  const params = Object.entries(p.params)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(', ');
   return `<article class="card" data-job="${esc(j.id)}" data-provider="${esc(j.provider)}" data-model="${esc(j.model)}" data-state="${esc(j.state)}">
 <div class="media">${media}</div>
 <div class="body">
@@ -95,7 +100,12 @@ function outputCard(o: PostOutput): string {
         : `<img alt="" src="${href(o.output)}">`;
   return `<article class="card output" data-output="${esc(o.output)}"><div class="media">${media}</div><div class="body">
 <div class="title"><span class="who">${esc(o.step)}${o.group ? ` <small>${esc(o.group)}</small>` : ''}</span><span class="badge ${o.kind === 'failed' ? 's-failed' : 's-downloaded'}">${esc(o.kind)}</span></div>
-${kv([['file', o.output], ['clips', o.inputs.length], ['method', o.method], ['note', o.message]])}
+${kv([
+  ['file', o.output],
+  ['clips', o.inputs.length],
+  ['method', o.method],
+  ['note', o.message],
+])}
 </div></article>`;
 }
 
@@ -108,7 +118,9 @@ export function renderReport(results: Results): string {
   const outputs = results.post.filter(
     (o) => !(o.step === 'thumbnails' && o.output === `thumbs/${o.inputs[0]}.jpg`) && !(o.kind === 'skipped' && o.inputs.length === 0),
   );
-  const stateStats = Object.entries(totals.states).map(([s, n]) => stat(`state:${s}`, s, String(n), n ?? 0)).join('');
+  const stateStats = Object.entries(totals.states)
+    .map(([s, n]) => stat(`state:${s}`, s, String(n), n ?? 0))
+    .join('');
   const title = results.name ? `${results.name} — shotlist report` : 'shotlist report';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -129,9 +141,16 @@ ${comparisons.length ? `<span class="sub" id="pickcount"></span><button type="bu
 </div>
 <main>
 ${comparisons.length ? `<h2>Compare &amp; pick</h2>${comparisons.map((c, i) => comparisonRow(c, byId, i)).join('\n')}` : ''}
-${failed.length ? `<h2>Failures (${failed.length})</h2><ul class="failures">${failed
-    .map((j) => `<li><code>${esc(j.id)}</code> ${esc(j.shot)} · ${esc(j.provider)} · ${esc(j.model)} — <span class="badge s-${esc(j.state)}">${esc(j.state)}</span> ${esc(j.error ? `${j.error.code}: ${j.error.message}` : '')}</li>`)
-    .join('')}</ul>` : ''}
+${
+  failed.length
+    ? `<h2>Failures (${failed.length})</h2><ul class="failures">${failed
+        .map(
+          (j) =>
+            `<li><code>${esc(j.id)}</code> ${esc(j.shot)} · ${esc(j.provider)} · ${esc(j.model)} — <span class="badge s-${esc(j.state)}">${esc(j.state)}</span> ${esc(j.error ? `${j.error.code}: ${j.error.message}` : '')}</li>`,
+        )
+        .join('')}</ul>`
+    : ''
+}
 ${outputs.length ? `<h2>Post outputs</h2><div class="outputs">${outputs.map(outputCard).join('')}</div>` : ''}
 <h2>Jobs</h2>
 <div class="cards">${jobs.map(jobCard).join('\n')}</div>

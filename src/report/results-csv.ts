@@ -3,7 +3,7 @@
  * UTF-8, and text cells that a spreadsheet would run as a formula are neutralized.
  */
 import { stringify } from 'csv-stringify/sync';
-import type { ResultJob, Results } from './results.ts';
+import type { ResultJob, Results } from './types.ts';
 
 /**
  * A text cell starting with = + - @ (or tab / CR, which some spreadsheets skip before parsing)

@@ -7,76 +7,12 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { probe, type ProbeResult } from '../media/ffmpeg.ts';
 import { probeMp4 } from '../media/mp4info.ts';
-import type { PostOutput } from '../post/types.ts';
-import type { ClipInfo, JobState } from '../run/types.ts';
+import type { JobState } from '../run/types.ts';
 import { resultsCsv } from './results-csv.ts';
-import type { ReportItem } from './types.ts';
+import type { PostOutput, ReportItem, ResultJob, Results } from './types.ts';
 
 export const RESULTS_SCHEMA = 'shotlist.results/1';
-
-export interface ResultJob {
-  id: string;
-  shot: string;
-  baseId: string;
-  take: number;
-  index: number;
-  provider: string;
-  model: string;
-  wireModel: string;
-  tier: string;
-  prompt: string;
-  parameters: {
-    seconds: number;
-    aspect: string;
-    resolution: string;
-    size: string;
-    seed: number | null;
-    negative_prompt: string | null;
-    guidance: number | null;
-    image: string | null;
-    params: Record<string, unknown>;
-  };
-  fields: Record<string, string>;
-  state: JobState;
-  attempts: number;
-  taskId: string | null;
-  timings: {
-    submittingAt: string | null;
-    submittedAt: string | null;
-    completedAt: string | null;
-    downloadedAt: string | null;
-    /** Submitted → completed, seconds. */
-    generationS: number | null;
-    /** Submitting → downloaded (or completed), seconds. */
-    totalS: number | null;
-  };
-  cost: { plannedUsd: number | null; credits: number | null; spentUsd: number };
-  clip:
-    | (ClipInfo & {
-        /** What the file holds now (codec, fps, audio); null when it could not be read. */
-        probe: Pick<ProbeResult, 'video' | 'audio' | 'durationS'> | null;
-      })
-    | null;
-  thumbnail: string | null;
-  error: { code: string; message: string } | null;
-}
-
-export interface Results {
-  schema: typeof RESULTS_SCHEMA;
-  name: string | null;
-  generatedAt: string;
-  totals: {
-    jobs: number;
-    states: Partial<Record<JobState, number>>;
-    plannedUsd: number;
-    spentUsd: number;
-    unpricedJobs: number;
-    clips: number;
-    clipSeconds: number;
-  };
-  jobs: ResultJob[];
-  post: PostOutput[];
-}
+export type { ResultJob, Results } from './types.ts';
 
 export interface ResultsOptions {
   /** Run name shown in the report title. */

@@ -1,2 +1,99 @@
-// The report reads the same job + record pairs the post-steps build from; the type lives with them.
-export type { ReportItem } from '../post/types.ts';
+import type { PostStep } from '../manifest/types.ts';
+import type { Job } from '../plan/types.ts';
+import type { ProbeResult } from '../media/ffmpeg.ts';
+import type { ClipInfo, JobRecord, JobState } from '../run/types.ts';
+
+/** One job as the post-steps and the report see it: what was planned and what happened. */
+export interface ReportItem {
+  job: Job;
+  record: JobRecord;
+}
+
+export type PostStepKind = PostStep['kind'];
+
+/** A clip that was left out of an output, and why (missing, failed job, corrupt file). */
+export interface ExcludedClip {
+  job: string;
+  reason: string;
+}
+
+/** What one post-step output came to. `inputs` are job ids in the order they appear in the output. */
+export interface PostOutput {
+  step: PostStepKind;
+  /** Relative to the run directory, e.g. `post/stitch-1280x720.mp4` or `thumbs/ab12cd34.jpg`. */
+  output: string;
+  kind: 'made' | 'skipped' | 'failed';
+  inputs: string[];
+  message?: string;
+  /** The group key this output stands for (stitch/grid/sheet per group), for the report. */
+  group?: string;
+  /** Clips of the group that could not be used. */
+  excluded?: ExcludedClip[];
+  /** Stitch: whether the inputs were stream-copied or re-encoded. */
+  method?: 'copy' | 'reencode';
+}
+
+export interface ResultJob {
+  id: string;
+  shot: string;
+  baseId: string;
+  take: number;
+  index: number;
+  provider: string;
+  model: string;
+  wireModel: string;
+  tier: string;
+  prompt: string;
+  parameters: {
+    seconds: number;
+    aspect: string;
+    resolution: string;
+    size: string;
+    seed: number | null;
+    negative_prompt: string | null;
+    guidance: number | null;
+    image: string | null;
+    params: Record<string, unknown>;
+  };
+  fields: Record<string, string>;
+  state: JobState;
+  attempts: number;
+  taskId: string | null;
+  timings: {
+    submittingAt: string | null;
+    submittedAt: string | null;
+    completedAt: string | null;
+    downloadedAt: string | null;
+    /** Submitted → completed, seconds. */
+    generationS: number | null;
+    /** Submitting → downloaded (or completed), seconds. */
+    totalS: number | null;
+  };
+  cost: { plannedUsd: number | null; credits: number | null; spentUsd: number };
+  clip:
+    | (ClipInfo & {
+        /** What the file holds now (codec, fps, audio); null when it could not be read. */
+        probe: Pick<ProbeResult, 'video' | 'audio' | 'durationS'> | null;
+      })
+    | null;
+  thumbnail: string | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface Results {
+  /** `shotlist.results/1` (RESULTS_SCHEMA). */
+  schema: 'shotlist.results/1';
+  name: string | null;
+  generatedAt: string;
+  totals: {
+    jobs: number;
+    states: Partial<Record<JobState, number>>;
+    plannedUsd: number;
+    spentUsd: number;
+    unpricedJobs: number;
+    clips: number;
+    clipSeconds: number;
+  };
+  jobs: ResultJob[];
+  post: PostOutput[];
+}

@@ -103,7 +103,11 @@ export async function makeItem(runDir: string, s: ItemSpec): Promise<ReportItem>
     task: { id: `task_${s.id}` },
     reservedUsd: 0,
     spentUsd: state === 'downloaded' ? (job.cost.usd ?? 0) : 0,
-    timings: { submittingAt: t0, submittedAt: t0 + 200, ...(state === 'downloaded' ? { completedAt: t0 + 30_000, downloadedAt: t0 + 31_000 } : {}) },
+    timings: {
+      submittingAt: t0,
+      submittedAt: t0 + 200,
+      ...(state === 'downloaded' ? { completedAt: t0 + 30_000, downloadedAt: t0 + 31_000 } : {}),
+    },
   };
   if (state === 'failed') record.error = { code: 'moderation_blocked', message: 'Prompt <rejected> by "policy" & filter' };
   if (state === 'downloaded') {
@@ -111,7 +115,11 @@ export async function makeItem(runDir: string, s: ItemSpec): Promise<ReportItem>
     const abs = join(runDir, rel);
     if (!s.noFile) await makeClip(abs, s);
     const bytes = s.noFile ? 1000 : (await stat(abs)).size;
-    const sha256 = s.noFile ? 'missing' : createHash('sha256').update(await readFile(abs)).digest('hex');
+    const sha256 = s.noFile
+      ? 'missing'
+      : createHash('sha256')
+          .update(await readFile(abs))
+          .digest('hex');
     record.clip = { path: rel, bytes, sha256, durationS: s.seconds ?? 1, width: s.width ?? 160, height: s.height ?? 90 };
   }
   return { job, record };

@@ -19,20 +19,81 @@ describe('probeMp4 (in-process header reader) agrees with ffprobe', () => {
     [
       'stereo 48k, faststart, 25 fps',
       (f) =>
-        runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=192x108:rate=25:duration=1', '-f', 'lavfi', '-i', 'sine=sample_rate=48000:duration=1',
-          '-ac', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-movflags', '+faststart', f]),
+        runFfmpeg([
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc=size=192x108:rate=25:duration=1',
+          '-f',
+          'lavfi',
+          '-i',
+          'sine=sample_rate=48000:duration=1',
+          '-ac',
+          '2',
+          '-c:v',
+          'libx264',
+          '-preset',
+          'ultrafast',
+          '-pix_fmt',
+          'yuv420p',
+          '-c:a',
+          'aac',
+          '-shortest',
+          '-movflags',
+          '+faststart',
+          f,
+        ]),
     ],
     [
       'h264 yuv444p',
-      (f) => runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=160x90:rate=24:duration=1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv444p', f]),
+      (f) =>
+        runFfmpeg([
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc=size=160x90:rate=24:duration=1',
+          '-c:v',
+          'libx264',
+          '-preset',
+          'ultrafast',
+          '-pix_fmt',
+          'yuv444p',
+          f,
+        ]),
     ],
     [
       'h264 full range (yuvj420p)',
-      (f) => runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=160x90:rate=24:duration=1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuvj420p', f]),
+      (f) =>
+        runFfmpeg([
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc=size=160x90:rate=24:duration=1',
+          '-c:v',
+          'libx264',
+          '-preset',
+          'ultrafast',
+          '-pix_fmt',
+          'yuvj420p',
+          f,
+        ]),
     ],
     [
       'h264 high 10 (yuv420p10le) is not in this build: yuv422p instead',
-      (f) => runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=160x90:rate=24:duration=1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv422p', f]),
+      (f) =>
+        runFfmpeg([
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc=size=160x90:rate=24:duration=1',
+          '-c:v',
+          'libx264',
+          '-preset',
+          'ultrafast',
+          '-pix_fmt',
+          'yuv422p',
+          f,
+        ]),
     ],
     [
       'concat -c copy output (edit lists from several files)',
@@ -59,7 +120,23 @@ describe('probeMp4 (in-process header reader) agrees with ffprobe', () => {
 
   it('leaves HEVC to ffprobe (returns null)', async () => {
     const f = join(dir, 'hevc.mp4');
-    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=160x96:rate=24:duration=0.5', '-c:v', 'libx265', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1', '-x265-params', 'log-level=error', f]);
+    await runFfmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=160x96:rate=24:duration=0.5',
+      '-c:v',
+      'libx265',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-tag:v',
+      'hvc1',
+      '-x265-params',
+      'log-level=error',
+      f,
+    ]);
     expect(await probeMp4(f)).toBeNull();
     expect((await probe(f)).video?.codec).toBe('hevc');
   });

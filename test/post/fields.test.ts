@@ -56,7 +56,11 @@ describe('post-step field names', () => {
 
   it('accepts every built-in job property and any key the jobs carry in fields', () => {
     const job = { fields: { place: 'x', product: 'y' } } as unknown as Job;
-    const refs = [...JOB_PROPERTY_NAMES, 'place', 'product'].map((name) => ({ name, where: 'post[0]', source: { file: 'm', line: 1, col: 1 } }));
+    const refs = [...JOB_PROPERTY_NAMES, 'place', 'product'].map((name) => ({
+      name,
+      where: 'post[0]',
+      source: { file: 'm', line: 1, col: 1 },
+    }));
     expect(checkPostFields(refs, [job])).toEqual([]);
     expect(checkPostFields([{ name: 'nope', where: 'post[0].grid.group_by', source: { file: 'm', line: 3, col: 7 } }], [job])).toEqual([
       expect.objectContaining({ file: 'm', line: 3, col: 7, message: expect.stringContaining('unknown field "nope"') }),
@@ -65,9 +69,25 @@ describe('post-step field names', () => {
 
   it('every built-in name resolves to a value on a real job', () => {
     const job: Job = {
-      id: 'j', shotId: 's', baseId: 'b', take: 1, index: 0, provider: 'openai', model: 'sora-2', wireModel: 'sora-2',
-      tier: 'standard', prompt: 'p', seconds: 4, aspect: '16:9', resolution: '720p', size: { width: 1280, height: 720 },
-      seed: 7, params: {}, fields: {}, cost: { usd: 0.4, credits: null }, source: { file: 'm', line: 1, col: 1 },
+      id: 'j',
+      shotId: 's',
+      baseId: 'b',
+      take: 1,
+      index: 0,
+      provider: 'openai',
+      model: 'sora-2',
+      wireModel: 'sora-2',
+      tier: 'standard',
+      prompt: 'p',
+      seconds: 4,
+      aspect: '16:9',
+      resolution: '720p',
+      size: { width: 1280, height: 720 },
+      seed: 7,
+      params: {},
+      fields: {},
+      cost: { usd: 0.4, credits: null },
+      source: { file: 'm', line: 1, col: 1 },
     };
     for (const name of JOB_PROPERTY_NAMES) expect(fieldOf(job, name), name).not.toBe('');
   });
@@ -75,11 +95,17 @@ describe('post-step field names', () => {
   it('thumbnails.at must be seconds or a percentage', async () => {
     const dir = await tempDir('shotlist-at-');
     const file = join(dir, 'm.yaml');
-    await writeFile(file, 'name: at\nprovider: openai\nmodel: sora-2\nshots:\n  - prompt: "x"\n    seconds: 4\npost:\n  - thumbnails: { at: "later" }\n');
+    await writeFile(
+      file,
+      'name: at\nprovider: openai\nmodel: sora-2\nshots:\n  - prompt: "x"\n    seconds: 4\npost:\n  - thumbnails: { at: "later" }\n',
+    );
     const res = await runInProcess(['validate', file]);
     expect(res.code).toBe(2);
     expect(res.err).toContain(`${file}:8:23: post[0].thumbnails.at: expected seconds (e.g. 1.5) or a percentage (e.g. "50%")`);
-    await writeFile(file, 'name: at\nprovider: openai\nmodel: sora-2\nshots:\n  - prompt: "x"\n    seconds: 4\npost:\n  - thumbnails: { at: "25%" }\n');
+    await writeFile(
+      file,
+      'name: at\nprovider: openai\nmodel: sora-2\nshots:\n  - prompt: "x"\n    seconds: 4\npost:\n  - thumbnails: { at: "25%" }\n',
+    );
     expect((await runInProcess(['validate', file])).code).toBe(0);
     await rm(dir, { recursive: true, force: true });
   });

@@ -35,7 +35,14 @@ describe('grid step (real ffmpeg)', () => {
     const models = ['sora-2', 'sora-2-pro', 'veo-3', 'kling-2', 'wan-2', 'hailuo'];
     const base = await Promise.all(
       models.map((model, i) =>
-        makeItem(dir, { id: `clip${i}`, model, provider: i % 2 ? 'fal' : 'openai', seconds: i === 1 ? 1.5 : 1, width: i === 5 ? 90 : 160, height: i === 5 ? 160 : 90 }),
+        makeItem(dir, {
+          id: `clip${i}`,
+          model,
+          provider: i % 2 ? 'fal' : 'openai',
+          seconds: i === 1 ? 1.5 : 1,
+          width: i === 5 ? 90 : 160,
+          height: i === 5 ? 160 : 90,
+        }),
       ),
     );
     items = [];

@@ -67,7 +67,10 @@ describe('helpers', () => {
     expect(fieldOf(a, 'seed')).toBe('7');
     expect(fieldOf(a, 'lang')).toBe('en');
     expect(fieldOf(a, 'nope')).toBe('');
-    const items = ['b', 'a', 'c'].map((id, i) => ({ job: makeJob({ id, seed: [10, 9, 10][i], fields: { g: i < 2 ? 'one' : 'two' } }), record: {} as never }));
+    const items = ['b', 'a', 'c'].map((id, i) => ({
+      job: makeJob({ id, seed: [10, 9, 10][i], fields: { g: i < 2 ? 'one' : 'two' } }),
+      record: {} as never,
+    }));
     expect(groupBy(items, ['g', 'seed']).map((g) => [g.key, g.slug, g.items.length])).toEqual([
       ['one · 10', 'one-10', 1],
       ['one · 9', 'one-9', 1],

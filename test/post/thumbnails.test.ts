@@ -32,9 +32,16 @@ describe('thumbnails and contact sheets', () => {
     });
     expect(out.every((o) => o.kind === 'made')).toBe(true);
     expect(out.map((o) => o.output)).toEqual([
-      'thumbs/t1.jpg', 'thumbs/t2.jpg', 'thumbs/t3.jpg', 'thumbs/t4.jpg',
-      'thumbs/t1-sheet.jpg', 'thumbs/t2-sheet.jpg', 'thumbs/t3-sheet.jpg', 'thumbs/t4-sheet.jpg',
-      'post/sheet2-a.jpg', 'post/sheet2-b.jpg',
+      'thumbs/t1.jpg',
+      'thumbs/t2.jpg',
+      'thumbs/t3.jpg',
+      'thumbs/t4.jpg',
+      'thumbs/t1-sheet.jpg',
+      'thumbs/t2-sheet.jpg',
+      'thumbs/t3-sheet.jpg',
+      'thumbs/t4-sheet.jpg',
+      'post/sheet2-a.jpg',
+      'post/sheet2-b.jpg',
     ]);
     expect((await probe(join(dir, 'thumbs/t1.jpg'))).video).toMatchObject({ width: 160, height: 90 });
     expect((await probe(join(dir, 'thumbs/t3.jpg'))).video).toMatchObject({ width: 90, height: 160 });

@@ -50,7 +50,13 @@ describe.skipIf(!available && !mustRun)('report.html in Chromium', () => {
     results = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as Results;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--autoplay-policy=no-user-gesture-required'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
     });
     page = await browser.newPage({ acceptDownloads: true });
     page.on('request', (r) => requests.push(r.url()));
@@ -65,12 +71,12 @@ describe.skipIf(!available && !mustRun)('report.html in Chromium', () => {
     const count = await page.locator('video').count();
     // 5 job cards with clips + per comparison (3 hero tiles + grid, 2 detail tiles + grid) + grid output cards
     expect(count).toBeGreaterThanOrEqual(5 + 4 + 3);
-    await page.waitForFunction(
-      () => Array.from(document.querySelectorAll('video')).every((v) => v.readyState >= 1 || v.error),
-      null,
-      { timeout: 15_000 },
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('video')).every((v) => v.readyState >= 1 || v.error), null, {
+      timeout: 15_000,
+    });
+    const states = await page.$$eval('video', (vs) =>
+      vs.map((v) => ({ src: v.currentSrc, ready: v.readyState, err: v.error?.code ?? 0, d: v.duration })),
     );
-    const states = await page.$$eval('video', (vs) => vs.map((v) => ({ src: v.currentSrc, ready: v.readyState, err: v.error?.code ?? 0, d: v.duration })));
     for (const s of states) {
       expect(s, s.src).toMatchObject({ err: 0 });
       expect(s.ready, s.src).toBeGreaterThanOrEqual(1);
@@ -111,15 +117,24 @@ describe.skipIf(!available && !mustRun)('report.html in Chromium', () => {
 
   it('plays and seeks a comparison row in sync', async () => {
     const row = page.locator('.compare').first();
-    await row.locator('video').first().evaluate((v: HTMLVideoElement) => {
-      v.currentTime = 0.5;
-    });
+    await row
+      .locator('video')
+      .first()
+      .evaluate((v: HTMLVideoElement) => {
+        v.currentTime = 0.5;
+      });
     await expect
       .poll(() => row.locator('video').evaluateAll((vs) => vs.map((v) => Math.round((v as HTMLVideoElement).currentTime * 10) / 10)))
       .toEqual([0.5, 0.5, 0.5, 0.5]);
-    await row.locator('video').nth(1).evaluate((v: HTMLVideoElement) => v.play());
+    await row
+      .locator('video')
+      .nth(1)
+      .evaluate((v: HTMLVideoElement) => v.play());
     await expect.poll(() => row.locator('video').evaluateAll((vs) => vs.every((v) => !(v as HTMLVideoElement).paused))).toBe(true);
-    await row.locator('video').nth(2).evaluate((v: HTMLVideoElement) => v.pause());
+    await row
+      .locator('video')
+      .nth(2)
+      .evaluate((v: HTMLVideoElement) => v.pause());
     await expect.poll(() => row.locator('video').evaluateAll((vs) => vs.every((v) => (v as HTMLVideoElement).paused))).toBe(true);
   });
 

@@ -37,7 +37,13 @@ const items: ReportItem[] = [
   item('j1', {}, { id: 'j1', shot: 'hero', index: 0, take: 1, usd: 0.2, prompt: 'Rain, "neon", and\na newline' }),
   item(
     'j3',
-    { state: 'failed', clip: undefined, spentUsd: 0, error: { code: 'moderation_blocked', message: 'blocked, sorry' }, timings: { submittingAt: NOW } },
+    {
+      state: 'failed',
+      clip: undefined,
+      spentUsd: 0,
+      error: { code: 'moderation_blocked', message: 'blocked, sorry' },
+      timings: { submittingAt: NOW },
+    },
     { id: 'j3', shot: 'tag', index: 1, usd: null },
   ),
 ];
@@ -72,7 +78,13 @@ describe('results.json', () => {
       timings: { submittedAt: '2026-11-21T09:59:01.000Z', generationS: 39, totalS: 40.5 },
     });
     expect(r.jobs[1]).toMatchObject({ thumbnail: 'thumbs/j2.jpg', parameters: { seed: 7 } });
-    expect(r.jobs[2]).toMatchObject({ state: 'failed', clip: null, thumbnail: null, error: { code: 'moderation_blocked' }, cost: { plannedUsd: null } });
+    expect(r.jobs[2]).toMatchObject({
+      state: 'failed',
+      clip: null,
+      thumbnail: null,
+      error: { code: 'moderation_blocked' },
+      cost: { plannedUsd: null },
+    });
     expect(r.totals).toEqual({
       jobs: 3,
       states: { downloaded: 2, failed: 1 },
@@ -93,8 +105,19 @@ describe('results.csv', () => {
     const text = await readFile(join(dir, 'results.csv'), 'utf8');
     const rows = parse(text, { columns: true, bom: true }) as Array<Record<string, string>>;
     expect(rows.map((r) => r.id)).toEqual(['j1', 'j2', 'j3']);
-    expect(rows[0]).toMatchObject({ prompt: 'Rain, "neon", and\na newline', state: 'downloaded', clip: 'clips/j1.mp4', planned_usd: '0.2' });
-    expect(rows[2]).toMatchObject({ state: 'failed', error_code: 'moderation_blocked', error_message: 'blocked, sorry', planned_usd: '', clip: '' });
+    expect(rows[0]).toMatchObject({
+      prompt: 'Rain, "neon", and\na newline',
+      state: 'downloaded',
+      clip: 'clips/j1.mp4',
+      planned_usd: '0.2',
+    });
+    expect(rows[2]).toMatchObject({
+      state: 'failed',
+      error_code: 'moderation_blocked',
+      error_message: 'blocked, sorry',
+      planned_usd: '',
+      clip: '',
+    });
     expect(text).toContain('"Rain, ""neon"", and\na newline"');
   });
 
@@ -110,9 +133,20 @@ describe('results.csv', () => {
   });
 
   it('neutralizes cells a spreadsheet would evaluate as a formula', async () => {
-    const evil = item('f1', { error: { code: '@SUM(A1)', message: '+cmd|calc' } }, { id: 'f1', prompt: '=HYPERLINK("http://x","y")', shot: '-2+3' });
-    const rows = parse(resultsCsv(buildResults([evil], [], { now: () => NOW })), { columns: true, bom: true }) as Array<Record<string, string>>;
-    expect(rows[0]).toMatchObject({ prompt: `'=HYPERLINK("http://x","y")`, shot: "'-2+3", error_code: "'@SUM(A1)", error_message: "'+cmd|calc" });
+    const evil = item(
+      'f1',
+      { error: { code: '@SUM(A1)', message: '+cmd|calc' } },
+      { id: 'f1', prompt: '=HYPERLINK("http://x","y")', shot: '-2+3' },
+    );
+    const rows = parse(resultsCsv(buildResults([evil], [], { now: () => NOW })), { columns: true, bom: true }) as Array<
+      Record<string, string>
+    >;
+    expect(rows[0]).toMatchObject({
+      prompt: `'=HYPERLINK("http://x","y")`,
+      shot: "'-2+3",
+      error_code: "'@SUM(A1)",
+      error_message: "'+cmd|calc",
+    });
     expect(neutralizeCell('\tx')).toBe("'\tx");
     expect(neutralizeCell(-1)).toBe(-1);
     expect(neutralizeCell('plain')).toBe('plain');
@@ -121,7 +155,11 @@ describe('results.csv', () => {
 
 describe('report.html (static checks)', () => {
   it('escapes user text and links files relatively', async () => {
-    const evil = item('e1', {}, { id: 'e1', shot: 'x"><img src=x onerror=alert(1)>', prompt: '<script>alert(1)</script>', provider: 'a&b' });
+    const evil = item(
+      'e1',
+      {},
+      { id: 'e1', shot: 'x"><img src=x onerror=alert(1)>', prompt: '<script>alert(1)</script>', provider: 'a&b' },
+    );
     const html = renderReport(buildResults([evil], [], { name: '<b>run</b>', now: () => NOW }));
     expect(html).not.toContain('<script>alert(1)');
     expect(html).not.toContain('<img src=x');
@@ -147,7 +185,10 @@ describe('report.html (static checks)', () => {
   it('compares grid groups when there are grids, else shots with several clips', () => {
     const r = buildResults(items, post);
     expect(comparisonGroups(r)).toEqual([{ key: 'hero', title: 'hero', jobs: ['j1', 'j2'] }]);
-    const withGrid = buildResults(items, [...post, { step: 'grid', output: 'post/grid-hero.mp4', kind: 'made', inputs: ['j2', 'j1'], group: 'hero · 7' }]);
+    const withGrid = buildResults(items, [
+      ...post,
+      { step: 'grid', output: 'post/grid-hero.mp4', kind: 'made', inputs: ['j2', 'j1'], group: 'hero · 7' },
+    ]);
     expect(comparisonGroups(withGrid)).toEqual([{ key: 'hero · 7', title: 'hero · 7', jobs: ['j2', 'j1'], grid: 'post/grid-hero.mp4' }]);
   });
 });
