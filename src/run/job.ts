@@ -7,7 +7,7 @@ import type { Job } from '../plan/types.ts';
 import { halted, setState, type ProviderRuntime, type RunContext } from './context.ts';
 import { adoptFinishedClip, downloadClip, writeSidecar } from './download.ts';
 import { backoffDelay, MAX_TRANSIENT_ATTEMPTS } from './retry.ts';
-import { sleepOrAbort } from './sleep.ts';
+import { RetryLater, retrying } from './retrying.ts';
 import { reconcileJob, submitJob } from './submit.ts';
 import { trackJob } from './track.ts';
 import type { ClipInfo, JobRecord } from './types.ts';
@@ -76,56 +76,62 @@ async function downloadJob(ctx: RunContext, rt: ProviderRuntime, job: Job, start
   try {
     const adopted = rec.clip ? undefined : await adoptFinishedClip(ctx.runDir, job, ctx.probe);
     if (adopted) return await recordDownloaded(ctx, rt, job, rec, adopted, 'clip already in place (downloaded before a restart)');
-    let transient = 0;
     let invalid = 0;
     let refreshed = false;
-    for (;;) {
-      if (ctx.signal.aborted) return rec;
-      ctx.stats.downloads++;
-      const out = await downloadClip({
-        runDir: ctx.runDir,
-        job,
-        task,
-        outputs: rec.outputs ?? [],
-        provider: rt.provider,
-        env: rt.env,
-        signal: ctx.signal,
-        probe: ctx.probe,
-      });
-      switch (out.kind) {
-        case 'ok':
-          return await recordDownloaded(ctx, rt, job, rec, out.clip);
-        case 'transient': {
-          if (++transient > MAX_DOWNLOAD_ATTEMPTS) {
-            ctx.messages.push(`job ${job.id}: download keeps failing (${out.message}); resume to retry`);
-            return rec;
-          }
-          const delayMs = backoffDelay(transient, out.retryAfterMs, { rng: ctx.rng, capMs: 10_000 });
-          ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: transient, delayMs, reason: out.message });
-          await sleepOrAbort(ctx.clock, delayMs, ctx.signal);
-          continue;
-        }
-        case 'expired': {
-          // Result URLs can be re-issued (and OpenAI's content endpoint re-fetches while the video
-          // exists): ask once for a fresh status before declaring the clip lost.
-          if (!refreshed) {
-            refreshed = true;
-            const fresh = await freshOutputs(ctx, rt, job, rec);
-            if (fresh) {
-              rec = { ...rec, outputs: fresh };
-              continue;
+    return await retrying<JobRecord>(
+      async (neverRetry) => {
+        if (ctx.signal.aborted) return rec;
+        ctx.stats.downloads++;
+        const out = await downloadClip({
+          runDir: ctx.runDir,
+          job,
+          task,
+          outputs: rec.outputs ?? [],
+          provider: rt.provider,
+          env: rt.env,
+          signal: ctx.signal,
+          probe: ctx.probe,
+        });
+        switch (out.kind) {
+          case 'ok':
+            return await recordDownloaded(ctx, rt, job, rec, out.clip);
+          case 'transient':
+            throw new RetryLater(out.message, 'transient', out.retryAfterMs);
+          case 'expired': {
+            // Result URLs can be re-issued (and OpenAI's content endpoint re-fetches while the video
+            // exists): ask once for a fresh status before declaring the clip lost.
+            if (!refreshed) {
+              refreshed = true;
+              const fresh = await freshOutputs(ctx, rt, job, rec);
+              if (fresh) {
+                rec = { ...rec, outputs: fresh };
+                throw new RetryLater(out.message, 'refreshed', 0, false);
+              }
             }
+            throw neverRetry(await setState(ctx, rec, 'expired', { error: { code: `http_${out.httpStatus}`, message: out.message } }));
           }
-          return setState(ctx, rec, 'expired', { error: { code: `http_${out.httpStatus}`, message: out.message } });
+          case 'invalid':
+            if (++invalid > MAX_INVALID_DOWNLOADS) {
+              throw neverRetry(await setState(ctx, rec, 'failed', { error: { code: 'invalid_clip', message: out.message } }));
+            }
+            ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: invalid, delayMs: 0, reason: out.message });
+            throw new RetryLater(out.message, 'invalid', 0, false);
         }
-        case 'invalid':
-          if (++invalid > MAX_INVALID_DOWNLOADS) {
-            return setState(ctx, rec, 'failed', { error: { code: 'invalid_clip', message: out.message } });
-          }
-          ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: invalid, delayMs: 0, reason: out.message });
-          continue;
-      }
-    }
+      },
+      {
+        clock: ctx.clock,
+        retries: MAX_DOWNLOAD_ATTEMPTS,
+        signals: [ctx.signal],
+        delayMs: (f, n) => (f.kind === 'transient' ? backoffDelay(n, f.hintMs, { rng: ctx.rng, capMs: 10_000 }) : 0),
+        onRetry: (f, n, delayMs) => {
+          if (f.kind === 'transient') ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: n, delayMs, reason: f.message });
+        },
+        exhausted: (f) => {
+          ctx.messages.push(`job ${job.id}: download keeps failing (${f.message}); resume to retry`);
+          return rec;
+        },
+      },
+    );
   } finally {
     rt.limiter.downloads.release();
   }

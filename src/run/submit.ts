@@ -6,8 +6,8 @@
 import type { Job } from '../plan/types.ts';
 import { emitBudget, endReservation, halted, setState, type ProviderRuntime, type RunContext } from './context.ts';
 import { backoffDelay, MAX_THROTTLED_ATTEMPTS, MAX_TRANSIENT_ATTEMPTS } from './retry.ts';
-import { sleepOrAbort } from './sleep.ts';
 import { formatUsd } from '../money.ts';
+import { RetryLater, retrying, type NeverRetry } from './retrying.ts';
 import type { JobRecord } from './types.ts';
 
 /** Give back a reservation for a job that goes back to (or stays) `planned`. */
@@ -55,9 +55,8 @@ export async function submitJob(
     reserved = r.usd;
     emitBudget(ctx);
   }
-  let transient = 0;
   let throttled = 0;
-  for (;;) {
+  const attempt = async (neverRetry: NeverRetry<JobRecord>): Promise<JobRecord> => {
     if (halted(ctx, rt)) {
       // A resubmit of an unknown job that never left: its new reservation was never recorded.
       if (rec.state === 'unknown' && rec.reservedUsd === 0 && reserved > 0) {
@@ -68,7 +67,7 @@ export async function submitJob(
       if (rec.state !== 'planned') return rec;
       return unreserve(ctx, { ...rec, reservedUsd: reserved }, 'not submitted');
     }
-    if (!(await rt.limiter.acquireSubmit(rt.halt))) continue;
+    if (!(await rt.limiter.acquireSubmit(rt.halt))) throw AGAIN;
     if (rec.state !== 'submitting') {
       rec = await setState(ctx, rec, 'submitting', {
         attempts: rec.attempts + 1,
@@ -80,56 +79,66 @@ export async function submitJob(
     // A throttle may have arrived while the intent was being written: never send before it elapsed.
     if (!(await rt.limiter.waitPause('submit', ctx.signal)) || ctx.signal.aborted) {
       if (!replay) rec = await setState(ctx, rec, 'planned', {}, 'interrupted before sending');
-      continue;
+      throw AGAIN;
     }
     ctx.stats.submitRequests++;
     const out = await rt.provider.submit(rt.env, job, { idempotencyKey: key, callbackUrl: rt.callbackUrl });
     switch (out.kind) {
-      case 'accepted':
-        return setState(ctx, rec, 'submitted', {
+      case 'accepted': {
+        const r = await setState(ctx, rec, 'submitted', {
           task: out.task,
           error: undefined,
           timings: { ...rec.timings, submittedAt: ctx.clock.now() },
-        }).then((r) => {
-          if (out.pollAfterMs !== undefined) ctx.pollHints.set(r.id, out.pollAfterMs);
-          return r;
         });
+        if (out.pollAfterMs !== undefined) ctx.pollHints.set(r.id, out.pollAfterMs);
+        return r;
+      }
       case 'rejected':
-        return setState(ctx, rec, 'rejected', { ...endReservation(ctx, { ...rec, reservedUsd: reserved }, false), error: { code: out.code, message: out.message } });
+        throw neverRetry(
+          await setState(ctx, rec, 'rejected', { ...endReservation(ctx, { ...rec, reservedUsd: reserved }, false), error: { code: out.code, message: out.message } }),
+        );
       case 'quota_exhausted':
         ctx.stopProvider(rt, out.message);
-        return unreserve(ctx, { ...rec, reservedUsd: reserved }, 'provider quota exhausted');
+        throw neverRetry(await unreserve(ctx, { ...rec, reservedUsd: reserved }, 'provider quota exhausted'));
       case 'throttled': {
+        // The limiter's pause does the waiting (at the wire, for every worker): no delay of our own.
         rt.limiter.pause('submit', out.retryAfterMs);
         ctx.emit({ kind: 'provider.throttled', at: ctx.clock.now(), provider: rt.provider.name, waitMs: out.retryAfterMs });
         if (++throttled > MAX_THROTTLED_ATTEMPTS) {
           // Replaying: a task may exist, so its reservation stays with the intent for the next resume.
-          return replay ? stillSubmitting(ctx, rec, out.message) : giveUp(ctx, rec, reserved, 'throttled', out.message);
+          throw neverRetry(replay ? stillSubmitting(ctx, rec, out.message) : await giveUp(ctx, rec, reserved, 'throttled', out.message));
         }
         if (!replay) rec = await setState(ctx, rec, 'planned', {}, 'throttled');
-        continue;
+        throw new RetryLater(out.message, 'throttled', 0, false);
       }
       case 'transient':
       case 'ambiguous': {
         // An aborted request, or an answer that may have created a task: the intent stays
-        // `submitting` and is reconciled (now, or on resume).
+        // `submitting` and is reconciled (now, or on resume) — never blindly sent again.
         const mayHaveCreated = out.kind === 'ambiguous' || (out.httpStatus === undefined && ctx.signal.aborted);
-        if (mayHaveCreated && !replay) return rec;
-        if (++transient > MAX_TRANSIENT_ATTEMPTS) {
-          // Replaying the same key stays safe on a later resume: leave the intent to be replayed then,
-          // rather than `unknown`, whose only way out is a fresh key (a possible second charge).
-          if (replay) return stillSubmitting(ctx, rec, out.message);
-          return giveUp(ctx, rec, reserved, 'transient', out.message);
-        }
-        const delayMs = backoffDelay(transient, out.kind === 'transient' ? out.retryAfterMs : undefined, { rng: ctx.rng });
-        ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: transient, delayMs, reason: out.message });
-        if (!replay) rec = await setState(ctx, rec, 'planned', {}, 'retry');
-        await sleepOrAbort(ctx.clock, delayMs, rt.halt);
-        continue;
+        if (mayHaveCreated && !replay) throw neverRetry(rec);
+        throw new RetryLater(out.message, 'transient', out.kind === 'transient' ? out.retryAfterMs : undefined);
       }
     }
-  }
+  };
+  return retrying(attempt, {
+    clock: ctx.clock,
+    retries: MAX_TRANSIENT_ATTEMPTS,
+    signals: [rt.halt],
+    delayMs: (f, n) => (f.counts ? backoffDelay(n, f.hintMs, { rng: ctx.rng }) : 0),
+    onRetry: async (f, n, delayMs) => {
+      if (!f.counts) return;
+      ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: n, delayMs, reason: f.message });
+      if (!replay) rec = await setState(ctx, rec, 'planned', {}, 'retry');
+    },
+    // Replaying the same key stays safe on a later resume: leave the intent to be replayed then,
+    // rather than `unknown`, whose only way out is a fresh key (a possible second charge).
+    exhausted: (f) => (replay ? stillSubmitting(ctx, rec, f.message) : giveUp(ctx, rec, reserved, 'transient', f.message)),
+  });
 }
+
+/** Go round again at once: the next attempt re-checks whether to stop (halted, paused, interrupted). */
+const AGAIN = new RetryLater('again', 'again', 0, false);
 
 /** Marks a job that went back to `planned` because its creates kept failing (not because of the budget). */
 export const SUBMIT_GAVE_UP = 'submit_gave_up';
@@ -149,34 +158,40 @@ async function giveUp(ctx: RunContext, rec: JobRecord, reserved: number, why: st
  */
 export async function reconcileJob(ctx: RunContext, rt: ProviderRuntime, job: Job, rec: JobRecord): Promise<JobRecord> {
   if (rt.provider.idempotentSubmit && rec.idempotencyKey) return submitJob(ctx, rt, job, rec, true);
-  if (rt.provider.reconcile) {
-    let failures = 0;
-    for (;;) {
-      if (!(await rt.limiter.acquirePoll(ctx.signal))) return rec;
-      const out = await rt.provider.reconcile(rt.env, job, rec.timings.submittingAt ?? ctx.clock.now(), { excludeTaskIds: ownedByOthers(ctx, job.id) });
-      if (ctx.signal.aborted && out.kind !== 'found') return rec;
-      switch (out.kind) {
-        case 'found':
-          // Another take of the same request may have claimed this task while our list was in flight:
-          // look again with it excluded (the check and the claim below are one synchronous step).
-          if (ownedByOthers(ctx, job.id).includes(out.task.id)) {
-            if (++failures > MAX_TRANSIENT_ATTEMPTS) return stillSubmitting(ctx, rec, `task ${out.task.id} is another job's`);
-            continue;
-          }
-          return setState(ctx, rec, 'submitted', { task: out.task, timings: { ...rec.timings, submittedAt: ctx.clock.now() } }, 'reconciled');
-        case 'absent':
-          return setState(ctx, rec, 'planned', {}, 'reconciled: no task was created');
-        case 'unknown': {
-          // The provider could not be asked (list failed): that proves nothing either way. Ask again,
-          // and in the end leave the intent for the next resume to reconcile, never `unknown`.
-          if (++failures > MAX_TRANSIENT_ATTEMPTS) return stillSubmitting(ctx, rec, out.message);
-          const delayMs = backoffDelay(failures, undefined, { rng: ctx.rng });
-          ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: failures, delayMs, reason: out.message });
-          if (!(await sleepOrAbort(ctx.clock, delayMs, rt.halt))) return rec;
-          continue;
+  const reconcile = rt.provider.reconcile;
+  if (reconcile) {
+    return retrying(
+      async () => {
+        if (!(await rt.limiter.acquirePoll(ctx.signal))) return rec;
+        const out = await reconcile(rt.env, job, rec.timings.submittingAt ?? ctx.clock.now(), { excludeTaskIds: ownedByOthers(ctx, job.id) });
+        if (ctx.signal.aborted && out.kind !== 'found') return rec;
+        switch (out.kind) {
+          case 'found':
+            // Another take of the same request may have claimed this task while our list was in flight:
+            // look again with it excluded (the check and the claim below are one synchronous step).
+            if (ownedByOthers(ctx, job.id).includes(out.task.id)) throw new RetryLater(`task ${out.task.id} is another job's`, 'claimed');
+            return setState(ctx, rec, 'submitted', { task: out.task, timings: { ...rec.timings, submittedAt: ctx.clock.now() } }, 'reconciled');
+          case 'absent':
+            return setState(ctx, rec, 'planned', {}, 'reconciled: no task was created');
+          case 'unknown':
+            // The provider could not be asked (list failed): that proves nothing either way. Ask again,
+            // and in the end leave the intent for the next resume to reconcile, never `unknown`.
+            throw new RetryLater(out.message, 'unknown');
         }
-      }
-    }
+      },
+      {
+        clock: ctx.clock,
+        retries: MAX_TRANSIENT_ATTEMPTS,
+        signals: [rt.halt],
+        // A claimed task is looked for again at once; a failed list backs off.
+        delayMs: (f, n) => (f.kind === 'claimed' ? 0 : backoffDelay(n, undefined, { rng: ctx.rng })),
+        onRetry: (f, n, delayMs) => {
+          if (f.kind === 'unknown') ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: n, delayMs, reason: f.message });
+        },
+        onInterrupted: () => rec,
+        exhausted: (f) => stillSubmitting(ctx, rec, f.message),
+      },
+    );
   }
   return setState(ctx, rec, 'unknown', {
     error: {

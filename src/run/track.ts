@@ -4,8 +4,10 @@
  * wakes the loop for an immediate status fetch, and polling becomes a slow safety net.
  */
 import type { Job } from '../plan/types.ts';
+import type { StatusOutcome } from '../providers/types.ts';
 import { endReservation, renderKey, setState, wakerKey, type ProviderRuntime, type RunContext } from './context.ts';
 import { backoffDelay, pollPlan, updateEstimate } from './retry.ts';
+import { RetryLater, retrying } from './retrying.ts';
 import { sleepOrAbort } from './sleep.ts';
 import type { JobRecord } from './types.ts';
 
@@ -25,36 +27,79 @@ export async function trackJob(ctx: RunContext, rt: ProviderRuntime, job: Job, s
   const plan = (poll: number, hintMs?: number) =>
     pollPlan({ poll, hintMs, elapsedMs: ctx.clock.now() - createdAt, estimateMs: ctx.renderEstimates.get(kind), catalogMs, rng: ctx.rng });
   let polls = 0;
-  let errors = 0;
   let notFound = 0;
   let lastNotDoneAt: number | undefined;
+  /** Sleep before a status request; a callback can cut it short. False when the run is interrupted. */
+  const wait = async (ms: number): Promise<boolean> => {
+    const delayMs = ctx.callbackMode ? Math.max(ms, 3 * ms, 5_000) : ms;
+    // A callback can cut the wait short (callback mode only: a controller per task is not free).
+    let wake: AbortController | undefined;
+    if (ctx.callbackMode) {
+      const w = new AbortController();
+      wake = w;
+      ctx.wakers.set(key, () => w.abort());
+    }
+    // Only an interrupt stops following a task: a provider that stopped taking work (quota) has
+    // still created, and billed, this one, and its result may expire if it is not fetched now.
+    await sleepOrAbort(ctx.clock, delayMs, ctx.signal, wake?.signal);
+    return !ctx.signal.aborted;
+  };
+  /** One status answer that moves the task on; status errors, throttles and early not-founds are retried. */
+  const poll = () =>
+    retrying<StatusOutcome | undefined>(
+      async () => {
+        if (!(await rt.limiter.acquirePoll(ctx.signal))) return undefined;
+        ctx.stats.statusRequests++;
+        polls++;
+        const out = await rt.provider.status(rt.env, task, job);
+        if (ctx.signal.aborted && (out.kind === 'transient' || out.kind === 'throttled')) return undefined;
+        switch (out.kind) {
+          case 'throttled':
+            rt.limiter.pause('poll', out.retryAfterMs);
+            ctx.emit({ kind: 'provider.throttled', at: ctx.clock.now(), provider: rt.provider.name, waitMs: out.retryAfterMs });
+            throw new RetryLater(out.message, 'throttled', out.retryAfterMs, false);
+          case 'transient':
+            throw new RetryLater(out.message, 'transient', out.retryAfterMs);
+          case 'not_found':
+            // Creation may take a moment to show: only a few not-founds in a row mean the task is lost.
+            if (++notFound >= MAX_NOT_FOUND) return out;
+            throw new RetryLater(out.message, 'not_found', undefined, false);
+          default:
+            return out;
+        }
+      },
+      {
+        clock: ctx.clock,
+        retries: MAX_STATUS_ERRORS,
+        wait,
+        delayMs: (f, n) =>
+          f.kind === 'throttled'
+            ? (f.hintMs ?? 0)
+            : f.kind === 'transient'
+              ? backoffDelay(n, f.hintMs, { rng: ctx.rng, baseMs: 1000 })
+              : backoffDelay(notFound, undefined, { rng: ctx.rng, baseMs: 1000 }),
+        onRetry: (f, n, delayMs) => {
+          if (f.kind === 'transient') ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: n, delayMs, reason: f.message });
+        },
+        onInterrupted: () => undefined,
+        exhausted: (f) => {
+          ctx.messages.push(`job ${job.id}: status keeps failing (${f.message}); left ${rec.state}, resume to continue`);
+          return undefined;
+        },
+      },
+    );
   // First poll: the create answer's hint, else when tasks like this one have been finishing.
   const hint = ctx.pollHints.get(job.id);
   ctx.pollHints.delete(job.id);
   let delay = plan(1, hint);
   try {
     for (;;) {
-      if (ctx.callbackMode) delay = Math.max(delay, 3 * delay, 5_000);
-      // A callback can cut the wait short (callback mode only: a controller per task is not free).
-      let wake: AbortController | undefined;
-      if (ctx.callbackMode) {
-        const w = new AbortController();
-        wake = w;
-        ctx.wakers.set(key, () => w.abort());
-      }
-      // Only an interrupt stops following a task: a provider that stopped taking work (quota) has
-      // still created, and billed, this one, and its result may expire if it is not fetched now.
-      await sleepOrAbort(ctx.clock, delay, ctx.signal, wake?.signal);
-      if (ctx.signal.aborted) return rec;
-      if (!(await rt.limiter.acquirePoll(ctx.signal))) return rec;
-      ctx.stats.statusRequests++;
-      polls++;
-      const out = await rt.provider.status(rt.env, task, job);
-      if (ctx.signal.aborted && (out.kind === 'transient' || out.kind === 'throttled')) return rec;
+      if (!(await wait(delay))) return rec;
+      const out = await poll();
+      if (!out) return rec; // interrupted, or out of status retries: resumable as it is
       switch (out.kind) {
         case 'queued':
         case 'running':
-          errors = 0;
           notFound = 0;
           lastNotDoneAt = ctx.clock.now();
           if (out.kind === 'running') {
@@ -91,30 +136,15 @@ export async function trackJob(ctx: RunContext, rt: ProviderRuntime, job: Job, s
             timings: { ...rec.timings, completedAt: ctx.clock.now() },
           });
         }
-        case 'throttled':
-          rt.limiter.pause('poll', out.retryAfterMs);
-          ctx.emit({ kind: 'provider.throttled', at: ctx.clock.now(), provider: rt.provider.name, waitMs: out.retryAfterMs });
-          delay = out.retryAfterMs;
-          continue;
-        case 'transient':
-          if (++errors > MAX_STATUS_ERRORS) {
-            ctx.messages.push(`job ${job.id}: status keeps failing (${out.message}); left ${rec.state}, resume to continue`);
-            return rec;
-          }
-          delay = backoffDelay(errors, out.retryAfterMs, { rng: ctx.rng, baseMs: 1000 });
-          ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: errors, delayMs: delay, reason: out.message });
-          continue;
         case 'not_found':
-          if (++notFound >= MAX_NOT_FOUND) {
-            return setState(ctx, rec, 'failed', {
-              ...endReservation(ctx, rec, rt.binding.chargesFailures),
-              error: { code: 'task_not_found', message: out.message },
-            });
-          }
-          delay = backoffDelay(notFound, undefined, { rng: ctx.rng, baseMs: 1000 });
-          continue;
+          return setState(ctx, rec, 'failed', {
+            ...endReservation(ctx, rec, rt.binding.chargesFailures),
+            error: { code: 'task_not_found', message: out.message },
+          });
         case 'quota_exhausted':
           ctx.stopProvider(rt, out.message);
+          return rec;
+        default:
           return rec;
       }
     }
