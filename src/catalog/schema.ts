@@ -43,6 +43,7 @@ const modelFields = {
   render_seconds: z.number().positive(),
   result_url_ttl_s: z.number().positive(),
   sunset: isoDate.optional(),
+  successor: z.string().min(1).optional().describe('For a retired model: the current model to suggest instead, as provider/model.'),
   charges_failures: z.boolean(),
 };
 

@@ -38,6 +38,8 @@ export interface ModelEntry {
   result_url_ttl_s: number;
   /** ISO date the model stops being served, if announced. */
   sunset?: string;
+  /** For a retired model: the current model a plan suggests instead (`provider/model`). */
+  successor?: string;
   /** Whether a failed task is charged. */
   charges_failures: boolean;
 }

@@ -132,7 +132,11 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
   for (const [k, s] of sunsets) {
     const when = s.entry.sunset!;
     if (when <= opts.today) {
-      warnings.push(`RETIRED MODEL: ${k} was retired on ${when}; its ${s.jobs} job${s.jobs === 1 ? '' : 's'} will most likely be rejected. Pick a current model.`);
+      const instead = suggestCurrent(catalog, s.entry, opts.today);
+      warnings.push(
+        `RETIRED MODEL: ${k} was retired on ${when}; its ${s.jobs} job${s.jobs === 1 ? '' : 's'} will most likely be rejected. ` +
+          (instead ? `Use a current model instead, e.g. ${instead}.` : 'Pick a current model.'),
+      );
     } else {
       warnings.push(`${k} will be retired on ${when}.`);
     }
@@ -296,4 +300,16 @@ function costLines(jobs: Job[]): CostLine[] {
       a.seconds - b.seconds ||
       a.size.localeCompare(b.size),
   );
+}
+
+/**
+ * A current model to name beside a retired one: the catalog's `successor` when given, else a live
+ * model of the same provider and tier (a gateway still serving the old id likely serves that too).
+ */
+function suggestCurrent(catalog: Catalog, e: ModelEntry, today: string): string | undefined {
+  if (e.successor) return e.successor;
+  const live = (m: ModelEntry) => m.sunset === undefined || m.sunset > today;
+  const same = catalog.provider(e.provider)?.models.filter(live) ?? [];
+  const pick = same.find((m) => m.tier === e.tier) ?? same[0];
+  return pick ? `${e.provider}/${pick.id}` : undefined;
 }

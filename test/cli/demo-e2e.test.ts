@@ -8,8 +8,9 @@ import { probe } from '../../src/media/ffmpeg.ts';
 import { runCli, runInProcess, type CliResult } from '../helpers/cli.ts';
 
 interface PlanJson {
-  jobs: Array<{ id: string; seconds: number; size: string }>;
+  jobs: Array<{ id: string; provider: string; model: string; seconds: number; size: string }>;
   totals: { usd: number; jobs: number };
+  warnings: string[];
 }
 
 describe('npm start: the demo pipeline on the emulator', () => {
@@ -35,9 +36,14 @@ describe('npm start: the demo pipeline on the emulator', () => {
     expect(result.code).toBe(0);
   });
 
-  it('plans at least 2 prompts × 2 aspects × sora-2 and sora-2-pro', () => {
-    expect(plan.jobs.length).toBeGreaterThanOrEqual(8);
+  it('plans 2 aspects × four current models across fal, Replicate and APIDot, with no retirement warning', () => {
+    expect(plan.jobs).toHaveLength(8);
     expect(plan.totals.jobs).toBe(plan.jobs.length);
+    expect(new Set(plan.jobs.map((j) => j.provider))).toEqual(new Set(['fal', 'replicate', 'apidot']));
+    expect(new Set(plan.jobs.map((j) => j.model))).toEqual(new Set(['veo-3.1', 'kling-v3', 'seedance-2-fast', 'wan-2.7']));
+    expect(new Set(plan.jobs.map((j) => j.size))).toEqual(new Set(['1280x720', '720x1280']));
+    expect(plan.warnings.filter((w) => /retire/i.test(w))).toEqual([]);
+    expect(result.stdout + result.stderr).not.toMatch(/RETIRED|retired/);
   });
 
   it('downloads every planned clip at the requested size and duration', async () => {

@@ -45,7 +45,15 @@ describe('buildPlan', () => {
 
   it('loudly warns about retired models and not about current ones', () => {
     const retired = buildPlan(manifest([shot({ id: 'a' })]), catalog, { today });
-    expect(retired.warnings).toEqual([expect.stringMatching(/^RETIRED MODEL: openai\/sora-2 was retired on 2026-09-24/)]);
+    expect(retired.warnings).toEqual([expect.stringMatching(/^RETIRED MODEL: openai\/sora-2 was retired on 2026-09-24.*Use a current model instead, e\.g\. fal\/veo-3\.1\.$/)]);
+    // Without a catalog successor: a live model of the same provider and tier is named.
+    const falRetired = buildPlan(manifest([shot({ id: 'a', provider: 'fal', model: 'sora-2' })]), catalog, { today });
+    expect(falRetired.warnings).toEqual([expect.stringMatching(/^RETIRED MODEL: fal\/sora-2 was retired on 2026-09-24.*e\.g\. fal\/(?!sora)[\w.-]+\.$/)]);
+    // Every reseller's Sora 2 is dated too, and suggests something current.
+    for (const provider of ['apidot', 'sorapi', 'apixo']) {
+      const w = buildPlan(manifest([shot({ id: 'a', provider, model: 'sora-2', seconds: 4 })]), catalog, { today }).warnings;
+      expect(w, provider).toEqual([expect.stringMatching(new RegExp(`^RETIRED MODEL: ${provider}/sora-2 was retired on 2026-09-24.*e\\.g\\. \\w+/(?!sora)`))]);
+    }
     const before = buildPlan(manifest([shot({ id: 'a' })]), catalog, { today: '2026-01-01' });
     expect(before.warnings).toEqual(['openai/sora-2 will be retired on 2026-09-24.']);
     const current = buildPlan(manifest([shot({ id: 'a', provider: 'fal', model: 'wan-2.7', seconds: 5 })]), catalog, { today });
