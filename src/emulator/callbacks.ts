@@ -4,6 +4,7 @@
  * JWKS (fal); APIDot and APIXO are unsigned.
  */
 import { createHash, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import type { Clock } from '../clock.ts';
 import type { ProviderName } from '../providers/types.ts';
 
@@ -14,10 +15,9 @@ export const DEFAULT_WEBHOOK_SECRETS: Record<'openai' | 'replicate' | 'sorapi', 
   sorapi: 'shotlist-emulator-sorapi-signing-secret',
 };
 
-/** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` keyed with the base64-decoded part after `whsec_`. */
+/** Standard Webhooks `v1,<base64>`, signed by the `standardwebhooks` package (key: base64 after `whsec_`). */
 export function standardWebhookSignature(secret: string, id: string, timestampS: number, body: string): string {
-  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
-  return `v1,${createHmac('sha256', key).update(`${id}.${timestampS}.${body}`).digest('base64')}`;
+  return new Webhook(secret).sign(id, new Date(timestampS * 1000), body);
 }
 
 export function hexHmacSignature(secret: string, body: string): string {
