@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.ts';
 import { PROVIDERS } from '../../src/providers/index.ts';
-import { startCallbackReceiver, type CallbackReceiver } from '../../src/run/index.ts';
+import { startCallbackReceiver } from '../../src/run/index.ts';
+import type { CallbackReceiver } from '../../src/run/callbacks.ts';
 import { postJson, startReceiver, until } from '../emulator/helpers.ts';
 
 describe('standardwebhooks package ↔ emulator and receiver', () => {
