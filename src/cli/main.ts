@@ -10,6 +10,7 @@ import { emulateCommand } from './cmd-emulate.ts';
 import { planCommand, validateCommand } from './cmd-plan.ts';
 import { postCommand } from './cmd-post.ts';
 import { resumeCommand } from './cmd-resume.ts';
+import { cancelCommand } from './cmd-cancel.ts';
 import { runCommand } from './cmd-run.ts';
 import { statusCommand } from './cmd-status.ts';
 import { errnoCode, processIO, type CliIO } from './io.ts';
@@ -74,6 +75,10 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
     .description('jobs by state and spend, during or after a run')
     .option('--json', 'machine-readable status')
     .action((d: string, o) => done(statusCommand(d, o, io)));
+  program
+    .command('cancel <run-dir>')
+    .description('ask the providers to stop every task of the run still in flight; record what was billed')
+    .action((d: string) => done(cancelCommand(d, io)));
   program
     .command('post <run-dir>')
     .description('re-run post-steps and rewrite results and report')

@@ -92,6 +92,9 @@ export const apidot: Provider = {
     return parseApidotStatus(asRecord(asRecord(r.res.body).data));
   },
 
+  /** A task cannot be stopped here; `shotlist cancel` reports it as still running. */
+  cancel: async () => ({ kind: 'unsupported', message: 'APIDot documents no way to cancel a task (docs and examples, 2026-07)' }),
+
   contentRequest: (_env, _task, outputs) => ({ url: outputs[0] ?? '', headers: {} }),
 
   /** No documented signature: return the task id; the executor trusts it only after a status GET. */

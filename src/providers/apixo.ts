@@ -120,6 +120,9 @@ export const apixo: Provider = {
     return parseApixoStatus(asRecord(asRecord(r.res.body).data));
   },
 
+  /** A task cannot be stopped here; `shotlist cancel` reports it as still running. */
+  cancel: async () => ({ kind: 'unsupported', message: 'APIXO documents no way to cancel a task (apixo.ai docs, 2026-11)' }),
+
   contentRequest: (_env, _task, outputs) => ({ url: outputs[0] ?? '', headers: {} }),
 
   /** Unsigned; same envelope as status. The executor confirms with a status GET. */

@@ -161,6 +161,9 @@ export const openai: Provider = {
     }
   },
 
+  /** A task cannot be stopped here; `shotlist cancel` reports it as still running. */
+  cancel: async () => ({ kind: 'unsupported', message: 'OpenAI has no cancel: DELETE /videos/{id} removes only completed or failed videos (spec, 2026)' }),
+
   contentRequest: (env, task) => ({ url: contentUrl(env, task.id), headers: { authorization: `Bearer ${env.apiKey}` } }),
 
   /** List recent videos (newest first) and find the one this job's ambiguous create made. */

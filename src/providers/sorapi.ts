@@ -127,6 +127,9 @@ export const sorapi: Provider = {
     return parseSorapiStatus(unwrap(r.res.body));
   },
 
+  /** A task cannot be stopped here; `shotlist cancel` reports it as still running. */
+  cancel: async () => ({ kind: 'unsupported', message: 'SorAPI documents no way to cancel a task (seed 001)' }),
+
   contentRequest: (_env, _task, outputs) => ({ url: outputs[0] ?? '', headers: {} }),
 
   async verifyCallback(req, secret) {
