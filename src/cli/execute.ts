@@ -1,4 +1,5 @@
 /** Shared by `run` and `resume`: execute with progress and the event log, then post-steps and report. */
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { systemClock } from '../clock.ts';
 import { InterruptedError } from '../errors.ts';
@@ -6,6 +7,8 @@ import type { Catalog, ProviderLimits } from '../catalog/types.ts';
 import type { PostStep, ProviderSettings } from '../manifest/types.ts';
 import type { Job } from '../plan/types.ts';
 import { executeRun, openEventLog } from '../run/index.ts';
+import type { EventSink } from '../run/events.ts';
+import { runPaths } from '../run/rundir.ts';
 import type { EmulatorHandle } from '../emulator/types.ts';
 import { formatUsd } from './format.ts';
 import { emulatorCallbackSecrets, startInProcessEmulator } from './emulated.ts';
@@ -13,7 +16,7 @@ import { makeBinder } from './bindings.ts';
 import { fanOut } from './events.ts';
 import { postAndReport } from './finish.ts';
 import type { CliIO } from './io.ts';
-import { createProgress } from './progress.ts';
+import { createProgress, recoveryText } from './progress.ts';
 
 export interface ExecuteFlags {
   resubmitUnknown?: boolean;
@@ -61,10 +64,21 @@ export async function executeAndFinish(o: ExecuteAndFinishOptions): Promise<numb
 }
 
 async function execute(o: ExecuteAndFinishOptions, emulator: EmulatorHandle | undefined): Promise<number> {
-  const bind = makeBinder({ catalog: o.catalog, settings: o.settings, env: o.io.env, emulator, runDir: o.runDir, clock: systemClock, signal: o.signal });
-  const log = await openEventLog(join(o.runDir, 'events.ndjson'));
+  // The event log refusing writes (disk full, read-only) stops the run like any other write to its directory.
+  const logFailed = new AbortController();
+  let logError: unknown;
+  const signal = AbortSignal.any([o.signal, logFailed.signal]);
+  setMaxListeners(0, signal);
+  const bind = makeBinder({ catalog: o.catalog, settings: o.settings, env: o.io.env, emulator, runDir: o.runDir, clock: systemClock, signal });
+  const log = await openEventLog(runPaths(o.runDir).events, (e) => {
+    logError ??= e;
+    logFailed.abort(e);
+  });
   const progress = createProgress({ tty: o.io.isTTY, write: (s) => o.io.err(s), clock: systemClock });
-  const events = fanOut(log.sink, progress.sink);
+  const notes: EventSink = (e) => {
+    if (e.kind === 'checkpoint.recovered') o.io.err(`note: ${recoveryText(e)}`);
+  };
+  const events = fanOut(log.sink, progress.sink, notes);
   try {
     const callbacks =
       o.flags.listen && o.flags.publicUrl
@@ -77,7 +91,7 @@ async function execute(o: ExecuteAndFinishOptions, emulator: EmulatorHandle | un
       capUsd: o.capUsd,
       bind,
       clock: systemClock,
-      signal: o.signal,
+      signal,
       events,
       resubmitUnknown: o.flags.resubmitUnknown,
       abandonInFlight: emulator !== undefined,
@@ -86,10 +100,12 @@ async function execute(o: ExecuteAndFinishOptions, emulator: EmulatorHandle | un
     });
     progress.close();
     for (const m of outcome.messages) o.io.err(m);
+    if (logError) throw logError;
     if (outcome.kind === 'interrupted') {
       throw new InterruptedError(`interrupted: checkpoint saved. Resume with: shotlist resume ${o.runDir}`);
     }
-    const { post } = await postAndReport(o.runDir, o.post, events, o.signal, o.name);
+    const { post } = await postAndReport(o.runDir, o.post, events, signal, o.name);
+    if (logError) throw logError;
     const counts = Object.entries(outcome.counts)
       .map(([state, n]) => `${state} ${n}`)
       .join(', ');

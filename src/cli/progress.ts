@@ -114,6 +114,9 @@ function apply(v: View, e: RunEvent): void {
     case 'warning':
       v.warnings.push(e.message);
       break;
+    case 'checkpoint.recovered':
+      v.warnings.push(recoveryText(e));
+      break;
     case 'callbacks.summary':
       v.warnings.push(
         `callbacks: ${e.accepted} accepted, ${e.duplicates} duplicate(s) ignored, ${e.invalid} invalid signature(s) refused, ${e.unknownTask} for unknown tasks`,
@@ -255,4 +258,13 @@ export function renderStatus(s: RunSummary): string {
   for (const p of s.problems.slice(0, 20)) lines.push(`  ${p.state} ${p.id} (${p.shot})${p.error ? `: ${p.error}` : ''}`);
   if (s.problems.length > 20) lines.push(`  … ${s.problems.length - 20} more`);
   return lines.join('\n');
+}
+
+/** One line for a rebuilt checkpoint (also printed by `status`). */
+export function recoveryText(e: { from?: 'previous' | 'journal'; reason?: string; damagedEntries: number; partialsRemoved?: number }): string {
+  const parts: string[] = [];
+  if (e.from) parts.push(`${e.reason ?? 'checkpoint.json unusable'}: state rebuilt from ${e.from === 'previous' ? 'checkpoint.prev.json + the journal' : 'the journal alone'}`);
+  if (e.damagedEntries > 0) parts.push(`${e.damagedEntries} damaged journal entr${e.damagedEntries === 1 ? 'y' : 'ies'}: their jobs are unknown (reconciled where the provider allows)`);
+  if (e.partialsRemoved) parts.push(`${e.partialsRemoved} partial file(s) from an interrupted write removed`);
+  return parts.join('; ');
 }

@@ -1,127 +1,37 @@
 /**
- * The run's durable state: a snapshot (`checkpoint.json`, replaced atomically) plus an append-only
- * journal (`checkpoint.journal`, one small fsync'd line per state change). The journal is folded
- * into the snapshot once it holds about twice as many entries as there are jobs, so bytes written
- * per job stay constant however large the run grows. A crash at any instant leaves either the old
- * or the new snapshot, and a journal whose entries are replayed by sequence number.
+ * The run's durable state: a sealed snapshot (`checkpoint.json`: length + checksum, replaced only by
+ * a complete, verified copy) plus an append-only journal (`checkpoint.journal`, one checksummed,
+ * fsync'd line per state change, grouped per burst). The journal is folded into a new snapshot once it
+ * holds about twice as many entries as there are jobs, so bytes written per job stay constant. The
+ * snapshot and the journal it replaced are kept (`checkpoint.prev.json`, `checkpoint.journal.prev`):
+ * together they rebuild the same state if the new snapshot is ever lost. Reading: checkpoint-read.ts.
  */
-import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { rename } from 'node:fs/promises';
 import type { Job } from '../plan/types.ts';
-import { Journal, parseJournal } from './journal.ts';
+import { loadOnce, spentOf, type CheckpointData, type Recovery } from './checkpoint-read.ts';
+import { Journal, encodeEntry } from './journal.ts';
+import { errnoOf, RUN_FILES, runPaths, sealJson, writeFileAtomic, type WriteChunk } from './rundir.ts';
 import type { JobRecord } from './types.ts';
 
-export const SNAPSHOT_FILE = 'checkpoint.json';
-export const JOURNAL_FILE = 'checkpoint.journal';
-
-export interface CheckpointData {
-  version: 1;
-  /** Last journal sequence number folded into this snapshot. */
-  seq: number;
-  approvedUsd: number;
-  capUsd?: number;
-  spentUsd: number;
-  /** The current plan's jobs, manifest order. */
-  jobs: Job[];
-  /** Jobs of earlier plans that the current one dropped; their records are kept. */
-  droppedJobs?: Job[];
-  records: Record<string, JobRecord>;
-}
+export { loadCheckpoint, type CheckpointData, type LoadedCheckpoint, type Recovery } from './checkpoint-read.ts';
+export const SNAPSHOT_FILE = RUN_FILES.snapshot;
+export const JOURNAL_FILE = RUN_FILES.journal;
 
 export function plannedRecord(id: string): JobRecord {
   return { id, state: 'planned', attempts: 0, reservedUsd: 0, spentUsd: 0, timings: {} };
 }
 
-const spentOf = (records: Iterable<JobRecord>): number => {
-  let micro = 0;
-  for (const r of records) micro += Math.round(r.spentUsd * 1e6);
-  return micro / 1e6;
-};
-
-/**
- * Read snapshot + journal without the lock (`status` during a run). A compaction can replace the
- * snapshot and empty the journal between our two reads; we notice (the snapshot changed under us)
- * and read again, so a reader never sees an older state than the journal implied.
- */
-export async function loadCheckpoint(runDir: string): Promise<(CheckpointData & { journalSkipped: number }) | undefined> {
-  for (let attempt = 0; ; attempt++) {
-    const before = await snapshotStamp(runDir);
-    if (!before) return undefined;
-    const loaded = await loadOnce(runDir);
-    if (!loaded) return undefined;
-    const after = await snapshotStamp(runDir);
-    if (attempt >= 4 || (after && after === before)) return loaded;
-  }
-}
-
-async function snapshotStamp(runDir: string): Promise<string | undefined> {
-  try {
-    const st = await stat(join(runDir, SNAPSHOT_FILE));
-    return `${st.ino}:${st.mtimeMs}:${st.size}`;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-}
-
-async function loadOnce(runDir: string): Promise<(CheckpointData & { journalSkipped: number }) | undefined> {
-  let snapText: string;
-  try {
-    snapText = await readFile(join(runDir, SNAPSHOT_FILE), 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-  const snap = JSON.parse(snapText) as CheckpointData;
-  let journalText = '';
-  try {
-    journalText = await readFile(join(runDir, JOURNAL_FILE), 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  const { entries, skipped } = parseJournal<JobRecord>(journalText);
-  let seq = snap.seq;
-  for (const e of entries) {
-    if (e.s <= snap.seq) continue; // already folded into the snapshot (crash between rename and truncate)
-    snap.records[e.r.id] = e.r;
-    seq = Math.max(seq, e.s);
-  }
-  snap.seq = seq;
-  snap.spentUsd = spentOf(Object.values(snap.records));
-  return { ...snap, journalSkipped: skipped };
-}
-
-async function writeFileDurably(path: string, text: string): Promise<number> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const buf = Buffer.from(text, 'utf8');
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.write(buf, 0, buf.length);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-  await fsyncDir(dirname(path));
-  return buf.length;
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    /* some filesystems refuse fsync on directories; the rename is still atomic */
-  }
-}
-
 export interface CheckpointOptions {
   /** Fold the journal into the snapshot after this many entries. Default: max(1000, 2 × records). */
   compactEvery?: number;
+  /** The write primitive for snapshot and journal (tests inject short writes and ENOSPC). */
+  write?: WriteChunk;
+}
+
+/** What opening found: state rebuilt from the previous snapshot or the journal, damaged entries. */
+export interface OpenReport {
+  recovered?: Recovery;
+  damagedEntries: number;
 }
 
 export interface OpenInit {
@@ -152,7 +62,7 @@ export class CheckpointStore {
     this.approvedUsd = data.approvedUsd;
     this.capUsd = data.capUsd;
     for (const r of Object.values(data.records)) this.records.set(r.id, r);
-    journal.onBatch = (n) => this.maybeCompact(n);
+    journal.afterBatch = (n) => this.maybeCompact(n);
   }
 
   approvedUsd: number;
@@ -161,14 +71,19 @@ export class CheckpointStore {
   /**
    * Open (or create) the run directory's checkpoint, merge the plan's jobs into it (new jobs are
    * added as planned; records of jobs no longer in the plan are kept but not run) and write a fresh
-   * snapshot, which also discards any torn journal tail before new lines are appended.
+   * snapshot, which also leaves any torn journal tail behind in the rotated journal. Call with the lock held.
    */
-  static async open(runDir: string, init: OpenInit, opts: CheckpointOptions = {}): Promise<{ store: CheckpointStore; resumed: boolean }> {
-    // Leftovers of a snapshot write cut short by a crash (we hold the lock: nobody else writes here).
-    for (const f of await readdir(runDir).catch(() => [] as string[])) {
-      if (f.startsWith(`${SNAPSHOT_FILE}.tmp-`)) await unlink(join(runDir, f)).catch(() => undefined);
+  static async open(
+    runDir: string,
+    init: OpenInit,
+    opts: CheckpointOptions = {},
+  ): Promise<{ store: CheckpointStore; resumed: boolean; report: OpenReport }> {
+    const paths = runPaths(runDir);
+    const prev = await loadOnce(runDir);
+    if (prev?.recovered && !prev.recovered.reason.includes('missing')) {
+      // Keep the damaged copy for inspection, out of the way of the snapshot rotation.
+      await rename(paths.snapshot, `${paths.snapshot}.damaged`).catch((e: unknown) => (errnoOf(e) === 'ENOENT' ? undefined : Promise.reject(e)));
     }
-    const prev = await loadCheckpoint(runDir);
     const records: Record<string, JobRecord> = prev?.records ?? {};
     // `jobs` is the current plan, in order; jobs an edited manifest no longer has move to
     // `droppedJobs` with their records kept (what was paid for stays on the books).
@@ -186,7 +101,7 @@ export class CheckpointStore {
       droppedJobs: dropped.size > 0 ? [...dropped.values()] : undefined,
       records,
     };
-    const journal = await Journal.open(join(runDir, JOURNAL_FILE));
+    const journal = await Journal.open(paths.journal, opts.write);
     const store = new CheckpointStore(runDir, data, journal, opts);
     try {
       await store.compactNow();
@@ -194,7 +109,9 @@ export class CheckpointStore {
       await journal.close().catch(() => undefined); // don't leak the handle when the first snapshot fails
       throw e;
     }
-    return { store, resumed: prev !== undefined };
+    const report: OpenReport = { damagedEntries: prev?.damagedEntries ?? 0 };
+    if (prev?.recovered) report.recovered = prev.recovered;
+    return { store, resumed: prev !== undefined, report };
   }
 
   get(id: string): JobRecord | undefined {
@@ -220,20 +137,19 @@ export class CheckpointStore {
     if (this.closed) return Promise.reject(new Error('checkpoint closed'));
     this.records.set(rec.id, rec);
     this.seq++;
-    return this.journal.append(`${JSON.stringify({ s: this.seq, r: rec })}\n`);
+    return this.journal.append(encodeEntry(this.seq, rec));
   }
 
   private compactThreshold(): number {
     return this.opts.compactEvery ?? Math.max(1000, 2 * this.records.size);
   }
 
-  private async maybeCompact(batch: number): Promise<boolean> {
+  private async maybeCompact(batch: number): Promise<void> {
     if (!this.forceCompact && this.sinceCompact + batch < this.compactThreshold()) {
       this.sinceCompact += batch;
-      return false;
+      return;
     }
     await this.writeSnapshot();
-    return true;
   }
 
   private snapshotData(): CheckpointData {
@@ -249,17 +165,21 @@ export class CheckpointStore {
     };
   }
 
-  /** Snapshot everything in memory (it includes every line queued so far), then empty the journal. */
+  /**
+   * Snapshot everything in memory (every journal line so far is in it), keeping the snapshot it
+   * replaces; only then start a new journal, keeping the old one beside that previous snapshot.
+   */
   private async writeSnapshot(): Promise<void> {
-    this.snapshotBytes += await writeFileDurably(join(this.runDir, SNAPSHOT_FILE), JSON.stringify(this.snapshotData()));
-    await this.journal.truncate();
+    const p = runPaths(this.runDir);
+    this.snapshotBytes += await writeFileAtomic(p.snapshot, sealJson(this.snapshotData()), { write: this.opts.write, keepPrevious: p.snapshotPrev });
+    await this.journal.rotate(p.journalPrev);
     this.sinceCompact = 0;
     this.forceCompact = false;
   }
 
   /**
    * Compact now (at open and at the end). Goes through the journal's serialized loop (as an empty
-   * line that the compaction replaces) so no append can land between snapshot and truncate.
+   * line) so no append can land between snapshot and rotation.
    */
   async compactNow(): Promise<void> {
     this.forceCompact = true;

@@ -1,5 +1,6 @@
 /** What every phase of a job's life needs, built once per run by `executeRun`. */
 import type { Clock } from '../clock.ts';
+import type { RunDirWriteError } from '../errors.ts';
 import type { ProbeResult } from '../media/ffmpeg.ts';
 import type { Job } from '../plan/types.ts';
 import type { Provider, ProviderEnv } from '../providers/types.ts';
@@ -47,6 +48,8 @@ export interface RunContext {
   /** When this run started: tasks submitted before it (resumed) do not teach render times. */
   startedAt: number;
   stopProvider(rt: ProviderRuntime, reason: string): void;
+  /** The run directory refused a write: stop everything cleanly (the CLI exits 4). */
+  fail(e: RunDirWriteError): void;
   probe?: (file: string) => Promise<ProbeResult>;
   /** Counters for benchmarks and tests. */
   stats: { statusRequests: number; submitRequests: number; downloads: number };

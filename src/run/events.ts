@@ -27,6 +27,15 @@ export type RunEvent =
   | { kind: 'post.finished'; at: number; step: string; output: string; skipped: boolean }
   | { kind: 'post.failed'; at: number; step: string; output: string; message: string }
   | { kind: 'warning'; at: number; message: string }
+  /** The run's state was rebuilt (from the previous snapshot or the journal), damaged entries found, partial files removed. */
+  | {
+      kind: 'checkpoint.recovered';
+      at: number;
+      from?: 'previous' | 'journal';
+      reason?: string;
+      damagedEntries: number;
+      partialsRemoved: number;
+    }
   /** Callback mode: what the receiver saw (duplicates ignored, invalid signatures refused). */
   | { kind: 'callbacks.summary'; at: number; received: number; accepted: number; duplicates: number; invalid: number; unknownTask: number }
   | { kind: 'run.finished'; at: number; counts: Partial<Record<JobState, number>>; spentUsd: number };

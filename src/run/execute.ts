@@ -10,7 +10,9 @@ import type { Job } from '../plan/types.ts';
 import type { ProviderBinding } from './binding.ts';
 import { BudgetLedger } from './budget.ts';
 import { startCallbackReceiver, type CallbackReceiver } from './callbacks.ts';
-import { CheckpointStore, loadCheckpoint, type CheckpointOptions } from './checkpoint.ts';
+import { CheckpointStore, loadCheckpoint, type CheckpointOptions, type OpenReport, type Recovery } from './checkpoint.ts';
+import { removePartials, writeErrorOf } from './rundir.ts';
+import type { RunDirWriteError } from '../errors.ts';
 import type { ProviderRuntime, RunContext } from './context.ts';
 import type { EventSink } from './events.ts';
 import { dispatch } from './dispatch.ts';
@@ -66,24 +68,59 @@ export type { RunOutcome } from './outcome.ts';
 
 export async function executeRun(opts: ExecuteOptions): Promise<RunOutcome> {
   const lock = await acquireRunLock(opts.runDir, () => opts.clock.now());
+  // A run directory that refuses writes (disk full, read-only) stops the whole run cleanly.
+  const failed = new AbortController();
+  let fatal: RunDirWriteError | undefined;
+  const fail = (e: RunDirWriteError): void => {
+    fatal ??= e;
+    failed.abort(e);
+  };
+  const inner: ExecuteOptions = { ...opts, signal: AbortSignal.any([opts.signal, failed.signal]) };
   try {
-    const { store, resumed } = await CheckpointStore.open(
+    // Leftovers of writes a crash interrupted: never renamed into place, removed now (we hold the lock).
+    const removed = await removePartials(opts.runDir);
+    const { store, resumed, report } = await CheckpointStore.open(
       opts.runDir,
       { jobs: opts.jobs, approvedUsd: opts.approvedUsd, capUsd: opts.capUsd },
       opts.checkpoint,
     );
     let stats: RunContext['stats'] | undefined;
+    let out: RunOutcome;
     try {
-      const out = await runWithStore(opts, store, resumed, (s) => (stats = s));
-      return out;
+      announceRecovery(opts, report, removed.length);
+      out = await runWithStore(inner, store, resumed, (s) => (stats = s), fail);
+    } catch (e) {
+      const w = writeErrorOf(e);
+      if (!w) throw e;
+      fail(w);
+      out = { kind: 'interrupted', counts: {}, spentUsd: 0, messages: [] };
     } finally {
-      await store.close();
+      // The final compaction; when the disk refused writes it may fail too: what the journal holds stays.
+      await store.close().catch((e: unknown) => {
+        const w = writeErrorOf(e);
+        if (!w) throw e;
+        fail(w);
+      });
       // After the final compaction, so the benchmark counts every byte the run wrote.
       if (stats) opts.onStats?.({ ...stats, checkpointBytes: store.bytesWritten });
     }
+    if (fatal) throw fatal;
+    return out;
   } finally {
     await lock.release();
   }
+}
+
+/** Tell the user when the state was rebuilt, entries were damaged or partial files were removed. */
+function announceRecovery(opts: ExecuteOptions, report: OpenReport, partialsRemoved: number): void {
+  if (!report.recovered && report.damagedEntries === 0 && partialsRemoved === 0) return;
+  opts.events({
+    kind: 'checkpoint.recovered',
+    at: opts.clock.now(),
+    ...(report.recovered ? { from: report.recovered.from, reason: report.recovered.reason } : {}),
+    damagedEntries: report.damagedEntries,
+    partialsRemoved,
+  });
 }
 
 async function runWithStore(
@@ -91,6 +128,7 @@ async function runWithStore(
   cp: CheckpointStore,
   resumed: boolean,
   shareStats: (s: RunContext['stats']) => void,
+  fail: (e: RunDirWriteError) => void,
 ): Promise<RunOutcome> {
   const { clock, events: emit } = opts;
   setMaxListeners(0, opts.signal);
@@ -115,6 +153,7 @@ async function runWithStore(
     startedAt: clock.now(),
     probe: opts.probe,
     stats: { statusRequests: 0, submitRequests: 0, downloads: 0 },
+    fail,
     stopProvider(rt, reason) {
       if (rt.stop.signal.aborted) return;
       rt.stopReason = reason;
@@ -256,10 +295,28 @@ async function abandonInFlight(cp: CheckpointStore): Promise<void> {
 }
 
 /** The run directory's state as of now, read without the lock (for `status` and `resume`). */
-export async function readRunState(
-  runDir: string,
-): Promise<{ jobs: Job[]; records: Record<string, JobRecord>; approvedUsd: number; capUsd?: number; spentUsd: number } | undefined> {
+export async function readRunState(runDir: string): Promise<
+  | {
+      jobs: Job[];
+      records: Record<string, JobRecord>;
+      approvedUsd: number;
+      capUsd?: number;
+      spentUsd: number;
+      /** Set when checkpoint.json could not be used and the state was rebuilt. */
+      recovered?: Recovery;
+      damagedEntries: number;
+    }
+  | undefined
+> {
   const cp = await loadCheckpoint(runDir);
   if (!cp) return undefined;
-  return { jobs: cp.jobs, records: cp.records, approvedUsd: cp.approvedUsd, capUsd: cp.capUsd, spentUsd: cp.spentUsd };
+  return {
+    jobs: cp.jobs,
+    records: cp.records,
+    approvedUsd: cp.approvedUsd,
+    capUsd: cp.capUsd,
+    spentUsd: cp.spentUsd,
+    ...(cp.recovered ? { recovered: cp.recovered } : {}),
+    damagedEntries: cp.damagedEntries,
+  };
 }

@@ -8,6 +8,7 @@ import { halted, setState, type ProviderRuntime, type RunContext } from './conte
 import { adoptFinishedClip, downloadClip, writeSidecar } from './download.ts';
 import { backoffDelay, MAX_TRANSIENT_ATTEMPTS } from './retry.ts';
 import { RetryLater, retrying } from './retrying.ts';
+import { writeErrorOf } from './rundir.ts';
 import { reconcileJob, submitJob } from './submit.ts';
 import { trackJob } from './track.ts';
 import type { ClipInfo, JobRecord } from './types.ts';
@@ -61,7 +62,9 @@ export async function runJob(ctx: RunContext, rt: ProviderRuntime, job: Job, rel
       if (rec.state === before) return; // no progress possible now: leave it for resume
     }
   } catch (e) {
-    ctx.messages.push(`job ${job.id}: ${(e as Error).message}`);
+    const write = writeErrorOf(e);
+    if (write) ctx.fail(write);
+    else ctx.messages.push(`job ${job.id}: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
     release();
   }

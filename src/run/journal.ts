@@ -1,9 +1,14 @@
 /**
  * Append-only NDJSON journal with group commit: lines queued while a write+fsync is in progress
- * are written together by the next one, so a burst of state changes costs one fsync, and each
- * caller's promise resolves only once its line is on disk.
+ * (or in the same turn of the event loop) are written together by the next one, so a burst of state
+ * changes costs one fsync, and each caller's promise resolves only once its line is on disk.
+ * Every line carries a short checksum of itself, so damage is told apart from a torn tail.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { open, rename, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { asWriteError, errnoOf, fsyncDir, writeAll, type WriteChunk } from './rundir.ts';
 
 export interface JournalEntry<T> {
   /** Sequence number, strictly increasing across the run directory's life. */
@@ -11,46 +16,79 @@ export interface JournalEntry<T> {
   r: T;
 }
 
-/** Parse journal text. A torn last line (crash mid-append) and any unparsable line are skipped. */
-export function parseJournal<T>(text: string): { entries: Array<JournalEntry<T>>; skipped: number } {
-  // Fast path: every complete line is valid, so the lot parses as one JSON array (a large journal
-  // replays several times faster this way). Only the last line can be torn by a crash.
-  const body = text.endsWith('\n') ? text.slice(0, -1) : text.slice(0, text.lastIndexOf('\n') + 1).replace(/\n$/, '');
-  const tornTail = text.endsWith('\n') || text.length === 0 ? 0 : 1;
-  if (body.length > 0 && !body.includes('\n\n')) {
-    try {
-      const all = JSON.parse(`[${body.replaceAll('\n', ',')}]`) as Array<JournalEntry<T>>;
-      if (all.every((e) => e && typeof e.s === 'number' && e.r !== undefined)) {
-        if (tornTail === 0) return { entries: all, skipped: 0 };
-        const tail = parseLines<T>(text.slice(text.lastIndexOf('\n') + 1));
-        return { entries: all.concat(tail.entries), skipped: tail.skipped };
-      }
-    } catch {
-      /* a bad line somewhere: fall back to line by line */
-    }
-  }
-  return parseLines(text);
+/** A complete line that fails its checksum or does not parse: what can still be read of it. */
+export interface DamagedEntry {
+  /** 0-based position among the file's lines. */
+  line: number;
+  jobId?: string;
+  seq?: number;
 }
 
-function parseLines<T>(text: string): { entries: Array<JournalEntry<T>>; skipped: number } {
-  const entries: Array<JournalEntry<T>> = [];
+export interface ParsedJournal<T> {
+  entries: Array<JournalEntry<T> & { line: number }>;
+  /** Lines not replayed: a torn tail plus damaged lines. */
+  skipped: number;
+  /** Complete lines that are damaged (a torn tail is a normal crash artifact and not counted). */
+  damaged: DamagedEntry[];
+}
+
+const SUM_LEN = 8;
+const sum = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, SUM_LEN);
+const SUM_TAIL = new RegExp(`,"h":"([0-9a-f]{${SUM_LEN}})"\\}$`);
+
+/** One journal line (with its newline): the entry's JSON with a checksum of it as the last field. */
+export function encodeEntry<T>(s: number, r: T): string {
+  const body = JSON.stringify({ s, r });
+  return `${body.slice(0, -1)},"h":"${sum(body)}"}\n`;
+}
+
+function decodeLine<T>(line: string): JournalEntry<T> | undefined {
+  const m = SUM_TAIL.exec(line);
+  // Lines written before checksums existed are accepted when they parse.
+  const body = m ? `${line.slice(0, line.length - m[0].length)}}` : line;
+  if (m && sum(body) !== m[1]) return undefined;
+  try {
+    const e: unknown = JSON.parse(body);
+    if (typeof e === 'object' && e !== null && 's' in e && typeof e.s === 'number' && 'r' in e && e.r !== undefined) {
+      return { s: e.s, r: e.r as T }; // the record's shape is validated by the checkpoint reader
+    }
+  } catch {
+    /* damaged */
+  }
+  return undefined;
+}
+
+/** What a damaged line still tells: the job it was about and its sequence number, if legible. */
+function salvage(line: string, index: number): DamagedEntry {
+  const id = /"r":\{"id":"([^"\\]{1,200})"/.exec(line)?.[1];
+  const seq = /^\{"s":(\d+),/.exec(line)?.[1];
+  return { line: index, ...(id ? { jobId: id } : {}), ...(seq ? { seq: Number(seq) } : {}) };
+}
+
+/** Parse journal text. A torn last line (crash mid-append) is skipped; damaged complete lines are reported. */
+export function parseJournal<T>(text: string): ParsedJournal<T> {
+  const entries: ParsedJournal<T>['entries'] = [];
+  const damaged: DamagedEntry[] = [];
   let skipped = 0;
   let start = 0;
+  let index = 0;
   while (start < text.length) {
     let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
+    const torn = end < 0;
+    if (torn) end = text.length;
     if (end > start) {
-      try {
-        const e = JSON.parse(text.slice(start, end)) as JournalEntry<T>;
-        if (e && typeof e.s === 'number' && e.r !== undefined) entries.push(e);
-        else skipped++;
-      } catch {
+      const line = text.slice(start, end);
+      const e = decodeLine<T>(line);
+      if (e && !torn) entries.push({ ...e, line: index });
+      else {
         skipped++;
+        if (!torn) damaged.push(salvage(line, index));
       }
     }
     start = end + 1;
+    index++;
   }
-  return { entries, skipped };
+  return { entries, skipped, damaged };
 }
 
 interface Pending {
@@ -65,8 +103,8 @@ export interface JournalWriter {
 }
 
 /**
- * The writer. `beforeWrite` lets the owner replace a batch with a compaction (snapshot + truncate)
- * inside the same serialized loop, so compaction never interleaves with appends.
+ * The writer. `afterBatch` lets the owner compact (snapshot + rotate) inside the same serialized
+ * loop, so compaction never interleaves with appends.
  */
 export class Journal implements JournalWriter {
   private queue: Pending[] = [];
@@ -74,21 +112,35 @@ export class Journal implements JournalWriter {
   private idle: Array<() => void> = [];
   bytesWritten = 0;
 
-  private constructor(private readonly fh: FileHandle) {}
+  private constructor(
+    private fh: FileHandle,
+    private readonly path: string,
+    /** Length of the file's complete lines: a failed write is cut back to it, never left torn. */
+    private size: number,
+    private readonly write?: WriteChunk,
+  ) {}
 
-  static async open(path: string): Promise<Journal> {
-    return new Journal(await open(path, 'a'));
+  static async open(path: string, write?: WriteChunk): Promise<Journal> {
+    // Read-write rather than append: positional writes let a failed write be cut back cleanly.
+    const fh = await open(path, constants.O_RDWR | constants.O_CREAT).catch((e: unknown) => {
+      throw asWriteError(e, path);
+    });
+    return new Journal(fh, path, (await fh.stat()).size, write);
   }
 
-  /** Hook run per batch: returns true when it made the batch durable itself (a compaction). */
-  onBatch?: (batchSize: number) => Promise<boolean>;
+  /**
+   * Hook run after each batch is durable (a compaction may follow). Every line reaches the journal
+   * even when a snapshot follows, so the previous snapshot plus the journals always rebuild the state.
+   */
+  afterBatch?: (batchSize: number) => Promise<void>;
 
   append(line: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ line, resolve, reject });
       if (!this.draining) {
         this.draining = true;
-        void this.drain();
+        // Let the rest of this burst queue up first: one write and one fsync for all of it.
+        setImmediate(() => void this.drain());
       }
     });
   }
@@ -99,10 +151,23 @@ export class Journal implements JournalWriter {
     return new Promise((r) => this.idle.push(r));
   }
 
-  /** Drop the journal's content (after a snapshot made it redundant). Call only from `onBatch` or when idle. */
-  async truncate(): Promise<void> {
-    await this.fh.truncate(0);
-    await this.fh.datasync();
+  /**
+   * Start a new, empty journal after a snapshot made this one redundant; this one is kept as
+   * `prevPath` (with the previous snapshot it rebuilds the same state if the new snapshot is lost).
+   * Call only from `afterBatch` or when idle.
+   */
+  async rotate(prevPath: string): Promise<void> {
+    await this.fh.close();
+    try {
+      await rename(this.path, prevPath);
+    } catch (e) {
+      if (errnoOf(e) !== 'ENOENT') throw asWriteError(e, this.path);
+    }
+    this.fh = await open(this.path, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC).catch((e: unknown) => {
+      throw asWriteError(e, this.path);
+    });
+    this.size = 0;
+    await fsyncDir(dirname(this.path));
   }
 
   async close(): Promise<void> {
@@ -114,14 +179,8 @@ export class Journal implements JournalWriter {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0);
       try {
-        const compacted = this.onBatch ? await this.onBatch(batch.length) : false;
-        if (!compacted) {
-          const text = batch.map((p) => p.line).join('');
-          const buf = Buffer.from(text, 'utf8');
-          await this.fh.write(buf, 0, buf.length);
-          await this.fh.datasync();
-          this.bytesWritten += buf.length;
-        }
+        await this.writeBatch(batch.map((p) => p.line).join(''));
+        if (this.afterBatch) await this.afterBatch(batch.length);
         for (const p of batch) p.resolve();
       } catch (e) {
         for (const p of batch) p.reject(e);
@@ -129,5 +188,20 @@ export class Journal implements JournalWriter {
     }
     this.draining = false;
     for (const r of this.idle.splice(0)) r();
+  }
+
+  private async writeBatch(text: string): Promise<void> {
+    if (text.length === 0) return;
+    const buf = Buffer.from(text, 'utf8');
+    try {
+      await writeAll(this.fh, buf, this.write, this.size);
+      await this.fh.datasync();
+    } catch (e) {
+      // Never leave half a line for the next append to run into.
+      await this.fh.truncate(this.size).catch(() => undefined);
+      throw asWriteError(e, this.path);
+    }
+    this.size += buf.length;
+    this.bytesWritten += buf.length;
   }
 }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RunLockedError } from '../../src/errors.ts';
 import { CheckpointStore, JOURNAL_FILE, loadCheckpoint, SNAPSHOT_FILE } from '../../src/run/checkpoint.ts';
 import { parseJournal } from '../../src/run/journal.ts';
+import { sealJson } from '../../src/run/rundir.ts';
 import { acquireRunLock, LOCK_FILE } from '../../src/run/lock.ts';
 import type { JobRecord } from '../../src/run/types.ts';
 import { makeJobs, tmpRunDir } from './helpers.ts';
@@ -61,9 +62,9 @@ describe('checkpoint snapshot + journal', () => {
     await store.close(); // snapshot now holds seq 2 and the journal was emptied …
     await writeFile(join(dir, JOURNAL_FILE), journal); // … as if the truncate never happened
     await writeFile(join(dir, JOURNAL_FILE), `${journal}`);
-    const snap = JSON.parse(await readFile(join(dir, SNAPSHOT_FILE), 'utf8'));
+    const snap = JSON.parse(await readFile(join(dir, SNAPSHOT_FILE), 'utf8')).body;
     snap.records[id] = rec(id, 'downloaded');
-    await writeFile(join(dir, SNAPSHOT_FILE), JSON.stringify(snap));
+    await writeFile(join(dir, SNAPSHOT_FILE), sealJson(snap));
     const loaded = await loadCheckpoint(dir);
     expect(loaded!.records[id]!.state).toBe('downloaded'); // old lines (s ≤ snapshot seq) do not roll it back
   });
