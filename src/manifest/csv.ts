@@ -98,7 +98,13 @@ class CsvLocator {
   }
 }
 
-function classifyHeader(header: string[], loc: CsvLocator, diags: Diagnostic[]): ColumnKind[] {
+/** A column that is not a shot field: a template variable, which some template must use. */
+export interface VarColumn {
+  name: string;
+  pos: SourcePos;
+}
+
+function classifyHeader(header: string[], loc: CsvLocator, diags: Diagnostic[], implicit: VarColumn[]): ColumnKind[] {
   const seen = new Set<string>();
   return header.map((rawName, j) => {
     const name = rawName.trim();
@@ -122,6 +128,7 @@ function classifyHeader(header: string[], loc: CsvLocator, diags: Diagnostic[]):
       diags.push({ ...at(), message: `unknown column "${name}" (did you mean "${near}"? name it "vars.${name}" to use it as a template variable)` });
       return { kind: 'skip' };
     }
+    implicit.push({ name, pos: at() });
     return { kind: 'var', name };
   });
 }
@@ -199,6 +206,8 @@ export function parseShotsCsv(
   diagnostics: Diagnostic[] = [],
   /** True when the `from:` item or `defaults` give a prompt (template) for rows without one. */
   promptOptional = false,
+  /** Receives the columns that are template variables without a `vars.` prefix. */
+  varColumns: VarColumn[] = [],
 ): Diagnostic[] {
   // Lone CRs (old Mac exports) become LFs so csv-parse, our line counting and editors agree.
   text = normalizeLineBreaks(text);
@@ -238,7 +247,7 @@ export function parseShotsCsv(
     const line = lines[r]!;
     if (!cols) {
       header = record.map((h) => h.trim());
-      cols = classifyHeader(record, loc, diagnostics);
+      cols = classifyHeader(record, loc, diagnostics, varColumns);
       if (!promptOptional && !header.includes('prompt')) {
         // Every row would repeat this one problem: report it once.
         diagnostics.push({ file, line: 1, col: 1, message: 'CSV header has no "prompt" column (or give `prompt:` on the `from:` entry)' });
@@ -297,4 +306,21 @@ function parseRow(record: string[], cols: ColumnKind[], shot: CsvRawShot, loc: C
   }
   if (vars) fields.vars = vars;
   if (params) fields.params = params;
+}
+
+/**
+ * Columns that are neither a shot field nor used by any template (nor named by a post-step):
+ * a `secs` column meant as `seconds` would otherwise run every job at the default duration.
+ */
+export function unusedColumns(columns: readonly VarColumn[], used: ReadonlySet<string>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const c of columns) {
+    if (used.has(c.name)) continue;
+    const near = closest(c.name, SHOT_FIELD_NAMES);
+    out.push({
+      ...c.pos,
+      message: `unknown column "${c.name}": not a shot field and no template uses {${c.name}} (${near ? `did you mean "${near}"? ` : ''}name it "vars.${c.name}" to keep it as a variable)`,
+    });
+  }
+  return out;
 }

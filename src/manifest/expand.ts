@@ -7,8 +7,10 @@ import type { Diagnostic } from '../errors.ts';
 import type { Aspect, Resolution, Shot, SourcePos, Tier } from './types.ts';
 import { SHOT_FIELD_NAMES } from './schema.ts';
 import { fillTemplate } from './template.ts';
+import { cross, dimKeys, isShotField, valueText, type MatrixDim } from './matrix.ts';
+import { closest } from './suggest.ts';
 
-export type Scalar = string | number | boolean;
+export { isShotField, type MatrixDim, type Scalar } from './matrix.ts';
 
 /** A shot's typed fields before defaults (every one optional). */
 export interface ShotInput {
@@ -28,15 +30,6 @@ export interface ShotInput {
   params?: Record<string, unknown>;
 }
 
-/** One matrix dimension with values already typed for its field. */
-export interface MatrixDim {
-  key: string;
-  /** True when the key is a shot field; otherwise it is a template variable. */
-  isField: boolean;
-  values: Scalar[];
-  pos: SourcePos;
-}
-
 export interface RawShot {
   /** The id the user wrote, if any. */
   id?: string;
@@ -45,6 +38,8 @@ export interface RawShot {
   fields: ShotInput;
   /** Fields given by the enclosing `{from: …}` item (CSV rows); they pin like explicit fields. */
   group?: ShotInput;
+  /** Where the enclosing `{from: …}` item wrote a field (its prompt template, for instance). */
+  groupPos?: (field: string) => SourcePos;
   matrix: MatrixDim[];
   /** Position of a field (or of the shot when omitted). */
   pos: (field?: string) => SourcePos;
@@ -55,16 +50,25 @@ export interface RawShot {
 /** Fields whose plan-time errors point at where the value was written. */
 const TRACKED_FIELDS = ['provider', 'model', 'prompt', 'seconds', 'aspect', 'resolution', 'tier', 'image', 'seed', 'negative_prompt', 'guidance'] as const;
 
-function fieldSources(raw: RawShot, ctx: ExpandContext, combo: ReadonlyArray<[MatrixDim, Scalar]>): Partial<Record<string, SourcePos>> {
+function fieldSources(raw: RawShot, ctx: ExpandContext, dims: readonly MatrixDim[], combo: readonly number[]): Partial<Record<string, SourcePos>> {
   const out: Partial<Record<string, SourcePos>> = {};
   for (const f of TRACKED_FIELDS) {
-    const dim = combo.find(([d]) => d.key === f);
-    if (dim) out[f] = dim[0].pos;
+    const k = dims.findIndex((d) => dimKeys(d).includes(f));
+    const d = dims[k];
+    if (d) out[f] = d.paired ? (d.valuePos?.[combo[k]!] ?? d.pos) : d.pos;
     else if (raw.fields[f] !== undefined) out[f] = raw.pos(f);
-    else if (raw.group?.[f] !== undefined) out[f] = raw.pos();
+    else if (raw.group?.[f] !== undefined) out[f] = raw.groupPos?.(f) ?? raw.pos();
     else if (ctx.defaultSources?.[f]) out[f] = ctx.defaultSources[f];
   }
   return out;
+}
+
+/** Where the template a shot uses for `field` (prompt, negative_prompt) was written. */
+function templatePos(raw: RawShot, ctx: ExpandContext, field: 'prompt' | 'negative_prompt'): { pos: SourcePos; own: boolean } {
+  if (raw.fields[field] !== undefined) return { pos: raw.pos(field), own: true };
+  if (raw.group?.[field] !== undefined) return { pos: raw.groupPos?.(field) ?? raw.pos(), own: false };
+  const d = ctx.defaultSources?.[field];
+  return d ? { pos: d, own: false } : { pos: raw.pos(), own: true };
 }
 
 export interface ExpandContext {
@@ -102,7 +106,10 @@ function withinJobLimit(raw: RawShot, dims: MatrixDim[], top: ShotInput, base: S
   let takes = top.takes ?? base.takes ?? 1;
   for (const d of dims) {
     combos *= d.values.length;
-    if (d.key === 'takes') for (const v of d.values) if (typeof v === 'number' && v > takes) takes = v;
+    for (const v of d.values) {
+      const t = typeof v === 'object' ? v.takes : d.key === 'takes' ? v : undefined;
+      if (typeof t === 'number' && t > takes) takes = t;
+    }
   }
   const jobs = combos * takes;
   const total = (ctx.jobCount ?? 0) + jobs;
@@ -117,21 +124,6 @@ function withinJobLimit(raw: RawShot, dims: MatrixDim[], top: ShotInput, base: S
     message: `shot "${baseId}": expands to ${jobs} job(s) (${how}); the manifest would plan more than ${MAX_JOBS} jobs. Use fewer matrix values or takes, or split it into several manifests`,
   });
   return false;
-}
-
-const FIELD_SET = new Set<string>(SHOT_FIELD_NAMES);
-export function isShotField(k: string): boolean {
-  return FIELD_SET.has(k);
-}
-
-function cross(dims: MatrixDim[]): Array<Array<[MatrixDim, Scalar]>> {
-  let acc: Array<Array<[MatrixDim, Scalar]>> = [[]];
-  for (const d of dims) {
-    const next: Array<Array<[MatrixDim, Scalar]>> = [];
-    for (const combo of acc) for (const v of d.values) next.push([...combo, [d, v]]);
-    acc = next;
-  }
-  return acc;
 }
 
 function mergeInputs(a: ShotInput, b: ShotInput | undefined): ShotInput {
@@ -179,19 +171,28 @@ export function expandShot(raw: RawShot, ctx: ExpandContext): void {
   if (raw.matrix.length === 0 && ctx.globalMatrix.length === 0) {
     if (!withinJobLimit(raw, [], top, base, baseId, ctx)) return;
     const shot = finishShot(baseId, baseId, top, base, vars, EMPTY, raw, ctx, source);
-    if (shot && raw.trackFields) shot.fieldSources = fieldSources(raw, ctx, []);
+    if (shot && raw.trackFields) shot.fieldSources = fieldSources(raw, ctx, [], []);
     if (shot) ctx.out.push(shot);
     return;
   }
 
   // A field the shot sets itself pins that field: the global matrix does not override it
   // (otherwise the shot would yield identical requests under different ids).
+  // A paired axis is pinned (dropped) as a whole when the shot sets any of its fields.
   const dims: MatrixDim[] = [];
   const seen = new Set<string>();
-  for (const d of raw.matrix) if (!seen.has(d.key)) (seen.add(d.key), dims.push(d));
-  for (const d of ctx.globalMatrix) {
+  for (const d of raw.matrix) {
     if (seen.has(d.key)) continue;
-    const pinned = d.isField && ((top as Record<string, unknown>)[d.key] !== undefined || (raw.group as Record<string, unknown> | undefined)?.[d.key] !== undefined);
+    seen.add(d.key);
+    for (const k of dimKeys(d)) seen.add(k);
+    dims.push(d);
+  }
+  const own = top as Record<string, unknown>;
+  const group = raw.group as Record<string, unknown> | undefined;
+  for (const d of ctx.globalMatrix) {
+    const keys = dimKeys(d);
+    if (seen.has(d.key) || keys.some((k) => seen.has(k))) continue;
+    const pinned = keys.some((k) => isShotField(k) && (own[k] !== undefined || group?.[k] !== undefined));
     if (!pinned) dims.push(d);
   }
   if (!withinJobLimit(raw, dims, top, base, baseId, ctx)) return;
@@ -201,15 +202,22 @@ export function expandShot(raw: RawShot, ctx: ExpandContext): void {
     const matrix: Record<string, string> = {};
     let v = vars;
     let suffix = '';
-    for (const [d, value] of combo) {
-      const text = String(value);
+    for (let k = 0; k < combo.length; k++) {
+      const d = dims[k]!;
+      const value = d.values[combo[k]!]!;
+      const text = valueText(value);
       matrix[d.key] = text;
       suffix += `${suffix ? ',' : '@'}${d.key}=${text}`;
-      if (d.isField) s[d.key] = value;
+      if (typeof value === 'object') {
+        for (const [f, x] of Object.entries(value)) {
+          if (isShotField(f)) s[f] = x;
+          else v = { ...v, [f]: String(x) };
+        }
+      } else if (d.isField) s[d.key] = value;
       else v = { ...v, [d.key]: text };
     }
     const shot = finishShot(baseId, baseId + suffix, s as ShotInput, base, v, matrix, raw, ctx, source);
-    if (shot && raw.trackFields) shot.fieldSources = fieldSources(raw, ctx, combo);
+    if (shot && raw.trackFields) shot.fieldSources = fieldSources(raw, ctx, dims, combo);
     if (shot) ctx.out.push(shot);
   }
 }
@@ -261,14 +269,7 @@ function finishShot(
   if (prompt.includes('{') || prompt.includes('}')) {
     const filled = fillTemplate(prompt, new Lookup(vars, baseId, top, base), ctx.usedPlaceholders);
     text = filled.text;
-    if (filled.missing.length) {
-      const known = Object.keys(vars);
-      d.push({
-        ...raw.pos(top.prompt !== undefined ? 'prompt' : undefined),
-        message: `shot "${id}": prompt placeholder ${filled.missing.map((m) => `{${m}}`).join(', ')} has no value` +
-          (known.length ? ` (vars: ${known.join(', ')})` : ' (define it under vars, in the matrix or as a CSV column)'),
-      });
-    }
+    if (filled.missing.length) d.push(placeholderProblem('prompt', filled.missing, raw, ctx, id, vars));
   }
   if (text.trim() === '' && d.length === before) {
     d.push({ ...raw.pos(top.prompt !== undefined ? 'prompt' : undefined), message: `shot "${id}": empty prompt` });
@@ -276,7 +277,7 @@ function finishShot(
   let negative = top.negative_prompt ?? base.negative_prompt;
   if (negative !== undefined && negative.includes('{')) {
     const nf = fillTemplate(negative, new Lookup(vars, baseId, top, base), ctx.usedPlaceholders);
-    if (nf.missing.length) d.push({ ...raw.pos('negative_prompt'), message: `shot "${id}": negative_prompt placeholder {${nf.missing[0]}} has no value` });
+    if (nf.missing.length) d.push(placeholderProblem('negative_prompt', nf.missing, raw, ctx, id, vars));
     negative = nf.text;
   }
   let image = top.image ?? base.image;
@@ -314,4 +315,22 @@ function finishShot(
   const guidance = top.guidance ?? base.guidance;
   if (guidance !== undefined) shot.guidance = guidance;
   return shot;
+}
+
+/**
+ * A placeholder with no value, reported where the template was written. A template shared by
+ * many shots (a `from:` entry's or `defaults`' prompt) gets the same message for each, so the
+ * collapsed report shows it once with a count; a shot's own template names the shot.
+ */
+function placeholderProblem(field: 'prompt' | 'negative_prompt', missing: string[], raw: RawShot, ctx: ExpandContext, id: string, vars: Record<string, string>): Diagnostic {
+  const where = templatePos(raw, ctx, field);
+  const known = [...Object.keys(vars), 'id', ...SHOT_FIELD_NAMES.filter((f) => f !== 'prompt' && f !== 'vars' && f !== 'params')];
+  const hints: string[] = [];
+  for (const m of missing) {
+    const near = closest(m, known);
+    if (near) hints.push(missing.length === 1 ? `{${near}}` : `{${near}} for {${m}}`);
+  }
+  const help = hints.length ? ` (did you mean ${hints.join(', ')}?)` : ' (define it under vars, in the matrix or as a CSV column)';
+  const message = `${field} placeholder ${missing.map((m) => `{${m}}`).join(', ')} has no value${help}`;
+  return { ...where.pos, message: where.own ? `shot "${id}": ${message}` : message };
 }

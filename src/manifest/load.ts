@@ -9,23 +9,18 @@ import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path
 import type { z } from 'zod';
 import { InputError, type Diagnostic } from '../errors.ts';
 import { PROVIDER_NAMES } from '../providers/types.ts';
-import type { Manifest, PostFieldRef, PostStep, ProviderSettings } from './types.ts';
-import {
-  fromSchema,
-  manifestTopSchema,
-  POST_KINDS,
-  postStepSchemas,
-  shotFieldSchemas,
-  shotSchema,
-  type PostKind,
-  type ShotFieldName,
-} from './schema.ts';
+import type { Manifest, ProviderSettings, SourcePos } from './types.ts';
+import { fromSchema, manifestTopSchema, shotSchema } from './schema.ts';
 import { issuesToDiagnostics } from './issues.ts';
 import { parseYaml, type Path, type YamlPositions } from './positions.ts';
-import { expandShot, isShotField, type ExpandContext, type MatrixDim, type RawShot, type ShotInput } from './expand.ts';
-import { parseShotsCsv } from './csv.ts';
+import { expandShot, type ExpandContext, type MatrixDim, type RawShot, type ShotInput } from './expand.ts';
+import { parseShotsCsv, unusedColumns, type VarColumn } from './csv.ts';
 import { didYouMean } from './suggest.ts';
 import { decodeUtf8 } from './text.ts';
+import { toDims, unusedMatrixVars } from './matrix.ts';
+import { checkPostStep, unknownShotRefs, type PostRefs } from './post.ts';
+import { collapseDiagnostics } from './collapse.ts';
+import { runNameFromFile, runNameProblem } from './name.ts';
 
 export interface LoadOptions {
   /** Default provider/model (command line); they override the manifest's top-level ones. */
@@ -36,7 +31,8 @@ export interface LoadOptions {
 /** Diagnostics beyond this many are summarized: the first ones are what the user fixes. */
 const MAX_REPORTED = 200;
 
-function fail(diags: Diagnostic[]): InputError {
+function fail(all: Diagnostic[]): InputError {
+  const diags = collapseDiagnostics(all);
   if (diags.length <= MAX_REPORTED) return new InputError(diags);
   const last = diags[MAX_REPORTED - 1]!;
   return new InputError([...diags.slice(0, MAX_REPORTED), { ...last, message: `… and ${diags.length - MAX_REPORTED} more problem(s)` }]);
@@ -44,7 +40,6 @@ function fail(diags: Diagnostic[]): InputError {
 
 /** Used when neither the shot, the matrix nor `defaults` says otherwise. */
 const BUILTIN_DEFAULTS: ShotInput = { seconds: 8, aspect: '16:9', resolution: '720p', takes: 1 };
-const MATRIX_FORBIDDEN = new Set(['id', 'vars', 'params', 'matrix', 'from']);
 
 type Doc = z.infer<typeof manifestTopSchema>;
 
@@ -67,33 +62,26 @@ export async function loadManifest(path: string, opts: LoadOptions = {}): Promis
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InputError([{ file: path, line: 1, col: 1, message: 'manifest must be a YAML map with at least "shots:"' }]);
   }
+  // Every independent check runs even when another part is broken: a schema error in one shot
+  // must not hide a typo in the next. Only what depends on a broken part is skipped.
   const diags: Diagnostic[] = [];
-  const top = manifestTopSchema.safeParse(value);
-  if (!top.success) diags.push(...issuesToDiagnostics(top.error.issues, value, [], manifestTopSchema, pos));
-  const doc = (top.success ? top.data : value) as Doc;
-
-  const shotItems = Array.isArray(doc.shots) ? doc.shots : [];
-  const checked = shotItems.map((item, i) => checkShotItem(item, i, pos, diags));
-  const postFieldRefs: PostFieldRef[] = [];
-  const post = Array.isArray(doc.post) ? doc.post.map((p, i) => checkPostStep(p, i, pos, diags, postFieldRefs)) : [];
-  const globalMatrix = top.success && doc.matrix ? toDims(doc.matrix, ['matrix'], pos, diags) : [];
+  const { doc, broken } = checkTop(value as Record<string, unknown>, pos, diags);
+  const checked = (doc.shots ?? []).map((item, i) => checkShotItem(item, i, pos, diags));
+  const refs: PostRefs = { fields: [], shots: [] };
+  const post = (doc.post ?? []).map((p, i) => checkPostStep(p, i, pos, diags, refs));
+  const before = diags.length;
+  const globalMatrix = doc.matrix ? toDims(doc.matrix, ['matrix'], pos, diags) : [];
+  if (diags.length !== before) broken.add('matrix');
   const manifestDir = dirname(abs);
   const displayDir = dirname(path);
-  if (top.success) checkTopLevel(doc, pos, diags);
-
-  const catalogFiles: string[] = [];
-  if (top.success && doc.catalog !== undefined) {
-    const list = Array.isArray(doc.catalog) ? doc.catalog : [doc.catalog];
-    list.forEach((c, i) => {
-      const p = isAbsolute(c) ? c : join(manifestDir, c);
-      const st = statFile(p);
-      const at = pos.at(Array.isArray(doc.catalog) ? ['catalog', i] : ['catalog']);
-      if (!st) diags.push({ ...at, message: `catalog file not found: ${c}` });
-      else if (!st.isFile()) diags.push({ ...at, message: `catalog: ${c} is not a file` });
-      catalogFiles.push(p);
-    });
+  checkTopLevel(doc, pos, diags);
+  const catalogFiles = checkCatalogFiles(doc, manifestDir, pos, diags);
+  let name = runNameFromFile(basename(path, extname(path)));
+  if (doc.name !== undefined) {
+    name = doc.name.normalize('NFC');
+    const problem = runNameProblem(name);
+    if (problem) diags.push({ ...pos.at(['name']), message: `name: ${problem}` });
   }
-  if (diags.length) throw fail(diags);
 
   const defaults: ShotInput = { ...BUILTIN_DEFAULTS, ...normalizeInput(doc.defaults ?? {}) };
   if (doc.provider !== undefined) defaults.provider = doc.provider;
@@ -105,8 +93,18 @@ export async function loadManifest(path: string, opts: LoadOptions = {}): Promis
   ctx.defaultSources = {};
   for (const f of Object.keys(doc.defaults ?? {})) ctx.defaultSources[f] = pos.at(['defaults', f]);
   for (const f of ['provider', 'model'] as const) if (doc[f] !== undefined) ctx.defaultSources[f] = pos.at([f]);
-  for (let i = 0; i < checked.length; i++) {
+  // Shots depend on the defaults and the matrix: with those broken, expanding would only echo it.
+  const expandable = !['provider', 'model', 'defaults', 'matrix', 'shots'].some((k) => broken.has(k));
+  /** Every shot is known (for checks that compare against all of them, like stitch order). */
+  let complete = expandable;
+  const columns: VarColumn[] = [];
+  for (let i = 0; expandable && i < checked.length; i++) {
     const item = checked[i]!;
+    if (!item.ok) {
+      if (item.kind === 'from') complete = false;
+      if (item.id !== undefined) ctx.ids.set(item.id, pos.at(['shots', i]));
+      continue;
+    }
     if (item.kind === 'shot') {
       expandShot(yamlRawShot(item.value, i, pos), ctx);
       continue;
@@ -114,41 +112,50 @@ export async function loadManifest(path: string, opts: LoadOptions = {}): Promis
     const from = item.value.from;
     const csvAbs = isAbsolute(from) ? from : join(manifestDir, from);
     const csvDisplay = isAbsolute(from) ? from : join(displayDir, from);
-    let csvText: string;
-    try {
-      const decoded = decodeUtf8(await readFile(csvAbs), csvDisplay, 'the CSV file');
-      if ('diagnostic' in decoded) {
-        diags.push(decoded.diagnostic);
-        continue;
-      }
-      csvText = decoded.text;
-    } catch (e) {
-      const why = (e as NodeJS.ErrnoException).code === 'EISDIR' ? 'is a directory, not a CSV file' : (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'CSV file not found' : `cannot read the CSV file (${(e as Error).message})`;
-      diags.push({ ...pos.at(['shots', i, 'from']), message: `shots[${i}].from: ${why}: ${from}` });
+    const csvText = await readCsv(csvAbs, csvDisplay, from, pos.at(['shots', i, 'from']), i, diags);
+    if (csvText === undefined) {
+      complete = false;
       continue;
     }
     const { from: _f, matrix, ...group } = item.value;
     const groupMatrix = matrix ? toDims(matrix, ['shots', i, 'matrix'], pos, diags) : [];
     const groupInput = normalizeInput(group);
+    const groupPos = (f: string) => pos.at(['shots', i, f]);
+    const rowsBefore = diags.length;
+    const own: VarColumn[] = [];
     parseShotsCsv(
       csvText,
       csvDisplay,
       (row) => {
         row.group = groupInput;
+        row.groupPos = groupPos;
         row.matrix = groupMatrix;
         expandShot(row, ctx);
       },
       diags,
       groupInput.prompt !== undefined || defaults.prompt !== undefined,
+      own,
     );
+    // Rows with errors were not templated: their placeholders are unknown, not unused.
+    if (diags.length === rowsBefore) columns.push(...own);
+    else complete = false;
   }
-  checkMatrixVarsUsed(globalMatrix, ctx);
+  // Past the job limit shots were not templated: their placeholders are unknown, not unused.
+  if (expandable && !ctx.tooManyJobs) {
+    diags.push(...unusedMatrixVars(globalMatrix, ctx.usedPlaceholders));
+    const used = new Set([...ctx.usedPlaceholders, ...refs.fields.map((r) => r.name)]);
+    diags.push(...unusedColumns(columns, used));
+  }
+  if (complete && !ctx.tooManyJobs) {
+    const ids = new Set([...ctx.ids.keys(), ...ctx.out.map((s) => s.id)]);
+    diags.push(...unknownShotRefs(refs.shots, ids, [...ctx.ids.keys()]));
+  }
   if (!diags.length && ctx.out.length === 0) diags.push({ ...pos.at(['shots']), message: 'shots: the manifest has no shots (its CSV files have no rows)' });
   if (diags.length) throw fail(diags);
 
   const manifest: Manifest = {
     file: abs,
-    name: doc.name ?? basename(path, extname(path)).replace(/[^\w.-]+/g, '-'),
+    name,
     shots: ctx.out,
     budget: doc.budget ?? {},
     providers: (doc.providers ?? {}) as Record<string, ProviderSettings>,
@@ -157,8 +164,57 @@ export async function loadManifest(path: string, opts: LoadOptions = {}): Promis
     catalogFiles,
   };
   if (doc.budget?.max_usd !== undefined) manifest.budgetSource = pos.at(['budget', 'max_usd']);
-  if (postFieldRefs.length > 0) manifest.postFieldRefs = postFieldRefs;
+  if (refs.fields.length > 0) manifest.postFieldRefs = refs.fields;
   return manifest;
+}
+
+/**
+ * The top level, field by field: a field with a problem is reported and left out (and named in
+ * `broken`), the others are kept typed, so the rest of the checks can still run.
+ */
+function checkTop(value: Record<string, unknown>, pos: YamlPositions, diags: Diagnostic[]): { doc: Partial<Doc>; broken: Set<string> } {
+  const top = manifestTopSchema.safeParse(value);
+  if (top.success) return { doc: top.data, broken: new Set() };
+  diags.push(...issuesToDiagnostics(top.error.issues, value, [], manifestTopSchema, pos));
+  const broken = new Set<string>();
+  for (const issue of top.error.issues) if (issue.path.length > 0) broken.add(String(issue.path[0]));
+  const known = Object.keys(manifestTopSchema.shape);
+  const kept = Object.fromEntries(Object.entries(value).filter(([k]) => known.includes(k) && !broken.has(k)));
+  const partial = manifestTopSchema.partial().safeParse(kept);
+  if (partial.success) return { doc: partial.data, broken };
+  for (const k of known) broken.add(k);
+  return { doc: {}, broken };
+}
+
+async function readCsv(csvAbs: string, csvDisplay: string, from: string, at: SourcePos, i: number, diags: Diagnostic[]): Promise<string | undefined> {
+  try {
+    const decoded = decodeUtf8(await readFile(csvAbs), csvDisplay, 'the CSV file');
+    if ('diagnostic' in decoded) {
+      diags.push(decoded.diagnostic);
+      return undefined;
+    }
+    return decoded.text;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EISDIR' ? 'is a directory, not a CSV file' : code === 'ENOENT' ? 'CSV file not found' : `cannot read the CSV file (${(e as Error).message})`;
+    diags.push({ ...at, message: `shots[${i}].from: ${why}: ${from}` });
+    return undefined;
+  }
+}
+
+function checkCatalogFiles(doc: Partial<Doc>, manifestDir: string, pos: YamlPositions, diags: Diagnostic[]): string[] {
+  const catalogFiles: string[] = [];
+  if (doc.catalog === undefined) return catalogFiles;
+  const list = Array.isArray(doc.catalog) ? doc.catalog : [doc.catalog];
+  list.forEach((c, i) => {
+    const p = isAbsolute(c) ? c : join(manifestDir, c);
+    const st = statFile(p);
+    const at = pos.at(Array.isArray(doc.catalog) ? ['catalog', i] : ['catalog']);
+    if (!st) diags.push({ ...at, message: `catalog file not found: ${c}` });
+    else if (!st.isFile()) diags.push({ ...at, message: `catalog: ${c} is not a file` });
+    catalogFiles.push(p);
+  });
+  return catalogFiles;
 }
 
 async function loadCsvManifest(path: string, abs: string, text: string, opts: LoadOptions): Promise<Manifest> {
@@ -167,13 +223,15 @@ async function loadCsvManifest(path: string, abs: string, text: string, opts: Lo
   if (opts.provider !== undefined) defaults.provider = opts.provider;
   if (opts.model !== undefined) defaults.model = opts.model;
   const ctx = newContext(defaults, [], dirname(abs), diags);
-  parseShotsCsv(text, path, (row) => expandShot(row, ctx), diags);
+  const columns: VarColumn[] = [];
+  parseShotsCsv(text, path, (row) => expandShot(row, ctx), diags, false, columns);
+  if (!diags.length && !ctx.tooManyJobs) diags.push(...unusedColumns(columns, ctx.usedPlaceholders));
   // Line 2 is where the first row belongs, unless the file is a single line.
   if (!diags.length && ctx.out.length === 0) diags.push({ file: path, line: /[\r\n]/.test(text) ? 2 : 1, col: 1, message: 'CSV has a header but no rows' });
   if (diags.length) throw fail(diags);
   return {
     file: abs,
-    name: basename(path, extname(path)).replace(/[^\w.-]+/g, '-'),
+    name: runNameFromFile(basename(path, extname(path))),
     shots: ctx.out,
     budget: {},
     providers: {},
@@ -213,77 +271,35 @@ function statFile(p: string): Stats | undefined {
 }
 
 type CheckedItem =
-  | { kind: 'shot'; value: z.infer<typeof shotSchema> }
-  | { kind: 'from'; value: z.infer<typeof fromSchema> };
+  | { kind: 'shot'; ok: true; value: z.infer<typeof shotSchema> }
+  | { kind: 'from'; ok: true; value: z.infer<typeof fromSchema> }
+  /** Refused by the schema: skipped, but its id still counts as taken. */
+  | { kind: 'shot' | 'from'; ok: false; id?: string };
 
 function checkShotItem(item: unknown, i: number, pos: YamlPositions, diags: Diagnostic[]): CheckedItem {
   const base: Path = ['shots', i];
   if (item === null || typeof item !== 'object' || Array.isArray(item)) {
     diags.push({ ...pos.at(base), message: `shots[${i}]: expected a map with "prompt:" (or "from: file.csv")` });
-    return { kind: 'shot', value: {} };
+    return { kind: 'shot', ok: false };
   }
   const isFrom = 'from' in item;
   const schema = isFrom ? fromSchema : shotSchema;
   const r = schema.safeParse(item);
-  if (!r.success) diags.push(...issuesToDiagnostics(r.error.issues, item, base, schema, pos));
-  else if (!isFrom && r.data.matrix) toDims(r.data.matrix, [...base, 'matrix'], pos, diags);
-  return (isFrom ? { kind: 'from', value: r.success ? r.data : item } : { kind: 'shot', value: r.success ? r.data : item }) as CheckedItem;
-}
-
-function checkPostStep(item: unknown, i: number, pos: YamlPositions, diags: Diagnostic[], refs: PostFieldRef[]): PostStep {
-  const base: Path = ['post', i];
-  const entry: [string, unknown] | undefined =
-    typeof item === 'string' ? [item, null] :
-    item && typeof item === 'object' && !Array.isArray(item) && Object.keys(item).length === 1 ? Object.entries(item)[0] : undefined;
-  if (!entry) {
-    diags.push({ ...pos.at(base), message: `post[${i}]: expected a single-key map such as "- stitch: {group_by: aspect}" (${POST_KINDS.join(', ')})` });
-    return { kind: 'stitch' };
-  }
-  const [kind, body] = entry;
-  if (!(POST_KINDS as string[]).includes(kind)) {
-    diags.push({ ...pos.at(base, typeof item === 'string' ? undefined : kind), message: `post[${i}]: unknown post-step "${kind}"${didYouMean(kind, POST_KINDS)} (one of ${POST_KINDS.join(', ')})` });
-    return { kind: 'stitch' };
-  }
-  const schema = postStepSchemas[kind as PostKind];
-  const r = schema.safeParse(body);
   if (!r.success) {
-    diags.push(...issuesToDiagnostics(r.error.issues, body, [...base, kind], schema, pos));
-    return { kind: 'stitch' };
+    diags.push(...issuesToDiagnostics(r.error.issues, item, base, schema, pos));
+    const id = (item as { id?: unknown }).id;
+    return { kind: isFrom ? 'from' : 'shot', ok: false, id: typeof id === 'string' || typeof id === 'number' ? String(id) : undefined };
   }
-  collectFieldRefs(r.data, [...base, kind], pos, refs);
-  return { kind, ...(r.data ?? {}) } as PostStep;
+  if (!isFrom && r.data.matrix) {
+    const before = diags.length;
+    toDims(r.data.matrix, [...base, 'matrix'], pos, diags);
+    const id = (r.data as { id?: string | number }).id;
+    if (diags.length !== before) return { kind: 'shot', ok: false, id: id === undefined ? undefined : String(id) };
+  }
+  return (isFrom ? { kind: 'from', ok: true, value: r.data } : { kind: 'shot', ok: true, value: r.data }) as CheckedItem;
 }
 
-/** Keys of a post-step whose values name job fields ("a, b" strings or lists), by nesting. */
-const FIELD_KEYS: Record<string, true | Record<string, true>> = {
-  group_by: true,
-  order_by: true,
-  label: true,
-  select: { field: true },
-  sheet: { group_by: true },
-};
-
-function collectFieldRefs(body: unknown, path: Path, pos: YamlPositions, refs: PostFieldRef[], keys = FIELD_KEYS): void {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return;
-  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
-    const spec = keys[key];
-    if (!spec) continue;
-    const at = [...path, key];
-    if (spec !== true) {
-      collectFieldRefs(value, at, pos, refs, spec);
-      continue;
-    }
-    const items: Array<[unknown, Path]> = Array.isArray(value) ? value.map((v, j) => [v, [...at, j]]) : [[value, at]];
-    for (const [v, p] of items) {
-      if (typeof v !== 'string') continue;
-      for (const name of v.split(',').map((n) => n.trim()).filter(Boolean)) {
-        refs.push({ name, where: p.map((seg, n) => (typeof seg === 'number' ? `[${seg}]` : n ? `.${seg}` : seg)).join(''), source: pos.at(p) });
-      }
-    }
-  }
-}
-
-function checkTopLevel(doc: Doc, pos: YamlPositions, diags: Diagnostic[]): void {
+function checkTopLevel(doc: Partial<Doc>, pos: YamlPositions, diags: Diagnostic[]): void {
   for (const name of Object.keys(doc.providers ?? {})) {
     if (!(PROVIDER_NAMES as readonly string[]).includes(name)) {
       diags.push({ ...pos.at(['providers'], name), message: `providers: unknown provider "${name}"${didYouMean(name, PROVIDER_NAMES)} (one of ${PROVIDER_NAMES.join(', ')})` });
@@ -294,40 +310,6 @@ function checkTopLevel(doc: Doc, pos: YamlPositions, diags: Diagnostic[]): void 
       diags.push({ ...pos.at(['pricing', i]), message: `pricing[${i}]: give exactly one of usd_per_second or usd_per_clip` });
     }
   });
-}
-
-/** Types matrix values against their field's schema; non-field keys are template variables. */
-function toDims(matrix: Record<string, unknown[]>, base: Path, pos: YamlPositions, diags: Diagnostic[]): MatrixDim[] {
-  const dims: MatrixDim[] = [];
-  for (const [key, values] of Object.entries(matrix)) {
-    if (MATRIX_FORBIDDEN.has(key)) {
-      diags.push({ ...pos.at(base, key), message: `${base.join('.')}: "${key}" cannot be a matrix key` });
-      continue;
-    }
-    const isField = isShotField(key);
-    if (isField) {
-      const schema = shotFieldSchemas[key as ShotFieldName];
-      values.forEach((v, i) => {
-        const r = schema.safeParse(v);
-        if (!r.success) diags.push(...issuesToDiagnostics(r.error.issues, v, [...base, key, i], schema, pos));
-      });
-    }
-    dims.push({ key, isField, values: values as MatrixDim['values'], pos: pos.at(base, key) });
-  }
-  return dims;
-}
-
-/** A top-level matrix key that is neither a field nor used by any prompt is almost surely a typo. */
-function checkMatrixVarsUsed(dims: MatrixDim[], ctx: ExpandContext): void {
-  // Shots past the job limit were never templated: their placeholders are unknown, not unused.
-  if (ctx.tooManyJobs) return;
-  for (const d of dims) {
-    if (d.isField || ctx.usedPlaceholders.has(d.key)) continue;
-    ctx.diagnostics.push({
-      ...d.pos,
-      message: `matrix: "${d.key}" is neither a shot field nor a {placeholder} in any prompt${didYouMean(d.key, Object.keys(shotFieldSchemas))}`,
-    });
-  }
 }
 
 function normalizeInput(v: Record<string, unknown>): ShotInput {

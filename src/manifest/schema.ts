@@ -32,7 +32,9 @@ export type ShotFieldName = keyof typeof shotFieldSchemas;
 export const SHOT_FIELD_NAMES = Object.keys(shotFieldSchemas) as ShotFieldName[];
 
 /** Matrix: field (or template variable) → values; the cross product is taken over all keys. */
-export const matrixSchema = z.record(z.string(), z.array(scalarSchema).min(1));
+export const matrixSchema = z
+  .record(z.string(), z.array(z.union([scalarSchema, z.record(z.string(), scalarSchema)])).min(1))
+  .describe('Axis → values. A list of maps is a paired axis: each map sets several fields together.');
 
 const optionalFields = {
   prompt: shotFieldSchemas.prompt.optional(),
@@ -128,7 +130,7 @@ export const pricingEntrySchema = z.strictObject({
 });
 
 const topFields = {
-  name: z.string().min(1).regex(/^[\w.-]+$/, 'use letters, digits, "-", "_" or "." (it names the run directory)').optional(),
+  name: z.string().min(1).describe('Names the run directory: letters and digits of any script, "-", "_", "."; at most 80 characters.').optional(),
   provider: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
   defaults: defaultsSchema.optional(),

@@ -12,6 +12,7 @@ import type { Cost, CostLine, Job, Plan, Size } from './types.ts';
 import { jobIdFromKey, requestKey } from './job-id.ts';
 import { checkShot, unknownModelMessage } from './validate.ts';
 import { estimateEta } from './eta.ts';
+import { collapseDiagnostics } from '../manifest/collapse.ts';
 
 export interface BuildPlanOptions {
   /** Plan unpriced jobs anyway (their cost counts as unknown). */
@@ -163,7 +164,8 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
     const message = `plan total $${totals.usd.toFixed(2)} exceeds budget.max_usd $${max.toFixed(2)}`;
     overBudget = { totalUsd: totals.usd, maxUsd: max, diagnostic: { ...pos, message } };
   }
-  const plan: Plan = { name: manifest.name, jobs, lines, totals, warnings, errors, eta: estimateEta(jobs, catalog, manifest.providers) };
+  // One line per source position: a bad matrix value is reported once, with its expansion count.
+  const plan: Plan = { name: manifest.name, jobs, lines, totals, warnings, errors: collapseDiagnostics(errors), eta: estimateEta(jobs, catalog, manifest.providers) };
   if (overBudget) plan.overBudget = overBudget;
   return plan;
 }

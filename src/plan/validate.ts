@@ -5,6 +5,7 @@
 import type { Catalog, ModelEntry } from '../catalog/types.ts';
 import type { Shot, Tier } from '../manifest/types.ts';
 import { closest } from '../manifest/suggest.ts';
+import { invisibleFormatChar } from './format-chars.ts';
 
 function isUrl(s: string): boolean {
   return /^https?:\/\//i.test(s);
@@ -44,6 +45,11 @@ export interface ShotProblem {
 
 /** Control characters other than tab and line breaks: invisible in review, garbage to a provider. */
 const CONTROL_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+/**
+ * Unicode format characters (category Cf: zero-width spaces, soft hyphens, bidi overrides, …):
+ * invisible in review, and they change what a provider reads (or hide text from the reviewer).
+ */
+const FORMAT_CHAR = /\p{Cf}/u;
 
 export function checkShot(shot: Shot, e: ModelEntry, catalog: Catalog): ShotProblem[] {
   const errs: ShotProblem[] = [];
@@ -52,7 +58,7 @@ export function checkShot(shot: Shot, e: ModelEntry, catalog: Catalog): ShotProb
     e.durations.includes(shot.seconds) && e.resolutions.includes(shot.resolution) && e.aspects.includes(shot.aspect) &&
     shot.aspect !== 'auto' && (shot.tier === undefined || shot.tier === e.tier) && shot.seed === undefined &&
     shot.negative_prompt === undefined && shot.guidance === undefined && shot.image === undefined &&
-    shot.prompt.length <= e.max_prompt_chars && !CONTROL_CHAR.test(shot.prompt)
+    shot.prompt.length <= e.max_prompt_chars && !CONTROL_CHAR.test(shot.prompt) && !FORMAT_CHAR.test(shot.prompt)
   ) {
     return errs;
   }
@@ -92,5 +98,7 @@ export function checkShot(shot: Shot, e: ModelEntry, catalog: Catalog): ShotProb
     const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
     push('prompt', `prompt contains an invisible control character (U+${code} at character ${control.index + 1}); remove it`);
   }
+  const format = invisibleFormatChar(shot.prompt);
+  if (format) push('prompt', `prompt contains an invisible format character (${format.label} at character ${format.at}); remove it`);
   return errs;
 }

@@ -67,11 +67,15 @@ describe('fuzzer regressions', () => {
   });
 
   it('CSV columns named like Object.prototype members are template variables, not a crash', async () => {
-    await writeFile(join(dir, 'proto.csv'), 'prompt,constructor,__proto__,toString\n"A {constructor} and {toString}",x,y,z\n');
+    await writeFile(join(dir, 'proto.csv'), 'prompt,constructor,toString\n"A {constructor} and {toString}",x,z\n');
     const text = 'provider: openai\nmodel: sora-2\ndefaults: { seconds: 4 }\nshots:\n  - from: proto.csv\n';
     await writeFile(join(dir, 'proto.yaml'), text);
     const { plan } = await loadAndPlan('proto.yaml', dir, {});
     expect(plan.jobs.map((j) => j.prompt)).toEqual(['A x and z']);
+    // A column no template uses is an error (issue 11), positioned, even when named like a prototype key.
+    await writeFile(join(dir, 'proto2.csv'), 'prompt,__proto__\nA cat,y\n');
+    const d = await diagnostics('proto2.yaml', text.replace('proto.csv', 'proto2.csv'));
+    expect(d).toEqual([expect.stringMatching(/^1:8 unknown column "__proto__"/)]);
   });
 
   it('{toString} and {__proto__} placeholders are reported, never filled from Object.prototype', async () => {

@@ -280,10 +280,37 @@ shots:
     const m = await loadManifest(p);
     const plan = buildPlan(m, await loadCatalog(), { today: '2026-11-21' });
     expect(plan.errors.map((e) => `${e.line}:${e.col} ${e.message.split(': ')[0]} ${e.message.includes('does not offer 1080p') ? '1080p' : 'secs'}`)).toEqual([
-      '6:3 shot "a@resolution=1080p" 1080p', // matrix key
-      '4:12 shot "b@resolution=720p" secs', // defaults.seconds
-      '4:12 shot "b@resolution=1080p" secs',
-      '6:3 shot "b@resolution=1080p" 1080p',
+      // One line per position (issue 11): the matrix key's problem names both shots it affects.
+      '6:3 shots "a", "b" 1080p', // matrix key
+      '4:12 shot "b" secs', // defaults.seconds, in both of b's expansions
     ]);
+    expect(plan.errors[0]!.message).toMatch(/\(2 expansions\)$/);
+  });
+});
+
+describe('job limit', () => {
+  it('is checked before expansion: a 1e12-job shot creates no shot at all and one diagnostic', async () => {
+    const { expandShot, MAX_JOBS } = await import('../../src/manifest/expand.ts');
+    const at = { file: 'm.yaml', line: 1, col: 1 };
+    const dim = (key: string) => ({ key, isField: false, values: Array.from({ length: 1000 }, (_, i) => i), pos: at });
+    const out: unknown[] = [];
+    // A shot list that refuses pushes: expansion must not even start.
+    const guarded = new Proxy(out, { get: (t, k) => (k === 'push' ? () => { throw new Error('expanded past the job limit'); } : Reflect.get(t, k)) });
+    const ctx = {
+      defaults: { seconds: 4, aspect: '16:9' as const, resolution: '720p' as const, takes: 1, provider: 'openai', model: 'sora-2' },
+      globalMatrix: [dim('a'), dim('b'), dim('c')],
+      manifestDir: '/',
+      fileExists: () => true,
+      diagnostics: [] as Array<{ message: string }>,
+      usedPlaceholders: new Set<string>(),
+      ids: new Map(),
+      out: guarded as never,
+      groupBases: new Map(),
+    };
+    expandShot({ defaultId: 'shot-1', fields: { prompt: '{a}{b}{c}', takes: 1000 }, matrix: [], pos: () => at }, ctx as never);
+    expect(out).toHaveLength(0);
+    expect(ctx.diagnostics).toHaveLength(1);
+    expect(ctx.diagnostics[0]!.message).toContain(`more than ${MAX_JOBS} jobs`);
+    expect(ctx.diagnostics[0]!.message).toContain('1000000000000 job(s)');
   });
 });
