@@ -31,7 +31,7 @@ export function collapseDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] 
     if (!g) groups.set(key, (g = { first: d, rest, bases: [], n: 0 }));
     g.n++;
     if (m) {
-      const base = m[1]!.split('@')[0]!;
+      const base = (m[1] ?? '').split('@')[0] ?? '';
       if (!g.bases.includes(base)) g.bases.push(base);
     }
   }
@@ -46,7 +46,11 @@ export function collapseDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] 
     // Without a prefix the message names its shot itself (or none: a template shared by shots).
     if (g.bases.length === 0) message = `${g.rest} (${g.n} ${g.rest.startsWith('shot "') ? 'expansions' : 'shots'})`;
     else {
-      const names = g.bases.slice(0, SHOWN).map((b) => `"${b}"`).join(', ') + (g.bases.length > SHOWN ? ` and ${g.bases.length - SHOWN} more` : '');
+      const names =
+        g.bases
+          .slice(0, SHOWN)
+          .map((b) => `"${b}"`)
+          .join(', ') + (g.bases.length > SHOWN ? ` and ${g.bases.length - SHOWN} more` : '');
       message = `${g.bases.length === 1 ? 'shot' : 'shots'} ${names}: ${g.rest} (${g.n} expansions)`;
     }
     out.push({ ...g.first, message });

@@ -55,7 +55,7 @@ function fieldSources(raw: RawShot, ctx: ExpandContext, dims: readonly MatrixDim
   for (const f of TRACKED_FIELDS) {
     const k = dims.findIndex((d) => dimKeys(d).includes(f));
     const d = dims[k];
-    if (d) out[f] = d.paired ? (d.valuePos?.[combo[k]!] ?? d.pos) : d.pos;
+    if (d) out[f] = d.paired ? (d.valuePos?.[combo[k] ?? 0] ?? d.pos) : d.pos;
     else if (raw.fields[f] !== undefined) out[f] = raw.pos(f);
     else if (raw.group?.[f] !== undefined) out[f] = raw.groupPos?.(f) ?? raw.pos();
     else if (ctx.defaultSources?.[f]) out[f] = ctx.defaultSources[f];
@@ -187,12 +187,10 @@ export function expandShot(raw: RawShot, ctx: ExpandContext): void {
     for (const k of dimKeys(d)) seen.add(k);
     dims.push(d);
   }
-  const own = top as Record<string, unknown>;
-  const group = raw.group as Record<string, unknown> | undefined;
   for (const d of ctx.globalMatrix) {
     const keys = dimKeys(d);
     if (seen.has(d.key) || keys.some((k) => seen.has(k))) continue;
-    const pinned = keys.some((k) => isShotField(k) && (own[k] !== undefined || group?.[k] !== undefined));
+    const pinned = keys.some((k) => isShotField(k) && (Reflect.get(top, k) !== undefined || (raw.group !== undefined && Reflect.get(raw.group, k) !== undefined)));
     if (!pinned) dims.push(d);
   }
   if (!withinJobLimit(raw, dims, top, base, baseId, ctx)) return;
@@ -202,9 +200,10 @@ export function expandShot(raw: RawShot, ctx: ExpandContext): void {
     const matrix: Record<string, string> = {};
     let v = vars;
     let suffix = '';
-    for (let k = 0; k < combo.length; k++) {
-      const d = dims[k]!;
-      const value = d.values[combo[k]!]!;
+    for (const [k, i] of combo.entries()) {
+      const d = dims[k];
+      const value = d?.values[i];
+      if (d === undefined || value === undefined) continue;
       const text = valueText(value);
       matrix[d.key] = text;
       suffix += `${suffix ? ',' : '@'}${d.key}=${text}`;

@@ -65,7 +65,7 @@ export async function loadManifest(path: string, opts: LoadOptions = {}): Promis
   // Every independent check runs even when another part is broken: a schema error in one shot
   // must not hide a typo in the next. Only what depends on a broken part is skipped.
   const diags: Diagnostic[] = [];
-  const { doc, broken } = checkTop(value as Record<string, unknown>, pos, diags);
+  const { doc, broken } = checkTop(value, pos, diags);
   const checked = (doc.shots ?? []).map((item, i) => checkShotItem(item, i, pos, diags));
   const refs: PostRefs = { fields: [], shots: [] };
   const post = (doc.post ?? []).map((p, i) => checkPostStep(p, i, pos, diags, refs));
@@ -172,7 +172,7 @@ export async function loadManifest(path: string, opts: LoadOptions = {}): Promis
  * The top level, field by field: a field with a problem is reported and left out (and named in
  * `broken`), the others are kept typed, so the rest of the checks can still run.
  */
-function checkTop(value: Record<string, unknown>, pos: YamlPositions, diags: Diagnostic[]): { doc: Partial<Doc>; broken: Set<string> } {
+function checkTop(value: object, pos: YamlPositions, diags: Diagnostic[]): { doc: Partial<Doc>; broken: Set<string> } {
   const top = manifestTopSchema.safeParse(value);
   if (top.success) return { doc: top.data, broken: new Set() };
   diags.push(...issuesToDiagnostics(top.error.issues, value, [], manifestTopSchema, pos));
@@ -287,14 +287,14 @@ function checkShotItem(item: unknown, i: number, pos: YamlPositions, diags: Diag
   const r = schema.safeParse(item);
   if (!r.success) {
     diags.push(...issuesToDiagnostics(r.error.issues, item, base, schema, pos));
-    const id = (item as { id?: unknown }).id;
+    const id: unknown = Reflect.get(item, 'id');
     return { kind: isFrom ? 'from' : 'shot', ok: false, id: typeof id === 'string' || typeof id === 'number' ? String(id) : undefined };
   }
   if (!isFrom && r.data.matrix) {
     const before = diags.length;
     toDims(r.data.matrix, [...base, 'matrix'], pos, diags);
-    const id = (r.data as { id?: string | number }).id;
-    if (diags.length !== before) return { kind: 'shot', ok: false, id: id === undefined ? undefined : String(id) };
+    const id: unknown = Reflect.get(r.data, 'id');
+    if (diags.length !== before) return { kind: 'shot', ok: false, id: typeof id === 'string' || typeof id === 'number' ? String(id) : undefined };
   }
   return (isFrom ? { kind: 'from', ok: true, value: r.data } : { kind: 'shot', ok: true, value: r.data }) as CheckedItem;
 }

@@ -6,7 +6,8 @@
  */
 import type { Diagnostic } from '../errors.ts';
 import type { SourcePos } from './types.ts';
-import { shotFieldSchemas, type ShotFieldName } from './schema.ts';
+import type { ZodType } from 'zod';
+import { shotFieldSchemas } from './schema.ts';
 import { issuesToDiagnostics } from './issues.ts';
 import type { Path, YamlPositions } from './positions.ts';
 import { didYouMean } from './suggest.ts';
@@ -27,9 +28,13 @@ export interface MatrixDim {
   valuePos?: SourcePos[];
 }
 
-const FIELD_NAMES = new Set(Object.keys(shotFieldSchemas));
+const FIELD_SCHEMAS = new Map<string, ZodType>(Object.entries(shotFieldSchemas));
 export function isShotField(k: string): boolean {
-  return FIELD_NAMES.has(k);
+  return FIELD_SCHEMAS.has(k);
+}
+
+function isScalar(v: unknown): v is Scalar {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
 
 /** Keys that are not generation values: they cannot vary along a matrix axis. */
@@ -63,22 +68,23 @@ export function toDims(matrix: Record<string, unknown[]>, base: Path, pos: YamlP
       if (dim) dims.push(dim);
       continue;
     }
-    const isField = isShotField(key);
-    if (isField) {
-      const schema = shotFieldSchemas[key as ShotFieldName];
+    const schema = FIELD_SCHEMAS.get(key);
+    const isField = schema !== undefined;
+    if (schema) {
       values.forEach((v, i) => {
         const r = schema.safeParse(v);
         if (!r.success) diags.push(...issuesToDiagnostics(r.error.issues, v, [...base, key, i], schema, pos));
       });
     }
-    dims.push({ key, isField, values: values as Scalar[], pos: pos.at(base, key) });
+    dims.push({ key, isField, values: values.filter(isScalar), pos: pos.at(base, key) });
   }
   // Two axes setting one field would make the cross product ask for contradictory values.
   const setBy = new Map<string, string>();
   for (const d of dims) {
     for (const k of dimKeys(d)) {
       const other = setBy.get(k);
-      if (other !== undefined && other !== d.key) diags.push({ ...d.pos, message: `${where}: "${d.key}" sets ${k}, which the axis "${other}" also sets` });
+      if (other !== undefined && other !== d.key)
+        diags.push({ ...d.pos, message: `${where}: "${d.key}" sets ${k}, which the axis "${other}" also sets` });
       else setBy.set(k, d.key);
     }
   }
@@ -92,7 +98,10 @@ function pairedDim(key: string, values: unknown[], base: Path, pos: YamlPosition
   values.forEach((v, i) => {
     const at: Path = [...base, key, i];
     if (!isMap(v)) {
-      diags.push({ ...pos.at(at), message: `${name(i)}: expected a map like the axis's other entries (a paired axis sets fields together)` });
+      diags.push({
+        ...pos.at(at),
+        message: `${name(i)}: expected a map like the axis's other entries (a paired axis sets fields together)`,
+      });
       return;
     }
     const own = Object.keys(v);
@@ -102,8 +111,8 @@ function pairedDim(key: string, values: unknown[], base: Path, pos: YamlPosition
         diags.push({ ...pos.at(at), message: `${name(i)}: "${k}" cannot be set by a matrix` });
         continue;
       }
-      if (!isShotField(k)) continue; // a template variable
-      const schema = shotFieldSchemas[k as ShotFieldName];
+      const schema = FIELD_SCHEMAS.get(k);
+      if (!schema) continue; // a template variable
       const r = schema.safeParse(v[k]);
       if (!r.success) diags.push(...issuesToDiagnostics(r.error.issues, v[k], [...at, k], schema, pos));
     }
@@ -121,7 +130,7 @@ function pairedDim(key: string, values: unknown[], base: Path, pos: YamlPosition
     key,
     isField: false,
     paired: Object.keys(values[0] as object),
-    values: values as MatrixValue[],
+    values: values.filter(isMap),
     pos: pos.at(base, key),
     valuePos: values.map((_, i) => pos.at([...base, key, i])),
   };
@@ -134,7 +143,10 @@ export function unusedMatrixVars(dims: readonly MatrixDim[], used: ReadonlySet<s
     for (const k of dimKeys(d)) {
       if (isShotField(k) || used.has(k)) continue;
       const what = d.paired ? `"${d.key}" sets "${k}", which is` : `"${k}" is`;
-      out.push({ ...d.pos, message: `matrix: ${what} neither a shot field nor a {placeholder} in any prompt${didYouMean(k, Object.keys(shotFieldSchemas))}` });
+      out.push({
+        ...d.pos,
+        message: `matrix: ${what} neither a shot field nor a {placeholder} in any prompt${didYouMean(k, Object.keys(shotFieldSchemas))}`,
+      });
     }
   }
   return out;

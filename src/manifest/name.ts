@@ -15,7 +15,7 @@ const ALLOWED = /^[\p{L}\p{N}\p{M}_.-]$/u;
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
 
 function codePoint(ch: string): string {
-  return `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 /** Why `name` cannot name a run directory, or undefined when it can. `name` must be NFC already. */
@@ -39,7 +39,10 @@ export function runNameProblem(name: string): string | undefined {
 export function runNameFromFile(stem: string): string {
   let s = '';
   for (const ch of stem.normalize('NFC')) s += ALLOWED.test(ch) ? ch : '-';
-  s = s.replace(/-{2,}/g, '-').replace(/^[.-]+/, '').replace(/[.-]+$/, '');
+  s = s
+    .replace(/-{2,}/g, '-')
+    .replace(/^[.-]+/, '')
+    .replace(/[.-]+$/, '');
   s = [...s].slice(0, MAX_NAME_CHARS).join('').replace(/\.+$/, '');
   if (s === '') return 'run';
   return WINDOWS_RESERVED.test(s) ? `${s}-run` : s;

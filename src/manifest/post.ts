@@ -21,15 +21,24 @@ export interface PostRefs {
 export function checkPostStep(item: unknown, i: number, pos: YamlPositions, diags: Diagnostic[], refs: PostRefs): PostStep {
   const base: Path = ['post', i];
   const entry: [string, unknown] | undefined =
-    typeof item === 'string' ? [item, null] :
-    item && typeof item === 'object' && !Array.isArray(item) && Object.keys(item).length === 1 ? Object.entries(item)[0] : undefined;
+    typeof item === 'string'
+      ? [item, null]
+      : item && typeof item === 'object' && !Array.isArray(item) && Object.keys(item).length === 1
+        ? Object.entries(item)[0]
+        : undefined;
   if (!entry) {
-    diags.push({ ...pos.at(base), message: `post[${i}]: expected a single-key map such as "- stitch: {group_by: aspect}" (${POST_KINDS.join(', ')})` });
+    diags.push({
+      ...pos.at(base),
+      message: `post[${i}]: expected a single-key map such as "- stitch: {group_by: aspect}" (${POST_KINDS.join(', ')})`,
+    });
     return { kind: 'stitch' };
   }
   const [kind, body] = entry;
   if (!(POST_KINDS as string[]).includes(kind)) {
-    diags.push({ ...pos.at(base, typeof item === 'string' ? undefined : kind), message: `post[${i}]: unknown post-step "${kind}"${didYouMean(kind, POST_KINDS)} (one of ${POST_KINDS.join(', ')})` });
+    diags.push({
+      ...pos.at(base, typeof item === 'string' ? undefined : kind),
+      message: `post[${i}]: unknown post-step "${kind}"${didYouMean(kind, POST_KINDS)} (one of ${POST_KINDS.join(', ')})`,
+    });
     return { kind: 'stitch' };
   }
   const schema = postStepSchemas[kind as PostKind];
@@ -39,12 +48,17 @@ export function checkPostStep(item: unknown, i: number, pos: YamlPositions, diag
     return { kind: 'stitch' };
   }
   collectFieldRefs(r.data, [...base, kind], pos, refs.fields);
-  if (kind === 'stitch' && r.data) {
-    const step = r.data as { order?: string[]; select?: { ids?: string[] } };
-    const lists: Array<[string[] | undefined, Path]> = [[step.order, [...base, kind, 'order']], [step.select?.ids, [...base, kind, 'select', 'ids']]];
-    for (const [ids, at] of lists) ids?.forEach((id, j) => refs.shots.push({ id, where: pathText([...at, j]), source: pos.at([...at, j]) }));
+  const stitch = kind === 'stitch' ? postStepSchemas.stitch.safeParse(body) : undefined;
+  if (stitch?.success && stitch.data) {
+    const step = stitch.data;
+    const lists: Array<[string[] | undefined, Path]> = [
+      [step.order, [...base, kind, 'order']],
+      [step.select?.ids, [...base, kind, 'select', 'ids']],
+    ];
+    for (const [ids, at] of lists)
+      ids?.forEach((id, j) => refs.shots.push({ id, where: pathText([...at, j]), source: pos.at([...at, j]) }));
   }
-  return { kind, ...(r.data ?? {}) } as PostStep;
+  return { kind, ...r.data } as PostStep;
 }
 
 /** Keys of a post-step whose values name job fields ("a, b" strings or lists), by nesting. */
@@ -69,7 +83,10 @@ function collectFieldRefs(body: unknown, path: Path, pos: YamlPositions, refs: P
     const items: Array<[unknown, Path]> = Array.isArray(value) ? value.map((v, j) => [v, [...at, j]]) : [[value, at]];
     for (const [v, p] of items) {
       if (typeof v !== 'string') continue;
-      for (const name of v.split(',').map((n) => n.trim()).filter(Boolean)) {
+      for (const name of v
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean)) {
         refs.push({ name, where: pathText(p), source: pos.at(p) });
       }
     }

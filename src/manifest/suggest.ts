@@ -3,22 +3,20 @@
 /** Edit distance where swapping two neighbours counts as one edit ("nmae" → "name"). */
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
-  let prev2 = new Array<number>(b.length + 1).fill(0);
-  let prev = new Array<number>(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  let prev2: number[] = Array.from({ length: b.length + 1 }, () => 0);
+  let prev: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    const cur = new Array<number>(b.length + 1);
-    cur[0] = i;
+    const cur: number[] = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) d = Math.min(d, prev2[j - 2]! + 1);
-      cur[j] = d;
+      let d = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) d = Math.min(d, (prev2[j - 2] ?? 0) + 1);
+      cur.push(d);
     }
     prev2 = prev;
     prev = cur;
   }
-  return prev[b.length]!;
+  return prev[b.length] ?? 0;
 }
 
 /** The closest candidate within a distance that scales with the word's length, if any. */

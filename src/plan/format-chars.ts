@@ -37,10 +37,10 @@ const PICTOGRAPH = /[\p{Extended_Pictographic}\p{Emoji_Modifier}]/u;
 export function invisibleFormatChar(text: string): { label: string; at: number } | undefined {
   FORMAT.lastIndex = 0;
   for (let m = FORMAT.exec(text); m; m = FORMAT.exec(text)) {
-    const cp = m[0].codePointAt(0)!;
+    const cp = m[0].codePointAt(0) ?? 0;
     if (cp === 0x200d && joinsEmoji(text, m.index)) continue;
     const hex = cp.toString(16).toUpperCase().padStart(4, '0');
-    const at = [...text.slice(0, m.index)].length + 1;
+    const at = Array.from(text.slice(0, m.index)).length + 1;
     return { label: `U+${hex}${NAMES[cp] ? ` ${NAMES[cp]}` : ''}`, at };
   }
   return undefined;
@@ -48,7 +48,7 @@ export function invisibleFormatChar(text: string): { label: string; at: number }
 
 /** True when the ZWJ at `i` sits between two emoji (a variation selector may follow the first). */
 function joinsEmoji(text: string, i: number): boolean {
-  let before = [...text.slice(Math.max(0, i - 4), i)];
+  let before = Array.from(text.slice(Math.max(0, i - 4), i));
   if (before.at(-1) === '\ufe0f') before = before.slice(0, -1);
   const prev = before.at(-1);
   const next = String.fromCodePoint(text.codePointAt(i + 1) ?? 0x20);

@@ -44,7 +44,7 @@ export interface ShotProblem {
 }
 
 /** Control characters other than tab and line breaks: invisible in review, garbage to a provider. */
-const CONTROL_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const CONTROL_CHAR = /(?![\t\n\r])\p{Cc}/u;
 /**
  * Unicode format characters (category Cf: zero-width spaces, soft hyphens, bidi overrides, …):
  * invisible in review, and they change what a provider reads (or hide text from the reviewer).

@@ -228,7 +228,10 @@ post:
   it('an unknown top-level key does not hide shot problems', async () => {
     const p = await write('multi2.yaml', `provider: openai\nmodel: sora-2\nnmae: x\nshots:\n  - { prompt: "A {x}" }\n`);
     const d = await loadProblems(p);
-    expect(d).toEqual([expect.stringMatching(/^3:1 unknown key "nmae" \(did you mean "name"\?\)/), expect.stringMatching(/^5:15 shot "shot-1": prompt placeholder \{x\}/)]);
+    expect(d).toEqual([
+      expect.stringMatching(/^3:1 unknown key "nmae" \(did you mean "name"\?\)/),
+      expect.stringMatching(/^5:15 shot "shot-1": prompt placeholder \{x\}/),
+    ]);
   });
 });
 
@@ -243,7 +246,10 @@ describe('CSV columns', () => {
 
   it('a column used by a template, by a post-step, or named vars.* is fine', async () => {
     await write('cols.csv', 'prompt,subject,campaign,vars.note\nA {subject},cat,spring,x\n');
-    const p = await write('cols.yaml', 'provider: openai\nmodel: sora-2\nshots:\n  - from: cols.csv\npost:\n  - stitch: { group_by: campaign }\n');
+    const p = await write(
+      'cols.yaml',
+      'provider: openai\nmodel: sora-2\nshots:\n  - from: cols.csv\npost:\n  - stitch: { group_by: campaign }\n',
+    );
     const m = await loadManifest(p);
     expect(m.shots[0]!.prompt).toBe('A cat');
   });
@@ -264,14 +270,20 @@ describe('Unicode format characters in prompts', () => {
     ['2060', 'WORD JOINER'],
   ])('U+%s is refused with its code point', async (hex, label) => {
     const ch = String.fromCodePoint(parseInt(hex, 16));
-    await write(`cf-${hex}.yaml`, `provider: openai\nmodel: sora-2\ndefaults: { seconds: 4 }\nshots:\n  - { id: a, prompt: "A c${ch}at" }\n`);
+    await write(
+      `cf-${hex}.yaml`,
+      `provider: openai\nmodel: sora-2\ndefaults: { seconds: 4 }\nshots:\n  - { id: a, prompt: "A c${ch}at" }\n`,
+    );
     expect(await planProblems(`cf-${hex}.yaml`)).toEqual([
       `5:22 shot "a": prompt contains an invisible format character (U+${hex} ${label} at character 4); remove it`,
     ]);
   });
 
   it('emoji joined with U+200D stay allowed', async () => {
-    await write('zwj.yaml', 'provider: openai\nmodel: sora-2\ndefaults: { seconds: 4 }\nshots:\n  - { id: a, prompt: "A family 👨\u200d👩\u200d👧 at dinner" }\n');
+    await write(
+      'zwj.yaml',
+      'provider: openai\nmodel: sora-2\ndefaults: { seconds: 4 }\nshots:\n  - { id: a, prompt: "A family 👨\u200d👩\u200d👧 at dinner" }\n',
+    );
     const r = await loadAndPlan('zwj.yaml', dir, {});
     expect(r.plan.jobs).toHaveLength(1);
   });
