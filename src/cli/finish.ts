@@ -1,6 +1,7 @@
 /** The back half shared by run, resume and post: post-steps from the checkpoint, then results and report. */
 import type { PostStep } from '../manifest/types.ts';
 import { makeClipResolver, probesOf } from '../post/clips.ts';
+import { readQc } from '../post/qc.ts';
 import { runPostSteps } from '../post/runner.ts';
 import type { PostOutput } from '../post/runner.ts';
 import { writeReportOf } from '../report/html.ts';
@@ -27,7 +28,11 @@ export async function postAndReport(
   // One resolver: each clip is probed once for the post-steps and the results.
   const clips = makeClipResolver(runDir, items, signal);
   const post = await runPostSteps({ runDir, steps, items, events, signal, clips });
-  const results = await writeResults(runDir, items, post, { name, probes: await probesOf(clips, items) });
+  const results = await writeResults(runDir, items, post, {
+    name,
+    probes: await probesOf(clips, items),
+    qc: await readQc(runDir),
+  });
   await writeReportOf(runDir, results);
   return { items, post };
 }

@@ -132,6 +132,7 @@ function apply(v: View, e: RunEvent): void {
     case 'post.progress':
     case 'post.finished':
     case 'post.failed':
+    case 'qc.finished':
       break; // per-job progress and post-steps do not change this view
     default: {
       const unhandled: never = e; // a new event kind must be decided on here

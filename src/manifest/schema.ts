@@ -114,6 +114,16 @@ export const postStepSchemas = {
       rows: z.number().int().positive().optional(),
     })
     .nullable(),
+  qc: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      black_s: z.number().nonnegative().optional(),
+      frozen_s: z.number().nonnegative().optional(),
+      silence_db: z.number().max(0).optional(),
+      duration_tolerance_s: z.number().nonnegative().optional(),
+      audio: z.enum(['auto', 'required', 'optional']).optional(),
+    })
+    .nullable(),
 } as const;
 export type PostKind = keyof typeof postStepSchemas;
 export const POST_KINDS = Object.keys(postStepSchemas) as PostKind[];

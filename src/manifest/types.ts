@@ -50,7 +50,16 @@ export type PostStep =
   | { kind: 'thumbnails'; at?: number | string; sheet?: boolean | { cols?: number; rows?: number; per?: 'clip' | 'group'; group_by?: string } }
   | { kind: 'stitch'; group_by?: string; select?: { ids?: string[]; field?: string; equals?: string }; order?: string[]; name?: string }
   | { kind: 'grid'; group_by: string | string[]; order_by?: string; label?: string[] }
-  | { kind: 'contact_sheet'; group_by?: string; cols?: number; rows?: number };
+  | { kind: 'contact_sheet'; group_by?: string; cols?: number; rows?: number }
+  | {
+      kind: 'qc';
+      enabled?: boolean;
+      black_s?: number;
+      frozen_s?: number;
+      silence_db?: number;
+      duration_tolerance_s?: number;
+      audio?: 'auto' | 'required' | 'optional';
+    };
 
 /** A field name written in a post-step, checked at plan time against the jobs' fields. */
 export interface PostFieldRef {

@@ -9,6 +9,7 @@ import { InterruptedError } from '../errors.ts';
 import { makeClipResolver, type ClipResolver } from './clips.ts';
 import { findFont } from '../media/fonts.ts';
 import { runGrid } from './grid.ts';
+import { runQc } from './qc.ts';
 import { openPostState, type PostState } from './state.ts';
 import { runStitch } from './stitch.ts';
 import { runContactSheets, runThumbnails } from './thumbnails.ts';
@@ -38,7 +39,9 @@ export interface RunPostOptions {
 }
 
 export async function runPostSteps(opts: RunPostOptions): Promise<PostOutput[]> {
-  const steps = opts.steps.length > 0 ? opts.steps : DEFAULT_POST_STEPS;
+  const listed = opts.steps.length > 0 ? opts.steps : DEFAULT_POST_STEPS;
+  // QC is on by default: it runs first unless the manifest lists it (to tune or switch it off).
+  const steps = listed.some((s) => s.kind === 'qc') ? listed : [{ kind: 'qc' } as const, ...listed];
   const state = await openPostState(opts.runDir);
   const limit = pLimit(Math.max(1, opts.concurrency ?? availableParallelism()));
   const ctx: StepContext = {
@@ -74,5 +77,7 @@ function runStep(ctx: StepContext, state: PostState, step: PostStep, ordinal: nu
       return runGrid(ctx, state, step, ordinal);
     case 'contact_sheet':
       return runContactSheets(ctx, state, step, ordinal);
+    case 'qc':
+      return step.enabled === false ? Promise.resolve([]) : runQc(ctx, state, step);
   }
 }

@@ -46,6 +46,8 @@ const COLUMNS: ReadonlyArray<[string, (j: ResultJob) => unknown]> = [
   ['generation_s', (j) => j.timings.generationS],
   ['error_code', (j) => j.error?.code],
   ['error_message', (j) => j.error?.message],
+  ['qc', (j) => (j.qc ? (j.qc.ok ? 'ok' : 'flagged') : '')],
+  ['qc_issues', (j) => j.qc?.issues.map((i) => `${i.kind}: ${i.message}`).join('; ')],
 ];
 
 export const CSV_COLUMNS: readonly string[] = COLUMNS.map(([name]) => name);

@@ -9,7 +9,7 @@ import { probe, type ProbeResult } from '../media/ffmpeg.ts';
 import { probeMp4 } from '../media/mp4info.ts';
 import type { JobState } from '../run/types.ts';
 import { resultsCsv } from './results-csv.ts';
-import type { PostOutput, ReportItem, ResultJob, Results } from './types.ts';
+import type { ClipQc, PostOutput, ReportItem, ResultJob, Results } from './types.ts';
 
 export const RESULTS_SCHEMA = 'shotlist.results/1';
 export type { ResultJob, Results } from './types.ts';
@@ -20,6 +20,8 @@ export interface ResultsOptions {
   now?: () => number;
   /** Probe results by job id (see `probeClips`); `writeResults` probes when not given. */
   probes?: ReadonlyMap<string, ProbeResult | null>;
+  /** QC verdicts by job id (from the `qc` post-step's post/qc.json). */
+  qc?: ReadonlyMap<string, ClipQc>;
 }
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
@@ -39,7 +41,7 @@ export function thumbnailsByJob(post: readonly PostOutput[]): Map<string, string
   return map;
 }
 
-export function toResultJob(item: ReportItem, thumbnail: string | null, probed?: ProbeResult | null): ResultJob {
+export function toResultJob(item: ReportItem, thumbnail: string | null, probed?: ProbeResult | null, qc?: ClipQc): ResultJob {
   const { job, record } = item;
   const t = record.timings;
   return {
@@ -85,13 +87,14 @@ export function toResultJob(item: ReportItem, thumbnail: string | null, probed?:
       : null,
     thumbnail,
     error: record.error ? { ...record.error } : null,
+    qc: record.clip && qc ? qc : null,
   };
 }
 
 export function buildResults(items: readonly ReportItem[], post: readonly PostOutput[], opts: ResultsOptions = {}): Results {
   const thumbs = thumbnailsByJob(post);
   const ordered = [...items].sort((a, b) => a.job.index - b.job.index || a.job.take - b.job.take);
-  const jobs = ordered.map((it) => toResultJob(it, thumbs.get(it.job.id) ?? null, opts.probes?.get(it.job.id)));
+  const jobs = ordered.map((it) => toResultJob(it, thumbs.get(it.job.id) ?? null, opts.probes?.get(it.job.id), opts.qc?.get(it.job.id)));
   const states: Partial<Record<JobState, number>> = {};
   for (const j of jobs) states[j.state] = (states[j.state] ?? 0) + 1;
   return {
@@ -109,6 +112,7 @@ export function buildResults(items: readonly ReportItem[], post: readonly PostOu
     },
     jobs,
     post: [...post],
+    qc: { checked: jobs.filter((j) => j.qc).length, flagged: jobs.filter((j) => j.qc && !j.qc.ok).map((j) => j.id) },
   };
 }
 

@@ -78,6 +78,8 @@ export interface ResultJob {
     | null;
   thumbnail: string | null;
   error: { code: string; message: string } | null;
+  /** Clip QC verdict; null when the clip was not checked (no clip, or QC off). */
+  qc: ClipQc | null;
 }
 
 export interface Results {
@@ -96,4 +98,18 @@ export interface Results {
   };
   jobs: ResultJob[];
   post: PostOutput[];
+  /** Clip QC: clips checked and the ids of flagged jobs (what `shotlist retry` can select). */
+  qc: { checked: number; flagged: string[] };
+}
+
+/** One problem QC found in a clip. */
+export interface QcIssue {
+  kind: 'black' | 'frozen' | 'silent' | 'no_audio' | 'duration' | 'size' | 'decode';
+  message: string;
+}
+
+/** QC verdict for one downloaded clip (`ok` when no issue was found). */
+export interface ClipQc {
+  ok: boolean;
+  issues: QcIssue[];
 }

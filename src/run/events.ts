@@ -26,6 +26,8 @@ export type RunEvent =
   | { kind: 'post.progress'; at: number; step: string; output: string; fraction: number }
   | { kind: 'post.finished'; at: number; step: string; output: string; skipped: boolean }
   | { kind: 'post.failed'; at: number; step: string; output: string; message: string }
+  /** Clip QC done: how many clips were checked and which were flagged (issue kinds per job). */
+  | { kind: 'qc.finished'; at: number; checked: number; flagged: Array<{ job: string; issues: string[] }> }
   | { kind: 'warning'; at: number; message: string }
   /** The run's state was rebuilt (from the previous snapshot or the journal), damaged entries found, partial files removed. */
   | {

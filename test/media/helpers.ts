@@ -16,6 +16,12 @@ export interface ClipSpec {
   audio?: boolean;
   /** lavfi video source name (testsrc, testsrc2, smptehdbars, mandelbrot, …). */
   source?: string;
+  /** A whole lavfi video graph instead of `source` (e.g. a black or frozen picture). */
+  video?: string;
+  /** lavfi audio source instead of the sine tone (e.g. `anullsrc=r=44100:cl=stereo` for silence). */
+  audioSource?: string;
+  /** Length actually rendered when it should differ from the requested `seconds` (a short clip). */
+  renderSeconds?: number;
 }
 
 const made: string[] = [];
@@ -36,10 +42,12 @@ export async function removeTempDirs(): Promise<void> {
 export async function makeClip(abs: string, spec: ClipSpec = {}): Promise<void> {
   const w = spec.width ?? 160;
   const h = spec.height ?? 90;
-  const d = spec.seconds ?? 1;
+  const d = spec.renderSeconds ?? spec.seconds ?? 1;
   const fps = spec.fps ?? 24;
-  const args = ['-f', 'lavfi', '-i', `${spec.source ?? 'testsrc'}=size=${w}x${h}:rate=${fps}:duration=${d}`];
-  if (spec.audio !== false) args.push('-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${d}`);
+  const video = spec.video ?? `${spec.source ?? 'testsrc'}=size=${w}x${h}:rate=${fps}:duration=${d}`;
+  const args = ['-f', 'lavfi', '-i', video];
+  if (spec.audio !== false) args.push('-f', 'lavfi', '-i', spec.audioSource ?? `sine=frequency=440:sample_rate=44100:duration=${d}`);
+  if (spec.video || spec.audioSource) args.push('-t', String(d));
   args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', String(fps));
   if (spec.audio !== false) args.push('-c:a', 'aac', '-b:a', '64k', '-shortest');
   args.push(abs);
