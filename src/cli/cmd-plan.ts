@@ -1,7 +1,9 @@
 /** `shotlist plan` and `shotlist validate`: read-only; never sends a request. */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { diffPlan, planToJson } from '../plan/index.ts';
 import { readRunState } from '../run/index.ts';
+import { defaultRunDir } from '../run/rundir.ts';
+import { runDirLine } from './cmd-run.ts';
 import { loadAndPlan, refuseIfOverBudget, type PlanFlags } from './context.ts';
 import type { CliIO } from './io.ts';
 import { renderPlan } from './render-plan.ts';
@@ -16,9 +18,10 @@ export async function planCommand(
     io.out(planToJson(plan));
     return plan.overBudget ? 3 : 0;
   }
-  const runDir = resolve(io.cwd, flags.out ?? join('runs', manifest.name));
+  const runDir = flags.out ? resolve(io.cwd, flags.out) : defaultRunDir(manifest.file, manifest.name);
   const previous = await readRunState(runDir);
   io.out(renderPlan(plan, previous ? diffPlan(previous.jobs.map((j) => j.id), plan) : undefined));
+  io.out(runDirLine(runDir, previous !== undefined));
   refuseIfOverBudget(plan);
   return 0;
 }

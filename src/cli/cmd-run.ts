@@ -1,10 +1,11 @@
 /** `shotlist run <manifest>`: plan → approve → execute → post-steps → report. */
-import { copyFile, mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { systemClock } from '../clock.ts';
 import { NotApprovedError, UsageError } from '../errors.ts';
 import { diffPlan } from '../plan/index.ts';
 import { readRunState } from '../run/index.ts';
+import { defaultRunDir, runPaths, writeErrorOf, writeFileAtomic } from '../run/rundir.ts';
 import { decideApproval } from './approve.ts';
 import { formatUsd } from './format.ts';
 import { missingKeys } from './bindings.ts';
@@ -28,10 +29,11 @@ export interface RunFlags extends PlanFlags {
 
 export async function runCommand(manifestPath: string, flags: RunFlags, io: CliIO, signal: AbortSignal): Promise<number> {
   const { manifest, catalog, plan } = await loadAndPlan(manifestPath, io.cwd, flags);
-  const runDir = resolve(io.cwd, flags.out ?? join('runs', manifest.name));
+  const runDir = flags.out ? resolve(io.cwd, flags.out) : defaultRunDir(manifest.file, manifest.name);
   const previous = await readRunState(runDir);
   const diff = previous ? diffPlan(previous.jobs.map((j) => j.id), plan) : undefined;
   io.out(renderPlan(plan, diff));
+  io.out(runDirLine(runDir, previous !== undefined));
   refuseIfOverBudget(plan);
 
   const missing = missingKeys(plan.jobs.map((j) => j.provider), io.env, Boolean(flags.emulate));
@@ -42,7 +44,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
   const newCost = diff ? diff.addedUsd : plan.totals.usd;
   const decision = decideApproval({ costUsd: newCost, totalUsd: plan.totals.usd, yes: Boolean(flags.yes), maxUsd: flags.maxUsd, tty: io.isTTY });
   if (decision.kind === 'refused') throw new NotApprovedError(decision.reason);
-  if (decision.kind === 'ask' && !(await io.confirm(`Approve spending up to ${formatUsd(newCost)}?`))) {
+  if (decision.kind === 'ask' && !(await io.confirm(`Approve spending up to ${formatUsd(newCost)} (run directory ${runDir})?`))) {
     throw new NotApprovedError('not approved; nothing was spent');
   }
   const caps = [manifest.budget.max_usd, decision.kind === 'approved' ? decision.capUsd : undefined].filter(
@@ -51,18 +53,24 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
   const capUsd = caps.length > 0 ? Math.min(...caps) : undefined;
   const approvedUsd = (previous?.approvedUsd ?? 0) + newCost;
 
-  await mkdir(runDir, { recursive: true });
-  await copyFile(manifest.file, join(runDir, 'manifest.yaml'));
-  await writeRunMeta(runDir, {
-    version: 1,
-    name: manifest.name,
-    manifestFile: manifest.file,
-    createdAt: new Date(systemClock.now()).toISOString(),
-    providers: manifest.providers,
-    post: manifest.post,
-    catalogFiles: manifest.catalogFiles,
-    emulated: Boolean(flags.emulate),
+  // Only the folder now (the lock lives in it); its files are written once the run holds the lock.
+  const manifestText = await readFile(manifest.file);
+  await mkdir(runDir, { recursive: true }).catch((e: unknown) => {
+    throw writeErrorOf(e) ?? e;
   });
+  const beforeStart = async (): Promise<void> => {
+    await writeFileAtomic(runPaths(runDir).manifest, manifestText);
+    await writeRunMeta(runDir, {
+      version: 1,
+      name: manifest.name,
+      manifestFile: manifest.file,
+      createdAt: new Date(systemClock.now()).toISOString(),
+      providers: manifest.providers,
+      post: manifest.post,
+      catalogFiles: manifest.catalogFiles,
+      emulated: Boolean(flags.emulate),
+    });
+  };
 
   return executeAndFinish({
     io,
@@ -77,5 +85,11 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
     name: manifest.name,
     flags,
     emulate: Boolean(flags.emulate),
+    beforeStart,
   });
+}
+
+/** Which run directory the plan is for: the user sees it before approving anything. */
+export function runDirLine(runDir: string, existing: boolean): string {
+  return `run directory: ${runDir}${existing ? ' (existing run: kept jobs are not paid again)' : ' (new)'}`;
 }

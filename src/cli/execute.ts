@@ -45,6 +45,8 @@ export interface ExecuteAndFinishOptions {
    * emulator and are gone with it; callbacks are verified with this emulator's secrets.
    */
   emulate: boolean;
+  /** Run-directory writes that wait for the lock (see ExecuteOptions.beforeStart). */
+  beforeStart?: () => Promise<void>;
 }
 
 function limitsOverride(flags: ExecuteFlags): Partial<ProviderLimits> | undefined {
@@ -93,6 +95,7 @@ async function execute(o: ExecuteAndFinishOptions, emulator: EmulatorHandle | un
       clock: systemClock,
       signal,
       events,
+      beforeStart: o.beforeStart,
       resubmitUnknown: o.flags.resubmitUnknown,
       abandonInFlight: emulator !== undefined,
       callbacks,

@@ -57,12 +57,12 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
   );
   planOptions(program.command('plan <manifest>').description('expand, check and price a manifest; sends nothing'))
     .option('--json', 'machine-readable plan')
-    .option('--out <dir>', 'run directory to compare with (default runs/<name>)')
+    .option('--out <dir>', 'run directory to compare with (default <manifest folder>/runs/<name>)')
     .action((m: string, o) => done(planCommand(m, o, io)));
   execOptions(
     planOptions(program.command('run <manifest>').description('plan, ask for approval, run, post-process, report')),
   )
-    .option('--out <dir>', 'run directory (default runs/<name>)')
+    .option('--out <dir>', 'run directory (default <manifest folder>/runs/<name>)')
     .option('--yes', 'approve the plan without asking')
     .addOption(new Option('--max-usd <n>', 'approve only if the plan costs at most N USD, and cap spend at N').argParser(num))
     .option('--emulate', 'start the built-in emulator and point every provider at it')

@@ -53,6 +53,11 @@ export interface ExecuteOptions {
   checkpoint?: CheckpointOptions;
   /** Media check of downloaded clips; default ffprobe (benchmarks inject a stub). */
   probe?: (file: string) => Promise<ProbeResult>;
+  /**
+   * Writes that belong to this run but must not happen unless it really starts (the CLI's
+   * manifest.yaml and run.json): called once the lock is held, before anything else is written.
+   */
+  beforeStart?: () => Promise<void>;
   /** Receives request counters and checkpoint bytes at the end (benchmarks). */
   onStats?: (s: RunStats) => void;
 }
@@ -77,6 +82,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunOutcome> {
   };
   const inner: ExecuteOptions = { ...opts, signal: AbortSignal.any([opts.signal, failed.signal]) };
   try {
+    await opts.beforeStart?.();
     // Leftovers of writes a crash interrupted: never renamed into place, removed now (we hold the lock).
     const removed = await removePartials(opts.runDir);
     const { store, resumed, report } = await CheckpointStore.open(

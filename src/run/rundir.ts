@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { z } from 'zod';
-import { RunDirWriteError } from '../errors.ts';
+import { RunDirWriteError, UsageError } from '../errors.ts';
 
 /** Names inside a run directory (relative). */
 export const RUN_FILES = {
@@ -32,6 +32,19 @@ export const RUN_FILES = {
 
 export const clipFile = (jobId: string): string => join(RUN_FILES.clips, `${jobId}.mp4`);
 export const sidecarFile = (jobId: string): string => join(RUN_FILES.clips, `${jobId}.json`);
+
+/**
+ * Where a manifest's runs live unless `--out` says otherwise: `<manifest's folder>/runs/<name>/`,
+ * the same whichever directory the command is started from.
+ */
+export function defaultRunDir(manifestFile: string, name: string): string {
+  const base = resolve(dirname(manifestFile), 'runs');
+  const dir = resolve(base, name);
+  if (name.length === 0 || !dir.startsWith(base + sep) || dirname(dir) !== base) {
+    throw new UsageError(`manifest name "${name}" cannot name a run directory (one plain folder name under runs/); pass --out DIR`);
+  }
+  return dir;
+}
 
 /** Absolute paths of one run directory. */
 export function runPaths(runDir: string) {
