@@ -51,6 +51,8 @@ export interface ProviderFigures {
   billed: number;
   paidWithoutClip: number;
   downloaded: number;
+  /** Jobs left `unknown` although the provider never created a task for them (the create never arrived). */
+  unknownWithoutTask: number;
   states: Record<string, number>;
 }
 
@@ -389,7 +391,7 @@ async function checkInvariants(report: ChaosReport, c: CheckContext): Promise<vo
   for (const p of c.providers) {
     const mine = tasks.filter((t) => t.provider === p);
     const jobs = state.jobs.filter((j) => j.provider === p);
-    const fig: ProviderFigures = { jobs: jobs.length, creates: mine.length, duplicates: 0, billed: 0, paidWithoutClip: 0, downloaded: 0, states: {} };
+    const fig: ProviderFigures = { jobs: jobs.length, creates: mine.length, duplicates: 0, billed: 0, paidWithoutClip: 0, downloaded: 0, unknownWithoutTask: 0, states: {} };
     const perPrompt = new Map<string, number>();
     for (const t of mine) perPrompt.set(t.prompt, (perPrompt.get(t.prompt) ?? 0) + 1);
     for (const [, n] of perPrompt) if (n > 1) fig.duplicates += n - 1;
@@ -398,6 +400,7 @@ async function checkInvariants(report: ChaosReport, c: CheckContext): Promise<vo
       const s = r?.state ?? 'missing';
       fig.states[s] = (fig.states[s] ?? 0) + 1;
       if (s === 'downloaded') fig.downloaded++;
+      if (s === 'unknown' && !perPrompt.has(j.prompt)) fig.unknownWithoutTask++;
     }
     for (const t of mine) {
       const job = jobByPrompt.get(t.prompt);
@@ -448,7 +451,7 @@ async function checkInvariants(report: ChaosReport, c: CheckContext): Promise<vo
   }
   for (const [p, fig] of Object.entries(report.perProvider)) {
     const unknown = fig.states.unknown ?? 0;
-    if (unknown) report.notes.push(`${p}: ${unknown} job(s) ended unknown`);
+    if (unknown) report.notes.push(`${p}: ${unknown} job(s) ended unknown, ${fig.unknownWithoutTask} of them never reached the provider`);
   }
 }
 
@@ -461,7 +464,7 @@ export function formatReport(r: ChaosReport): string[] {
     `damaged files: ${r.damages.length ? r.damages.join(', ') : 'none'}; disk-full rounds: ${r.diskFull.rounds}${r.diskFull.skipped ? ` (skipped: ${r.diskFull.skipped})` : ''}${r.diskFull.exitCodes.length ? ` exit ${r.diskFull.exitCodes.join(',')}` : ''}`,
   ];
   for (const [p, f] of Object.entries(r.perProvider)) {
-    lines.push(`  ${p.padEnd(10)} jobs ${f.jobs}  creates ${f.creates}  duplicates ${f.duplicates}  billed ${f.billed}  paid-without-clip ${f.paidWithoutClip}  downloaded ${f.downloaded}  ${JSON.stringify(f.states)}`);
+    lines.push(`  ${p.padEnd(10)} jobs ${f.jobs}  creates ${f.creates}  duplicates ${f.duplicates}  billed ${f.billed}  paid-without-clip ${f.paidWithoutClip}  unknown-never-sent ${f.unknownWithoutTask}  downloaded ${f.downloaded}  ${JSON.stringify(f.states)}`);
   }
   lines.push(`spend recorded $${r.spentUsd.toFixed(2)} vs billed by the emulator $${r.billedUsd.toFixed(2)}; clips verified ${r.clipsVerified}; final exit ${r.finalExitCode}`);
   for (const n of r.notes) lines.push(`note: ${n}`);
