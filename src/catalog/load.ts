@@ -112,6 +112,9 @@ function applyPatch(providers: ProviderCatalog[], patch: Patch, diags: Diagnosti
     if (patch.usd_per_credit !== undefined) pc.usd_per_credit = patch.usd_per_credit;
     if (patch.limits) pc.limits = { ...pc.limits, ...patch.limits };
   }
+  if (patch.protocol) pc.protocol = patch.protocol;
+  if (patch.base_url) pc.base_url = patch.base_url;
+  if (patch.key_env) pc.key_env = patch.key_env;
   for (const [j, m] of (patch.models ?? []).entries()) {
     const i = pc.models.findIndex((e) => e.id === m.id);
     const merged = { ...(i >= 0 ? pc.models[i] : {}), ...m };

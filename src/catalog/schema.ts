@@ -1,5 +1,6 @@
 /** zod schemas for catalog files (src/catalog/data/*.yaml and user-supplied extra files). */
 import { z } from 'zod';
+import { PROVIDER_NAMES } from '../providers/types.ts';
 
 const aspect = z.enum(['16:9', '9:16', 'auto']);
 const resolution = z.enum(['720p', '1024p', '1080p']);
@@ -49,6 +50,16 @@ const modelFields = {
 
 export const modelEntrySchema = z.strictObject(modelFields);
 
+/**
+ * A provider instance declared as data: which wire protocol it speaks, where, and which environment
+ * variable holds its key (e.g. an OpenAI-compatible gateway serving Veo 3.1 under `/v1/videos`).
+ */
+const instanceFields = {
+  protocol: z.enum(PROVIDER_NAMES).optional().describe('Wire protocol of a provider not built in (openai | apidot | fal | replicate | sorapi | apixo).'),
+  base_url: z.url().optional().describe("The instance's API base URL (`<NAME>_BASE_URL` overrides it)."),
+  key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name, e.g. MYGW_API_KEY').optional().describe('Environment variable holding its key (default <NAME>_API_KEY).'),
+};
+
 /** One shipped catalog file: everything required. */
 export const providerCatalogSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -56,6 +67,7 @@ export const providerCatalogSchema = z.strictObject({
   as_of: isoDate,
   source: z.string().min(1),
   usd_per_credit: z.number().positive().optional(),
+  ...instanceFields,
   limits: limitsSchema,
   models: z.array(modelEntrySchema),
 });
@@ -67,6 +79,7 @@ export const catalogPatchSchema = z.strictObject({
   as_of: isoDate.optional(),
   source: z.string().optional(),
   usd_per_credit: z.number().positive().optional(),
+  ...instanceFields,
   limits: limitsSchema.partial().optional(),
   models: z.array(z.strictObject({ ...modelEntrySchema.partial().shape, id: modelFields.id })).optional(),
 });

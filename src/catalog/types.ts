@@ -49,6 +49,10 @@ export interface ProviderCatalog {
   as_of: string;
   source: string;
   usd_per_credit?: number;
+  /** A provider instance declared as data: the built-in protocol it speaks, its host and key variable. */
+  protocol?: string;
+  base_url?: string;
+  key_env?: string;
   limits: ProviderLimits;
   models: ModelEntry[];
 }

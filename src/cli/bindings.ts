@@ -8,7 +8,7 @@ import type { Clock } from '../clock.ts';
 import type { EmulatorHandle } from '../emulator/types.ts';
 import type { ProviderSettings } from '../manifest/types.ts';
 import { apiKeyEnv, baseUrlEnv, defaultBaseUrl, getProvider } from '../providers/index.ts';
-import type { ProviderName } from '../providers/types.ts';
+import type { Provider, ProviderName } from '../providers/types.ts';
 import type { ProviderBinding } from '../run/index.ts';
 import { UsageError } from '../errors.ts';
 import { mediaBinaries } from '../media/ffmpeg.ts';
@@ -27,20 +27,39 @@ export interface BinderOptions {
 /** Keys an emulated run uses when the user has none: the emulator accepts any non-empty key. */
 const EMULATOR_KEY = 'emulator-key';
 
-export function missingKeys(providers: Iterable<string>, env: NodeJS.ProcessEnv, emulated: boolean): string[] {
+type Instances = Pick<BinderOptions, 'catalog' | 'settings'>;
+
+/**
+ * The adapter for a provider name: a built-in one, or the protocol a provider instance declares
+ * (manifest `providers.<name>.protocol` or a catalog file's `protocol:`) — providers as data.
+ */
+export function providerFor(name: string, o: Instances): Provider | undefined {
+  const builtIn = getProvider(name);
+  if (builtIn) return builtIn;
+  const protocol = o.settings[name]?.protocol ?? o.catalog.provider(name)?.protocol;
+  return protocol ? getProvider(protocol) : undefined;
+}
+
+/** Where the key of a provider (instance) comes from: its `key_env`, else `<NAME>_API_KEY`. */
+export function keyEnvFor(name: string, o?: Instances): string {
+  return o?.settings[name]?.key_env ?? o?.catalog.provider(name)?.key_env ?? apiKeyEnv(name);
+}
+
+export function missingKeys(providers: Iterable<string>, env: NodeJS.ProcessEnv, emulated: boolean, instances?: Instances): string[] {
   if (emulated) return [];
   const missing: string[] = [];
   for (const p of new Set(providers)) {
-    const name = apiKeyEnv(p);
+    const name = keyEnvFor(p, instances);
     if (name && !env[name]) missing.push(name);
   }
   return missing;
 }
 
-export function baseUrlFor(name: string, o: Pick<BinderOptions, 'env' | 'settings' | 'emulator'>): string {
-  if (o.emulator) return o.emulator.baseUrls[name as ProviderName];
+export function baseUrlFor(name: string, o: Pick<BinderOptions, 'env' | 'settings' | 'emulator'> & { catalog?: Catalog }): string {
+  const emulated = o.emulator?.baseUrls[name as ProviderName];
+  if (emulated) return emulated;
   const fromEnv = o.env[baseUrlEnv(name)];
-  return fromEnv || o.settings[name]?.base_url || defaultBaseUrl(name);
+  return fromEnv || o.settings[name]?.base_url || o.catalog?.provider(name)?.base_url || defaultBaseUrl(name);
 }
 
 export function makeBinder(o: BinderOptions): (name: string) => ProviderBinding {
@@ -48,14 +67,17 @@ export function makeBinder(o: BinderOptions): (name: string) => ProviderBinding 
   return (name) => {
     const hit = cache.get(name);
     if (hit) return hit;
-    const provider = getProvider(name);
+    const provider = providerFor(name, o);
     const pc = o.catalog.provider(name);
     if (!provider || !pc) throw new UsageError(`unknown provider "${name}"`);
-    const apiKey = o.env[apiKeyEnv(name)] || (o.emulator ? EMULATOR_KEY : '');
+    const baseUrl = baseUrlFor(name, o);
+    if (!baseUrl) throw new UsageError(`provider "${name}" has no base URL: set base_url in its declaration or ${baseUrlEnv(name)}`);
+    // Keys only from the environment, and each instance's own: a gateway never gets OPENAI_API_KEY.
+    const apiKey = o.env[keyEnvFor(name, o)] || (o.emulator ? EMULATOR_KEY : '');
     const binding: ProviderBinding = {
       provider,
       env: {
-        baseUrl: baseUrlFor(name, o),
+        baseUrl,
         apiKey,
         fetch: o.fetch ?? globalThis.fetch,
         signal: o.signal,

@@ -75,11 +75,11 @@ export async function cancelCommand(dir: string, io: CliIO): Promise<number> {
     return 0;
   }
   const inFlight = state.jobs.filter((j) => IN_FLIGHT.has(state.records[j.id]?.state ?? ''));
-  const missing = missingKeys(inFlight.map((j) => j.provider), io.env, false);
+  const catalog = await loadCatalog({ extraFiles: meta.catalogFiles });
+  const missing = missingKeys(inFlight.map((j) => j.provider), io.env, false, { catalog, settings: meta.providers });
   if (missing.length > 0) throw new UsageError(`missing API key in the environment: ${missing.join(', ')}`);
   const lock = await acquireRunLock(runDir);
   try {
-    const catalog = await loadCatalog({ extraFiles: meta.catalogFiles });
     const signal = new AbortController().signal;
     const bind = makeBinder({ catalog, settings: meta.providers, env: io.env, runDir, clock: systemClock, signal });
     const { store } = await CheckpointStore.open(runDir, { jobs: state.jobs, approvedUsd: state.approvedUsd, capUsd: state.capUsd });

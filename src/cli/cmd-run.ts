@@ -36,7 +36,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
   io.out(runDirLine(runDir, previous !== undefined));
   refuseIfOverBudget(plan);
 
-  const missing = missingKeys(plan.jobs.map((j) => j.provider), io.env, Boolean(flags.emulate));
+  const missing = missingKeys(plan.jobs.map((j) => j.provider), io.env, Boolean(flags.emulate), { catalog, settings: manifest.providers });
   if (missing.length > 0) {
     throw new UsageError(`missing API key in the environment: ${missing.join(', ')} (or pass --emulate to use the local emulator)`);
   }

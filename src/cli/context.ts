@@ -12,7 +12,7 @@ import type { Manifest } from '../manifest/types.ts';
 import { checkPostFields } from '../post/fields.ts';
 import { buildPlan } from '../plan/index.ts';
 import type { Plan } from '../plan/types.ts';
-import { getProvider } from '../providers/index.ts';
+import { providerFor } from './bindings.ts';
 import { requireManifestFile } from './paths.ts';
 
 export interface PlanFlags {
@@ -55,7 +55,7 @@ export async function loadAndPlan(manifestPath: string, cwd: string, flags: Plan
     today: today(),
     // The adapters' pure wire mapping is the last word on what a provider accepts.
     validateJob: (job) => {
-      const provider = getProvider(job.provider);
+      const provider = providerFor(job.provider, { catalog, settings: manifest.providers });
       if (!provider) return [`unknown provider "${job.provider}"`];
       const callbackUrl = flags.listen && flags.publicUrl ? `${flags.publicUrl.replace(/\/+$/, '')}/callbacks/${job.provider}` : undefined;
       const mapped = provider.toRequest(job, { callbackUrl });

@@ -13,7 +13,7 @@ import { ClipRenderer, FileStore, fileSize } from './files.ts';
 import { sendJson } from './http.ts';
 import type { Rng } from './rng.ts';
 import { isTerminal, phaseOf, TaskStore, type EmuTask, type Phase } from './tasks.ts';
-import type { EmulatorCounts } from './types.ts';
+import type { EmulatorCounts, EmulatorMount } from './types.ts';
 
 export type RequestKind = 'create' | 'status' | 'list' | 'download' | 'other';
 
@@ -45,6 +45,8 @@ export interface Ctx {
   path: string;
   key: string;
   requestId: string;
+  /** Models a gateway mount serves besides the protocol's own. */
+  extraModels?: readonly string[];
   /** Set by fault injection on a create: answer nothing after doing the work (an ambiguous submit). */
   dropResponse: boolean;
   body(): Promise<Buffer>;
@@ -81,7 +83,7 @@ export class EmuCore {
     readonly callbacks: CallbackSender,
     readonly falSigner: FalSigner,
     readonly secrets: Partial<Record<ProviderName, string>>,
-    readonly opts: { openaiWebhookUrl?: string; outOfOrder: boolean; falUserId: string; dataDir: string },
+    readonly opts: { openaiWebhookUrl?: string; outOfOrder: boolean; falUserId: string; dataDir: string; mounts?: EmulatorMount[] },
     private readonly signal: AbortSignal,
   ) {
     this.counts = Object.fromEntries(PROVIDER_NAMES.map((p) => [p, zeroCounts()])) as Record<ProviderName, EmulatorCounts>;

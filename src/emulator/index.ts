@@ -58,7 +58,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     new CallbackSender({ clock, signal: stop.signal, duplicates: opts.webhookDuplicates ?? 0 }),
     falSigner,
     secrets,
-    { openaiWebhookUrl: opts.openaiWebhookUrl, outOfOrder: opts.webhookOutOfOrder ?? false, falUserId: EMULATOR_FAL_USER_ID, dataDir },
+    { openaiWebhookUrl: opts.openaiWebhookUrl, outOfOrder: opts.webhookOutOfOrder ?? false, falUserId: EMULATOR_FAL_USER_ID, dataDir, mounts: opts.mounts },
     stop.signal,
   );
   for (const m of PROVIDER_MODULES) core.modules.set(m.name, m);

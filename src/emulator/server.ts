@@ -4,7 +4,7 @@ import type { Ctx, EmuCore, ProviderModule } from './core.ts';
 import { bearerKey, readBody, sendJson } from './http.ts';
 import { ADMIN_PREFIX, adminAnswer } from './admin.ts';
 
-function makeCtx(core: EmuCore, mod: ProviderModule, req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Ctx {
+function makeCtx(core: EmuCore, mod: ProviderModule, req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, prefix = mod.prefix): Ctx {
   let body: Promise<Buffer> | undefined;
   const ctx: Ctx = {
     core,
@@ -12,7 +12,7 @@ function makeCtx(core: EmuCore, mod: ProviderModule, req: IncomingMessage, res: 
     res,
     url,
     method: req.method ?? 'GET',
-    path: url.pathname.slice(mod.prefix.length) || '/',
+    path: url.pathname.slice(prefix.length) || '/',
     key: '',
     requestId,
     dropResponse: false,
@@ -45,12 +45,15 @@ export async function handleRequest(core: EmuCore, req: IncomingMessage, res: Se
   }
   if (p === '/' || p === '/health') return sendJson(res, 200, { ok: true, providers: [...core.modules.keys()] });
 
-  const mod = [...core.modules.values()].find((m) => p === m.prefix || p.startsWith(`${m.prefix}/`));
+  const under = (prefix: string) => p === prefix || p.startsWith(`${prefix}/`);
+  const mount = core.opts.mounts?.find((m) => under(m.prefix));
+  const mod = mount ? core.modules.get(mount.protocol) : [...core.modules.values()].find((m) => under(m.prefix));
   if (!mod) return sendJson(res, 404, { error: `no route for ${p}` });
 
   const counts = core.counts[mod.name];
   counts.total++;
-  const ctx = makeCtx(core, mod, req, res, url, requestId);
+  const ctx = makeCtx(core, mod, req, res, url, requestId, mount?.prefix);
+  if (mount?.models) ctx.extraModels = mount.models;
   const key = bearerKey(req, mod.authScheme);
   if (!key) return mod.unauthorized(ctx);
   ctx.key = key;

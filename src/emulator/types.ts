@@ -50,8 +50,21 @@ export interface EmulatorOptions {
   webhookDuplicates?: number;
   /** Also deliver a stale in-progress callback after the final one (where the provider has such events). */
   webhookOutOfOrder?: boolean;
+  /**
+   * Extra prefixes serving a protocol, as a gateway would (e.g. `/gw/v1` speaking OpenAI's Videos API
+   * with `models: ['veo-3.1']`): providers declared as data are tested against these.
+   */
+  mounts?: EmulatorMount[];
   /** Parallel ffmpeg renders; default 2. */
   renderConcurrency?: number;
+}
+
+export interface EmulatorMount {
+  /** Path prefix under the server URL, e.g. `/gw/v1`. */
+  prefix: string;
+  protocol: ProviderName;
+  /** Model ids this gateway serves besides the protocol's own (OpenAI checks the model). */
+  models?: string[];
 }
 
 export interface EmulatorCounts {

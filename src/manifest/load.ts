@@ -301,7 +301,8 @@ function checkShotItem(item: unknown, i: number, pos: YamlPositions, diags: Diag
 
 function checkTopLevel(doc: Partial<Doc>, pos: YamlPositions, diags: Diagnostic[]): void {
   for (const name of Object.keys(doc.providers ?? {})) {
-    if (!(PROVIDER_NAMES as readonly string[]).includes(name)) {
+    // A name of the user's own is an instance when it says which protocol it speaks.
+    if (!(PROVIDER_NAMES as readonly string[]).includes(name) && doc.providers?.[name]?.protocol === undefined) {
       diags.push({ ...pos.at(['providers'], name), message: `providers: unknown provider "${name}"${didYouMean(name, PROVIDER_NAMES)} (one of ${PROVIDER_NAMES.join(', ')})` });
     }
   }

@@ -4,6 +4,7 @@
  * transforms), so `z.toJSONSchema` can represent them; normalization happens in expand.ts.
  */
 import { z } from 'zod';
+import { PROVIDER_NAMES } from '../providers/types.ts';
 
 export const aspectSchema = z.enum(['16:9', '9:16', 'auto']);
 export const resolutionSchema = z.enum(['720p', '1024p', '1080p']);
@@ -70,7 +71,13 @@ const limitsSchema = z.strictObject({
   max_in_flight: z.number().int().positive().optional(),
   downloads: z.number().int().positive().optional(),
 });
-export const providerSettingsSchema = z.strictObject({ base_url: z.url().optional(), limits: limitsSchema.optional() });
+export const providerSettingsSchema = z.strictObject({
+  base_url: z.url().optional(),
+  limits: limitsSchema.optional(),
+  // A provider instance as data: a name of your own that speaks one of the built-in protocols.
+  protocol: z.enum(PROVIDER_NAMES).optional().describe('For a provider of your own (a gateway): the protocol it speaks.'),
+  key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name, e.g. MYGW_API_KEY').optional().describe('Environment variable holding its key (default <NAME>_API_KEY).'),
+});
 
 const groupBy = z.string().min(1);
 export const postStepSchemas = {

@@ -71,6 +71,10 @@ export interface PostFieldRef {
 
 export interface ProviderSettings {
   base_url?: string;
+  /** A provider instance of the user's own: the built-in protocol it speaks (see catalog `protocol`). */
+  protocol?: string;
+  /** Environment variable holding its key (default `<NAME>_API_KEY`). */
+  key_env?: string;
   limits?: Partial<{
     submit_per_min: number;
     submit_burst: number;

@@ -86,11 +86,12 @@ export async function checkReference(ctx: Ctx, ref: NonNullable<CreateFields['re
   }
 }
 
-export function validate(f: CreateFields): { prompt: string; model: string; seconds: number; size: string } {
+export function validate(f: CreateFields, extraModels: readonly string[] = []): { prompt: string; model: string; seconds: number; size: string } {
   if (typeof f.prompt !== 'string' || f.prompt.length === 0) throw invalid("Missing required parameter: 'prompt'.", 'prompt', 'missing_required_parameter');
   if (f.prompt.length > 32000) throw invalid(`Invalid 'prompt': string too long. Expected a string with maximum length 32000, but got a string with length ${f.prompt.length} instead.`, 'prompt', 'string_above_max_length');
   const model = f.model ?? 'sora-2';
-  if (typeof model !== 'string' || !MODELS.includes(model)) throw invalid(`Invalid value: '${String(model)}'. Supported values are: ${MODELS.map((m) => `'${m}'`).join(', ')}.`, 'model');
+  const models = [...MODELS, ...extraModels];
+  if (typeof model !== 'string' || !models.includes(model)) throw invalid(`Invalid value: '${String(model)}'. Supported values are: ${models.map((m) => `'${m}'`).join(', ')}.`, 'model');
   const seconds = f.seconds ?? '4';
   if (typeof seconds !== 'string') {
     throw invalid(`Invalid type for 'seconds': expected one of '4', '8', or '12', but got ${typeof seconds === 'number' ? 'an integer' : typeof seconds} instead.`, 'seconds', 'invalid_type');

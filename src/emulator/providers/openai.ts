@@ -70,7 +70,7 @@ async function handle(ctx: Ctx): Promise<void> {
     if (seg[0] !== 'videos') return ctx.json(404, err(`Invalid URL (${method} /v1${path})`, 'invalid_request_error'));
     if (seg.length === 1 && method === 'POST') {
       const fields = await readCreate(ctx);
-      const v = validate(fields);
+      const v = validate(fields, ctx.extraModels);
       const size = parseSize(v.size)!;
       if (fields.reference) await checkReference(ctx, fields.reference, size.width, size.height);
       if (!core.admit(ctx, openai)) return;
