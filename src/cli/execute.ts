@@ -19,6 +19,8 @@ import type { CliIO } from './io.ts';
 import { createProgress, recoveryText } from './progress.ts';
 
 export interface ExecuteFlags {
+  /** Re-hash every downloaded clip instead of trusting unchanged size + mtime + inode. */
+  verify?: boolean;
   resubmitUnknown?: boolean;
   listen?: string;
   publicUrl?: string;
@@ -96,6 +98,7 @@ async function execute(o: ExecuteAndFinishOptions, emulator: EmulatorHandle | un
       signal,
       events,
       beforeStart: o.beforeStart,
+      verifyClips: o.flags.verify,
       resubmitUnknown: o.flags.resubmitUnknown,
       abandonInFlight: emulator !== undefined,
       callbacks,

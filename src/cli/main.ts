@@ -67,7 +67,9 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
     .addOption(new Option('--max-usd <n>', 'approve only if the plan costs at most N USD, and cap spend at N').argParser(num))
     .option('--emulate', 'start the built-in emulator and point every provider at it')
     .action((m: string, o) => done(runCommand(m, o, io, signal)));
-  execOptions(program.command('resume <run-dir>').description('continue a run from its checkpoint')).action(
+  execOptions(program.command('resume <run-dir>').description('continue a run from its checkpoint'))
+    .option('--verify', 're-hash every downloaded clip (default: trust clips whose size, mtime and inode are unchanged)')
+    .action(
     (d: string, o) => done(resumeCommand(d, o, io, signal)),
   );
   program

@@ -48,6 +48,8 @@ export interface RunContext {
   /** When this run started: tasks submitted before it (resumed) do not teach render times. */
   startedAt: number;
   stopProvider(rt: ProviderRuntime, reason: string): void;
+  /** Re-hash downloaded clips on resume even when size, mtime and inode are unchanged. */
+  verifyClips: boolean;
   /** The run directory refused a write: stop everything cleanly (the CLI exits 4). */
   fail(e: RunDirWriteError): void;
   probe?: (file: string) => Promise<ProbeResult>;

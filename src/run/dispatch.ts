@@ -55,7 +55,7 @@ async function reverify(ctx: RunContext, rt: ProviderRuntime, job: Job, rec: Job
   if (!rec.clip || !(await slots.acquire(ctx.signal))) return;
   let ok: boolean;
   try {
-    ok = await verifyExistingClip(ctx.runDir, rec.clip);
+    ok = await verifyExistingClip(ctx.runDir, rec.clip, { full: ctx.verifyClips });
   } catch {
     ok = false; // unreadable counts as missing
   } finally {

@@ -1,16 +1,19 @@
 /**
  * Fetch a finished clip to `clips/<job>.mp4.part`, hashing while streaming, check it is complete
- * (Content-Length) and really the video we asked for (ffprobe: a video stream of the job's size,
- * duration within 0.5 s), then fsync and rename it into place atomically.
+ * (Content-Length, and its MP4 boxes tile the file with moov and mdat present) and really the video
+ * we asked for (read from its headers in-process, ffprobe only as a fallback: a video stream of the
+ * job's size, duration within 0.5 s), then fsync and rename it into place atomically.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { probe as ffprobe, type ProbeResult } from '../media/ffmpeg.ts';
+import { probeMp4 } from '../media/mp4info.ts';
+import { checkMp4Whole } from '../media/mp4whole.ts';
 import type { Job } from '../plan/types.ts';
 import type { Provider, ProviderEnv, TaskRef } from '../providers/types.ts';
-import { writeFileAtomic } from './rundir.ts';
+import { asWriteError, fileStamp, isWriteErrno, writeFileAtomic } from './rundir.ts';
 import type { ClipInfo, JobRecord } from './types.ts';
 
 export type DownloadOutcome =
@@ -72,7 +75,9 @@ export async function downloadClip(a: DownloadArgs): Promise<DownloadOutcome> {
   const expected = Number(res.headers.get('content-length') ?? NaN);
   const hash = createHash('sha256');
   let bytes = 0;
-  const fh = await open(part, 'w');
+  const fh = await open(part, 'w').catch((e: unknown) => {
+    throw asWriteError(e, part);
+  });
   try {
     const reader = res.body.getReader();
     for (;;) {
@@ -86,6 +91,8 @@ export async function downloadClip(a: DownloadArgs): Promise<DownloadOutcome> {
   } catch (e) {
     await fh.close().catch(() => undefined);
     await unlink(part).catch(() => undefined);
+    // Our disk refused the bytes (full, read-only): not the network's fault, and retrying cannot help.
+    if (isWriteErrno(e)) throw asWriteError(e, part);
     return { kind: 'transient', message: `download interrupted after ${bytes} bytes: ${(e as Error).message}` };
   }
   await fh.close();
@@ -93,14 +100,26 @@ export async function downloadClip(a: DownloadArgs): Promise<DownloadOutcome> {
     await unlink(part).catch(() => undefined);
     return { kind: 'transient', message: `truncated download: ${bytes} of ${Number.isFinite(expected) ? expected : '?'} bytes` };
   }
-  const verdict = await verifyMedia(part, a.job, a.probe ?? ((f) => ffprobe(f, { signal: a.signal })));
+  const verdict = await verifyMedia(part, a.job, a.probe ?? defaultProbe(a.signal));
   if (verdict.kind !== 'ok') {
     await unlink(part).catch(() => undefined);
     return verdict;
   }
   await rename(part, final);
   await syncDir(join(a.runDir, 'clips'));
-  return { kind: 'ok', clip: { path: rel, bytes, sha256: hash.digest('hex'), ...verdict.media } };
+  return { kind: 'ok', clip: { path: rel, bytes, sha256: hash.digest('hex'), ...verdict.media, ...(await stampOf(final)) } };
+}
+
+/** The MP4 headers read in-process; ffprobe only for what that reader does not cover (e.g. HEVC). */
+const defaultProbe =
+  (signal?: AbortSignal) =>
+  async (file: string): Promise<ProbeResult> =>
+    (await probeMp4(file).catch(() => null)) ?? ffprobe(file, signal ? { signal } : {});
+
+/** Size, mtime and inode as recorded with a clip: an unchanged file is trusted without re-hashing. */
+async function stampOf(file: string): Promise<{ stamp?: { mtimeMs: number; ino: number } }> {
+  const st = await fileStamp(file);
+  return st ? { stamp: { mtimeMs: st.mtimeMs, ino: st.ino } } : {};
 }
 
 async function verifyMedia(
@@ -108,6 +127,9 @@ async function verifyMedia(
   job: Job,
   probe: (file: string) => Promise<ProbeResult>,
 ): Promise<{ kind: 'ok'; media: { durationS: number; width: number; height: number } } | { kind: 'invalid'; message: string }> {
+  // Whole first: a clip cut short can still carry a header that probes fine.
+  const whole = await checkMp4Whole(file).catch((e: unknown) => ({ ok: false as const, reason: e instanceof Error ? e.message : String(e) }));
+  if (!whole.ok) return { kind: 'invalid', message: `incomplete clip: ${whole.reason}` };
   let p: ProbeResult;
   try {
     p = await probe(file);
@@ -149,21 +171,27 @@ export async function adoptFinishedClip(runDir: string, job: Job, probe?: (file:
     return undefined;
   }
   if (bytes === 0) return undefined;
-  const verdict = await verifyMedia(file, job, probe ?? ((f) => ffprobe(f)));
-  if (verdict.kind !== 'ok') return undefined;
+  const verdict = await verifyMedia(file, job, probe ?? defaultProbe());
+  if (verdict.kind !== 'ok') {
+    // Not a whole, verified download (a fragment left by a crash or a full disk): never adopted.
+    await unlink(file).catch(() => undefined);
+    return undefined;
+  }
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return { path: rel, bytes, sha256: hash.digest('hex'), ...verdict.media };
+  return { path: rel, bytes, sha256: hash.digest('hex'), ...verdict.media, ...(await stampOf(file)) };
 }
 
-/** On resume: is the recorded clip still there, with the recorded size and hash? */
-export async function verifyExistingClip(runDir: string, clip: ClipInfo): Promise<boolean> {
+/**
+ * On resume: is the recorded clip still there, unchanged? Same size, mtime and inode as recorded is
+ * trusted as is (a resume of a large finished run must not re-read every clip); anything else, a clip
+ * recorded without a stamp, or `full`, is checked against the recorded sha256.
+ */
+export async function verifyExistingClip(runDir: string, clip: ClipInfo, opts: { full?: boolean } = {}): Promise<boolean> {
   const file = join(runDir, clip.path);
-  try {
-    if ((await stat(file)).size !== clip.bytes) return false;
-  } catch {
-    return false;
-  }
+  const st = await fileStamp(file);
+  if (!st || st.bytes !== clip.bytes) return false;
+  if (!opts.full && clip.stamp && clip.stamp.mtimeMs === st.mtimeMs && clip.stamp.ino === st.ino) return true;
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex') === clip.sha256;

@@ -53,6 +53,8 @@ export interface ExecuteOptions {
   checkpoint?: CheckpointOptions;
   /** Media check of downloaded clips; default ffprobe (benchmarks inject a stub). */
   probe?: (file: string) => Promise<ProbeResult>;
+  /** Re-hash every downloaded clip (`resume --verify`); default trusts unchanged size + mtime + inode. */
+  verifyClips?: boolean;
   /**
    * Writes that belong to this run but must not happen unless it really starts (the CLI's
    * manifest.yaml and run.json): called once the lock is held, before anything else is written.
@@ -159,6 +161,7 @@ async function runWithStore(
     startedAt: clock.now(),
     probe: opts.probe,
     stats: { statusRequests: 0, submitRequests: 0, downloads: 0 },
+    verifyClips: opts.verifyClips ?? false,
     fail,
     stopProvider(rt, reason) {
       if (rt.stop.signal.aborted) return;

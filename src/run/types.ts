@@ -23,6 +23,8 @@ export interface ClipInfo {
   durationS: number;
   width: number;
   height: number;
+  /** mtime and inode when recorded: with `bytes`, an unchanged file needs no re-hash on resume. */
+  stamp?: { mtimeMs: number; ino: number };
 }
 
 /** What the checkpoint knows about one job. Times are epoch ms. */
