@@ -310,7 +310,7 @@ function finishShot(
   if (image !== undefined) shot.image = image;
   const seed = top.seed ?? base.seed;
   if (seed !== undefined) shot.seed = seed;
-  if (negative !== undefined) shot.negative_prompt = negative;
+  if (negative !== undefined) shot.negativePrompt = negative;
   const guidance = top.guidance ?? base.guidance;
   if (guidance !== undefined) shot.guidance = guidance;
   return shot;

@@ -1,7 +1,11 @@
 /** The normalized manifest: what the loader hands to the planner. Pure data, no I/O. */
-export type Aspect = '16:9' | '9:16' | 'auto';
-export type Resolution = '720p' | '1024p' | '1080p';
-export type Tier = 'standard' | 'pro';
+import type { z } from 'zod';
+import type { aspectSchema, resolutionSchema, tierSchema } from './schema.ts';
+import type { GenerationRequest } from './request.ts';
+
+export type Aspect = z.infer<typeof aspectSchema>;
+export type Resolution = z.infer<typeof resolutionSchema>;
+export type Tier = z.infer<typeof tierSchema>;
 
 export const ASPECTS: readonly Aspect[] = ['16:9', '9:16', 'auto'];
 export const RESOLUTIONS: readonly Resolution[] = ['720p', '1024p', '1080p'];
@@ -15,30 +19,19 @@ export interface SourcePos {
 }
 
 /** One shot after defaults, matrix expansion and template filling: a request to make `takes` clips. */
-export interface Shot {
+export interface Shot extends GenerationRequest {
   /** Unique within the manifest: the user's id plus matrix suffix, e.g. `hero@aspect=9:16,model=sora-2`. */
   id: string;
   /** The id the user wrote (or `row-N` for CSV rows without one). */
   baseId: string;
   /** Position in manifest order (0-based), used for stitch order and report order. */
   index: number;
-  provider: string;
   /** Neutral model id or a provider wire id; the catalog resolves either. */
   model: string;
-  prompt: string;
-  seconds: number;
-  aspect: Aspect;
-  resolution: Resolution;
-  tier?: Tier;
   /** Local path (resolved relative to the manifest) or http(s) URL. */
   image?: string;
-  seed?: number;
-  negative_prompt?: string;
-  guidance?: number;
   takes: number;
   vars: Record<string, string>;
-  /** Provider-specific fields passed through untouched. */
-  params: Record<string, unknown>;
   /** Matrix values that produced this shot (field → value), for grouping and labels. */
   matrix: Record<string, string>;
   source: SourcePos;

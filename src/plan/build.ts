@@ -12,6 +12,7 @@ import type { Cost, CostLine, Job, Plan, Size } from './types.ts';
 import { jobIdFromKey, requestKey } from './job-id.ts';
 import { checkShot, unknownModelMessage } from './validate.ts';
 import { estimateEta } from './eta.ts';
+import { pickRequest } from '../manifest/request.ts';
 import { collapseDiagnostics } from '../manifest/collapse.ts';
 
 export interface BuildPlanOptions {
@@ -68,46 +69,26 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
     // Local images hash by their path relative to the manifest, so moving the project keeps ids.
     const imageKey = shot.image === undefined ? undefined : isAbsolute(shot.image) && !/^https?:/i.test(shot.image) ? relative(manifestDir, shot.image) : shot.image;
     const fields = fieldsOf(shot, entry, sizes.text(size), tier);
-    const key = requestKey({
-      provider: entry.provider,
-      model: entry.id,
-      prompt: shot.prompt,
-      seconds: shot.seconds,
-      aspect: shot.aspect,
-      resolution: shot.resolution,
-      size,
-      tier,
-      image: imageKey,
-      seed: shot.seed,
-      negative_prompt: shot.negative_prompt,
-      guidance: shot.guidance,
-      params: shot.params,
-    });
+    // The request as planned: the shot's, with the catalog's neutral model id and the model's tier.
+    const request = { ...pickRequest(shot), provider: entry.provider, model: entry.id, tier };
+    const key = requestKey({ ...request, image: imageKey, size });
+    const wireModel = shot.image !== undefined && entry.wire_id_image ? entry.wire_id_image : entry.wire_id;
     for (let take = 1; take <= shot.takes; take++) {
       const job: Job = {
+        ...request,
         id: jobIdFromKey(key, take),
         shotId: shot.id,
         baseId: shot.baseId,
         take,
         index: shot.index,
-        provider: entry.provider,
-        model: entry.id,
-        wireModel: shot.image !== undefined && entry.wire_id_image ? entry.wire_id_image : entry.wire_id,
-        tier,
-        prompt: shot.prompt,
-        seconds: shot.seconds,
-        aspect: shot.aspect,
-        resolution: shot.resolution,
+        wireModel,
         size,
-        params: shot.params,
         fields: shot.takes > 1 ? { ...fields, take: String(take) } : fields,
         cost,
         source: shot.source,
       };
-      if (shot.image !== undefined) job.image = shot.image;
-      if (shot.seed !== undefined) job.seed = shot.seed;
-      if (shot.negative_prompt !== undefined) job.negative_prompt = shot.negative_prompt;
-      if (shot.guidance !== undefined) job.guidance = shot.guidance;
+      // Compatibility alias for layers not yet on the camelCase name (providers, report).
+      if (request.negativePrompt !== undefined) job.negative_prompt = request.negativePrompt;
       if (take === 1 && opts.validateJob) {
         const extra = opts.validateJob(job);
         for (const m of extra) shotError(errors, shot, m);
@@ -243,7 +224,7 @@ function fieldsOf(shot: Shot, entry: ModelEntry, size: string, tier: string): Re
   };
   if (shot.image !== undefined) f.image = shot.image;
   if (shot.seed !== undefined) f.seed = String(shot.seed);
-  if (shot.negative_prompt !== undefined) f.negative_prompt = shot.negative_prompt;
+  if (shot.negativePrompt !== undefined) f.negative_prompt = shot.negativePrompt;
   if (shot.guidance !== undefined) f.guidance = String(shot.guidance);
   for (const k in shot.vars) if (!(k in f)) f[k] = shot.vars[k]!;
   for (const k in shot.matrix) if (!(k in f)) f[k] = shot.matrix[k]!;

@@ -3,25 +3,18 @@
  * deliberately left out, so renaming or reordering shots keeps every id (and resume matches).
  */
 import { createHash, hash } from 'node:crypto';
-import type { Aspect, Resolution, Tier } from '../manifest/types.ts';
+import type { Tier } from '../manifest/types.ts';
+import type { GenerationRequest } from '../manifest/request.ts';
 import type { Size } from './types.ts';
 
-export interface JobRequest {
-  provider: string;
-  /** Neutral model id (so writing the wire id instead gives the same job). */
-  model: string;
-  prompt: string;
-  seconds: number;
-  aspect: Aspect;
-  resolution: Resolution;
+/**
+ * The generation request as hashed: `model` is the neutral id (so writing the wire id instead
+ * gives the same job), `image` as the user identifies it (a URL, or a path relative to the
+ * manifest's folder), plus the resolved size and tier and the take.
+ */
+export interface JobRequest extends Omit<GenerationRequest, 'tier'> {
   size: Size;
   tier: Tier;
-  /** As the user identifies it: a URL, or a path relative to the manifest's folder. */
-  image?: string;
-  seed?: number;
-  negative_prompt?: string;
-  guidance?: number;
-  params: Record<string, unknown>;
   take: number;
 }
 
@@ -48,7 +41,7 @@ export function requestKey(r: Omit<JobRequest, 'take'>): string {
     r.resolution + SEP + r.size.width + 'x' + r.size.height + SEP + r.tier + SEP +
     (r.image === undefined ? '' : JSON.stringify(r.image)) + SEP +
     (r.seed === undefined ? '' : r.seed) + SEP +
-    (r.negative_prompt === undefined ? '' : JSON.stringify(r.negative_prompt)) + SEP +
+    (r.negativePrompt === undefined ? '' : JSON.stringify(r.negativePrompt)) + SEP +
     (r.guidance === undefined ? '' : r.guidance) + SEP +
     canonicalJson(r.params) + SEP
   );

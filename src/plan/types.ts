@@ -1,4 +1,5 @@
-import type { Aspect, Resolution, SourcePos, Tier } from '../manifest/types.ts';
+import type { Resolution, SourcePos, Tier } from '../manifest/types.ts';
+import type { GenerationRequest } from '../manifest/request.ts';
 import type { Diagnostic } from '../errors.ts';
 
 export interface Size {
@@ -13,8 +14,11 @@ export interface Cost {
   credits: number | null;
 }
 
-/** One generation request: the unit that is submitted, paid for, downloaded and checkpointed. */
-export interface Job {
+/**
+ * One generation (a GenerationRequest and its take): the unit that is submitted, paid for,
+ * downloaded and checkpointed. `model` is the catalog's neutral id; `tier` the model's.
+ */
+export interface Job extends Omit<GenerationRequest, 'tier'> {
   /** Short hash of the normalized request (provider, model, every generation parameter, take). */
   id: string;
   shotId: string;
@@ -22,21 +26,11 @@ export interface Job {
   take: number; // 1-based
   /** Manifest order of the shot; jobs of a shot keep take order. */
   index: number;
-  provider: string;
-  /** Neutral model id from the catalog. */
-  model: string;
   wireModel: string;
   tier: Tier;
-  prompt: string;
-  seconds: number;
-  aspect: Aspect;
-  resolution: Resolution;
   size: Size;
-  image?: string;
-  seed?: number;
+  /** @deprecated Same as `negativePrompt`; kept while providers/ and report/ still read it. */
   negative_prompt?: string;
-  guidance?: number;
-  params: Record<string, unknown>;
   /** Every user-visible field (matrix values, vars, neutral fields) as strings, for group_by/labels. */
   fields: Record<string, string>;
   cost: Cost;

@@ -57,7 +57,7 @@ export function checkShot(shot: Shot, e: ModelEntry, catalog: Catalog): ShotProb
   if (
     e.durations.includes(shot.seconds) && e.resolutions.includes(shot.resolution) && e.aspects.includes(shot.aspect) &&
     shot.aspect !== 'auto' && (shot.tier === undefined || shot.tier === e.tier) && shot.seed === undefined &&
-    shot.negative_prompt === undefined && shot.guidance === undefined && shot.image === undefined &&
+    shot.negativePrompt === undefined && shot.guidance === undefined && shot.image === undefined &&
     shot.prompt.length <= e.max_prompt_chars && !CONTROL_CHAR.test(shot.prompt) && !FORMAT_CHAR.test(shot.prompt)
   ) {
     return errs;
@@ -82,7 +82,7 @@ export function checkShot(shot: Shot, e: ModelEntry, catalog: Catalog): ShotProb
     push('tier', `tier ${t} requested, but ${name} is a ${e.tier} model${sibling(catalog, e, (m) => m.tier === t).replace(' does', ' is ' + t)}`);
   }
   if (shot.seed !== undefined && !e.supports.seed) push('seed', `${name} does not support seed (remove it)`);
-  if (shot.negative_prompt !== undefined && !e.supports.negative_prompt) push('negative_prompt', `${name} does not support negative_prompt (remove it)`);
+  if (shot.negativePrompt !== undefined && !e.supports.negative_prompt) push('negative_prompt', `${name} does not support negative_prompt (remove it)`);
   if (shot.guidance !== undefined && !e.supports.guidance) push('guidance', `${name} does not support guidance (remove it)`);
   if (shot.image !== undefined) {
     if (e.image === 'none') push('image', `${name} does not accept a reference image (text-to-video only)`);

@@ -84,7 +84,7 @@ shots:
     expect(m.name).toBe('m2');
     expect(m.shots.map((s) => s.prompt)).toEqual(['A calm sea, 5 seconds {literal}', 'A stormy sea, 5 seconds {literal}']);
     expect(m.shots[0]!.vars).toEqual({ mood: 'calm' });
-    expect(m.shots[1]!.negative_prompt).toBe('no stormy boats');
+    expect(m.shots[1]!.negativePrompt).toBe('no stormy boats');
     expect(m.shots[0]!.params).toEqual({ enable_prompt_expansion: false });
     expect(m.shots[0]!.seed).toBe(7);
   });

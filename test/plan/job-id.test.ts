@@ -20,7 +20,7 @@ describe('jobId', () => {
     const variants: Partial<JobRequest>[] = [
       { provider: 'fal' }, { model: 'sora-2-pro' }, { prompt: 'q' }, { seconds: 4 }, { aspect: '9:16' },
       { resolution: '1024p' }, { size: { width: 720, height: 1280 } }, { tier: 'pro' }, { image: 'a.png' },
-      { seed: 1 }, { negative_prompt: 'n' }, { guidance: 7.5 }, { params: { x: 1 } }, { take: 2 },
+      { seed: 1 }, { negativePrompt: 'n' }, { guidance: 7.5 }, { params: { x: 1 } }, { take: 2 },
     ];
     const ids = new Set([jobId(base), ...variants.map((v) => jobId({ ...base, ...v }))]);
     expect(ids.size).toBe(variants.length + 1);

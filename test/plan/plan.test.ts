@@ -100,7 +100,7 @@ describe('buildPlan', () => {
         shot({ id: 'g', provider: 'apidot', model: 'sora-2', guidance: 3, prompt: 'g' }),
         shot({ id: 'n', provider: 'fal', model: 'happy-horse', seconds: 5, image: 'https://x/y.png', prompt: 'n' }),
         shot({ id: 'm', provider: 'openai', model: 'sora-3', prompt: 'm' }),
-        shot({ id: 'ok', provider: 'sorapi', model: 'sora-2', seed: 1, guidance: 7.5, negative_prompt: 'blur', prompt: 'ok' }),
+        shot({ id: 'ok', provider: 'sorapi', model: 'sora-2', seed: 1, guidance: 7.5, negativePrompt: 'blur', prompt: 'ok' }),
       ]),
       catalog,
       { today, allowUnpriced: true },
