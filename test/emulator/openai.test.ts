@@ -239,3 +239,42 @@ describe('openai emulation with the official SDK', () => {
     emu.setFaults('openai', { renderMs: 150 });
   });
 });
+
+describe('openai emulation: headers on every answer, multipart image_url', () => {
+  let emu: EmulatorHandle;
+  beforeAll(async () => {
+    emu = await startEmulator({ render: 'shared', faults: { openai: { renderMs: 100, submitPerMin: 50, submitBurst: 50 } } });
+  });
+  afterAll(() => emu.stop());
+
+  it('x-ratelimit-* come with every answer (200, 404, 401), not only 429s', async () => {
+    const base = emu.baseUrls.openai;
+    const c = await postJson(`${base}/videos`, { prompt: 'rl', model: 'sora-2', seconds: '4', size: '1280x720' });
+    expect(c.status).toBe(200);
+    expect(c.headers.get('x-ratelimit-limit-requests')).toBe('50');
+    expect(c.headers.get('x-ratelimit-reset-requests')).toMatch(/^\d+s$/);
+    expect((await getJson(`${base}/videos/${c.body.id}`)).headers.get('x-ratelimit-remaining-requests')).toBe('49'); // one create in the window
+    for (const r of [await getJson(`${base}/videos`), await getJson(`${base}/videos/video_nope`), await getJson(`${base}/videos`, {})]) {
+      expect([200, 404, 401]).toContain(r.status);
+      expect(r.headers.get('x-ratelimit-limit-requests'), String(r.status)).toBe('50');
+      expect(r.headers.get('x-ratelimit-remaining-requests')).toMatch(/^\d+$/);
+    }
+  });
+
+  it('reads a multipart input_reference[image_url] (a data: URL is checked like an upload)', async () => {
+    const base = emu.baseUrls.openai;
+    // A 1x1 PNG: the reference must match the requested size, so this must be refused, naming input_reference.
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    const form = new FormData();
+    for (const [k, v] of Object.entries({ prompt: 'ref', model: 'sora-2', seconds: '4', size: '1280x720' })) form.set(k, v);
+    form.set('input_reference[image_url]', `data:image/png;base64,${png}`);
+    const bad = await fetch(`${base}/videos`, { method: 'POST', headers: { authorization: 'Bearer k' }, body: form });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { param: string } }).error.param).toBe('input_reference');
+    const remote = new FormData();
+    for (const [k, v] of Object.entries({ prompt: 'ref', model: 'sora-2', seconds: '4', size: '1280x720' })) remote.set(k, v);
+    remote.set('input_reference[image_url]', 'https://cdn.example.com/ref.png');
+    const ok = await fetch(`${base}/videos`, { method: 'POST', headers: { authorization: 'Bearer k' }, body: remote });
+    expect(ok.status).toBe(200);
+  });
+});

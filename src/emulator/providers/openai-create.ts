@@ -46,6 +46,9 @@ export async function readCreate(ctx: Ctx): Promise<CreateFields> {
     if (ref && typeof ref !== 'string') {
       fields.reference = { bytes: Buffer.from(await ref.arrayBuffer()), name: ref.name, type: ref.type };
     }
+    // The SDK's form encoding of `input_reference: { image_url }` (bracketed key, as in the spec).
+    const refUrl = form.get('input_reference[image_url]');
+    if (!fields.reference && typeof refUrl === 'string' && refUrl) fields.reference = referenceFromUrl(refUrl);
     return fields;
   }
   const parsed = parseJson(body);
@@ -54,12 +57,14 @@ export async function readCreate(ctx: Ctx): Promise<CreateFields> {
   }
   const v = parsed.value;
   const fields: CreateFields = { prompt: v.prompt, model: v.model, seconds: v.seconds, size: v.size };
-  if (isRecord(v.input_reference) && typeof v.input_reference.image_url === 'string') {
-    const url = v.input_reference.image_url;
-    const m = /^data:([^;,]+);base64,(.*)$/s.exec(url);
-    fields.reference = m ? { bytes: Buffer.from(m[2]!, 'base64'), name: 'reference', type: m[1]! } : { url };
-  }
+  if (isRecord(v.input_reference) && typeof v.input_reference.image_url === 'string') fields.reference = referenceFromUrl(v.input_reference.image_url);
   return fields;
+}
+
+/** A data: URL carries the image itself (checked like an upload); a remote URL is accepted as given. */
+function referenceFromUrl(url: string): NonNullable<CreateFields['reference']> {
+  const m = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+  return m ? { bytes: Buffer.from(m[2] ?? '', 'base64'), name: 'reference', type: m[1] ?? '' } : { url };
 }
 
 export async function checkReference(ctx: Ctx, ref: NonNullable<CreateFields['reference']>, w: number, h: number): Promise<void> {

@@ -63,7 +63,22 @@ function notFound(ctx: Ctx, id: string): void {
   ctx.json(404, err(`Video with id '${id}' not found.`, 'invalid_request_error', null, 'video_not_found'));
 }
 
+/**
+ * `x-ratelimit-*` on every answer, as OpenAI sends them (not only with a 429): the per-minute
+ * request budget (the fault config's `submitPerMin`, else a nominal 1,000) and what this key has left.
+ */
+function setRateHeaders(ctx: Ctx): void {
+  const limit = Math.floor(ctx.core.faults.openai.get().submitPerMin ?? 1000);
+  const now = ctx.core.now();
+  const recent = ctx.core.store.all('openai').filter((t) => t.key === ctx.key && now - t.createdAt < 60_000);
+  const oldest = recent.reduce((m, t) => Math.min(m, t.createdAt), now);
+  ctx.res.setHeader('x-ratelimit-limit-requests', String(limit));
+  ctx.res.setHeader('x-ratelimit-remaining-requests', String(Math.max(0, limit - recent.length)));
+  ctx.res.setHeader('x-ratelimit-reset-requests', `${recent.length ? Math.ceil((oldest + 60_000 - now) / 1000) : 0}s`);
+}
+
 async function handle(ctx: Ctx): Promise<void> {
+  setRateHeaders(ctx);
   const { core, method, path } = ctx;
   const seg = path.split('/').filter(Boolean).map(decodeURIComponent);
   try {
@@ -179,13 +194,16 @@ export const openai: ProviderModule = {
     if (method === 'GET' && /^\/videos\/[^/]+$/.test(path)) return 'status';
     return 'other'; // content downloads are counted when served
   },
-  unauthorized: (ctx) =>
-    ctx.json(401, err("You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", 'invalid_request_error', null, 'invalid_api_key')),
+  unauthorized: (ctx) => {
+    setRateHeaders(ctx);
+    ctx.json(401, err("You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", 'invalid_request_error', null, 'invalid_api_key'));
+  },
   rateLimited(ctx, s, reason) {
     const msg =
       reason === 'concurrency'
         ? 'Too many concurrent video generations in progress for your organization. Please wait for some to complete.'
         : `Rate limit reached for videos per minute. Please try again in ${s}s.`;
+    setRateHeaders(ctx);
     ctx.json(429, err(msg, 'requests', null, 'rate_limit_exceeded'), {
       'retry-after-ms': String(s * 1000),
       'retry-after': String(s),
@@ -193,9 +211,14 @@ export const openai: ProviderModule = {
       'x-ratelimit-reset-requests': `${s}s`,
     });
   },
-  serverError: (ctx) => ctx.json(503, err('The server is overloaded or not ready yet.', 'server_error')),
-  quotaExhausted: (ctx) =>
-    ctx.json(429, err('You exceeded your current quota, please check your plan and billing details.', 'insufficient_quota', null, 'insufficient_quota')),
+  serverError: (ctx) => {
+    setRateHeaders(ctx);
+    ctx.json(503, err('The server is overloaded or not ready yet.', 'server_error'));
+  },
+  quotaExhausted: (ctx) => {
+    setRateHeaders(ctx);
+    ctx.json(429, err('You exceeded your current quota, please check your plan and billing details.', 'insufficient_quota', null, 'insufficient_quota'));
+  },
   expiredFile: (res) => sendJson(res, 404, err('The requested file has expired.', 'invalid_request_error', null, 'expired')),
   handle: (ctx) => handle(ctx),
   callbacks,
