@@ -83,8 +83,9 @@ function collectFieldRefs(body: unknown, path: Path, pos: YamlPositions, refs: P
     const items: Array<[unknown, Path]> = Array.isArray(value) ? value.map((v, j) => [v, [...at, j]]) : [[value, at]];
     for (const [v, p] of items) {
       if (typeof v !== 'string') continue;
-      for (const name of v
-        .split(',')
+      // A label template ("{model} take {take}") names its fields in braces.
+      const names = v.includes('{') ? [...v.matchAll(/\{\s*([\w.-]+)\s*\}/g)].map((m) => m[1] ?? '') : v.split(',');
+      for (const name of names
         .map((n) => n.trim())
         .filter(Boolean)) {
         refs.push({ name, where: pathText(p), source: pos.at(p) });

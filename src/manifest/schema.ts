@@ -112,7 +112,12 @@ export const postStepSchemas = {
   grid: z.strictObject({
     group_by: z.union([groupBy, z.array(groupBy).min(1)]),
     order_by: z.string().optional(),
-    label: z.array(z.string()).optional(),
+    /** Field list, or one string with `{field}` placeholders (`"{model} take {take}"`). */
+    label: z.union([z.array(z.string()), z.string().min(1)]).optional(),
+    /** Longest tile side in pixels (tiles keep source resolution up to this). */
+    max_tile: z.number().int().min(64).max(4096).optional(),
+    /** Which tile's sound the grid carries (1-based); 0 = silent. */
+    audio: z.number().int().min(0).optional(),
   }),
   contact_sheet: z
     .strictObject({

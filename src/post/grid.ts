@@ -12,6 +12,7 @@ import { emptyOutput, produceOutput } from './output.ts';
 import { progressReporter } from './progress.ts';
 import { resolveClips } from './clips.ts';
 import { fieldOf, groupBy, manifestOrder, orderBy, splitFields } from './select.ts';
+import { groupLabels } from '../report/labels.ts';
 import { stateKey, type PostState } from './state.ts';
 import { normalizeTarget } from './stitch.ts';
 import type { PostStep } from '../manifest/types.ts';
@@ -19,8 +20,8 @@ import type { PostOutput, StepContext, UsableClip } from './types.ts';
 
 type GridStep = Extract<PostStep, { kind: 'grid' }>;
 
-export const DEFAULT_LABEL = ['provider', 'model', 'resolution', 'cost'];
-const MAX_TILE_SIDE = 640;
+/** Longest tile side unless the step says otherwise: source resolution up to this cap. */
+export const DEFAULT_MAX_TILE = 1280;
 
 /** Columns × rows for n tiles: 2→2×1, 3→3×1, 4→2×2, 6→3×2, otherwise a near-square grid. */
 export function gridLayout(n: number): { cols: number; rows: number } {
@@ -44,19 +45,44 @@ export function xstackLayout(cols: number, rows: number): string {
   return cells.join('|');
 }
 
-/** Common tile size: the group's most common clip size, scaled down so no side exceeds 640. */
-export function tileSize(clips: readonly UsableClip[]): { width: number; height: number; fps: number } {
+/** Common tile size: the group's most common clip size, scaled down so no side exceeds `maxSide`. */
+export function tileSize(clips: readonly UsableClip[], maxSide = DEFAULT_MAX_TILE): { width: number; height: number; fps: number } {
   const t = normalizeTarget(clips.map((c) => c.probe));
-  const k = Math.min(1, MAX_TILE_SIDE / t.width, MAX_TILE_SIDE / t.height);
+  const k = Math.min(1, maxSide / t.width, maxSide / t.height);
   return { width: even(t.width * k), height: even(t.height * k), fps: t.fps };
 }
 
-function labelText(clip: UsableClip, fields: readonly string[], maxChars: number): string {
-  const text = fields
-    .map((f) => fieldOf(clip.item.job, f))
-    .filter(Boolean)
-    .join(' · ');
-  return text.length > maxChars ? `${text.slice(0, Math.max(1, maxChars - 1))}…` : text;
+/**
+ * Caption bar under the picture: a font size at which the longest label fits the tile width,
+ * never below 9 px; a label longer than that is wrapped at its ' · ' separators (never cut).
+ */
+export function captionLayout(
+  labels: readonly string[],
+  tileWidth: number,
+  tileHeight: number,
+): { fontSize: number; lines: string[][]; barHeight: number } {
+  const base = Math.max(12, Math.round(Math.min(tileWidth, tileHeight) / 14));
+  const room = tileWidth * 0.94;
+  const longest = Math.max(1, ...labels.map((l) => l.length));
+  const fontSize = Math.max(9, Math.min(base, Math.floor(room / (longest * 0.6))));
+  const perLine = Math.max(8, Math.floor(room / (fontSize * 0.6)));
+  const lines = labels.map((l) => wrapAtSeparators(l, perLine));
+  const n = Math.max(1, ...lines.map((ls) => ls.length));
+  return { fontSize, lines, barHeight: even(n * fontSize * 1.3 + fontSize * 0.8) };
+}
+
+function wrapAtSeparators(label: string, perLine: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const part of label.split(' · ')) {
+    const next = line ? `${line} · ${part}` : part;
+    if (line && next.length > perLine) {
+      out.push(line);
+      line = part;
+    } else line = next;
+  }
+  if (line) out.push(line);
+  return out;
 }
 
 interface GraphInput {
@@ -67,13 +93,19 @@ interface GraphInput {
   /** Per clip: textfile path for its label, when labelling. */
   labelFiles?: string[];
   fontFile?: string;
+  /** Caption bar under each picture (0 without labels). */
+  barHeight?: number;
+  fontSize?: number;
+  /** Index of the clip whose audio the grid carries, or undefined for a silent grid. */
+  audioFrom?: number;
 }
 
 export function gridGraph(g: GraphInput): { graph: string; durationS: number } {
   const { width: tw, height: th, fps } = g.tile;
   const longest = Math.max(...g.clips.map((c) => c.probe.durationS));
   const d = secs(longest);
-  const fontSize = Math.max(10, Math.round(th / 16));
+  const fontSize = g.fontSize ?? Math.max(10, Math.round(th / 16));
+  const bar = g.labelFiles && g.fontFile ? (g.barHeight ?? 0) : 0;
   const parts = g.clips.map((c, i) => {
     const hold = secs(longest - c.probe.durationS + 0.1);
     let chain =
@@ -81,21 +113,25 @@ export function gridGraph(g: GraphInput): { graph: string; durationS: number } {
       `pad=${tw}:${th}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuv420p,` +
       `tpad=stop_mode=clone:stop_duration=${hold},trim=duration=${d},setpts=PTS-STARTPTS`;
     const label = g.labelFiles?.[i];
-    if (label && g.fontFile) {
+    if (label && g.fontFile && bar > 0) {
+      // The caption sits in a bar below the picture, so it never hides any of it.
       chain +=
-        `,drawtext=fontfile=${filterValue(g.fontFile)}:textfile=${filterValue(label)}:expansion=none:` +
-        `fontsize=${fontSize}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=${Math.round(fontSize / 3)}:` +
-        `x=${Math.round(fontSize / 2)}:y=${Math.round(fontSize / 2)}`; // top: players overlay controls at the bottom
+        `,pad=${tw}:${th + bar}:0:0:color=0x181b22,drawtext=fontfile=${filterValue(g.fontFile)}:textfile=${filterValue(label)}:` +
+        `expansion=none:fontsize=${fontSize}:fontcolor=white:line_spacing=${Math.round(fontSize * 0.3)}:` +
+        `x=(w-text_w)/2:y=${th}+(${bar}-text_h)/2`;
     }
     return `${chain}[t${i}]`;
   });
   const cells = g.cols * g.rows;
   for (let i = g.clips.length; i < cells; i++) {
     // Empty cells get a dark tile: 4.1's xstack leaves uncovered areas uninitialized.
-    parts.push(`color=c=0x101010:s=${tw}x${th}:r=${fps}:d=${d},format=yuv420p[t${i}]`);
+    parts.push(`color=c=0x101010:s=${tw}x${th + bar}:r=${fps}:d=${d},format=yuv420p[t${i}]`);
   }
   const pads = Array.from({ length: cells }, (_, i) => `[t${i}]`).join('');
   parts.push(cells === 1 ? `${pads}null[out]` : `${pads}xstack=inputs=${cells}:layout=${xstackLayout(g.cols, g.rows)}[out]`);
+  if (g.audioFrom !== undefined) {
+    parts.push(`[${g.audioFrom}:a]aresample=48000,apad,atrim=duration=${d},asetpts=PTS-STARTPTS[aout]`);
+  }
   return { graph: parts.join(';'), durationS: longest };
 }
 
@@ -108,7 +144,7 @@ async function encodeGrid(ctx: StepContext, output: string, tmp: string, g: Grap
     graph,
     '-map',
     '[out]',
-    '-an',
+    ...(g.audioFrom !== undefined ? ['-map', '[aout]', '-c:a', 'aac', '-b:a', '128k'] : ['-an']),
     '-c:v',
     'libx264',
     '-preset',
@@ -140,20 +176,23 @@ async function gridGroup(
     return emptyOutput(ctx, { step: 'grid', output, inputs, group: group.key, excluded }, 'no usable clips in group');
   }
   const { cols, rows } = gridLayout(usable.length);
-  const tile = tileSize(usable);
-  const labelFields = step.label && step.label.length > 0 ? step.label : DEFAULT_LABEL;
-  const maxChars = Math.floor(tile.width / (Math.max(10, Math.round(tile.height / 16)) * 0.55));
-  const labels = usable.map((c) => labelText(c, labelFields, maxChars));
+  const tile = tileSize(usable, step.max_tile ?? DEFAULT_MAX_TILE);
+  const jobs = usable.map((c) => c.item.job);
+  const labels = groupLabels(jobs, fieldOf, step.label, Object.keys(jobs[0]?.fields ?? {}));
+  const caption = captionLayout(labels, tile.width, tile.height);
+  // `audio: N` picks the tile (1-based) whose sound the grid carries; 0 makes it silent.
+  const audioTile = (step.audio ?? 1) - 1;
+  const audioFrom = audioTile >= 0 && usable[audioTile]?.probe.audio ? audioTile : undefined;
   const font = ctx.fontFile;
   return produceOutput(ctx, state, {
     step: 'grid',
     output,
-    key: stateKey({ kind: 'grid', shas: usable.map((c) => c.sha256), tile, cols, rows, labels: font ? labels : null }),
+    key: stateKey({ kind: 'grid', v: 2, shas: usable.map((c) => c.sha256), tile, cols, rows, labels: font ? labels : null, audioFrom }),
     inputs,
     group: group.key,
     excluded,
     build: async (tmp) => {
-      const base: GraphInput = { clips: usable, tile, cols, rows };
+      const base: GraphInput = { clips: usable, tile, cols, rows, ...(audioFrom !== undefined ? { audioFrom } : {}) };
       const layout = `${cols}x${rows} tiles of ${tile.width}x${tile.height}`;
       if (!font) {
         await encodeGrid(ctx, output, tmp, base);
@@ -162,14 +201,21 @@ async function gridGroup(
       const dir = await mkdtemp(join(tmpdir(), 'shotlist-grid-'));
       try {
         const labelFiles = await Promise.all(
-          labels.map(async (text, i) => {
+          caption.lines.map(async (lines, i) => {
+            const text = lines.join('\n');
             const f = join(dir, `label-${i}.txt`);
             await writeFile(f, text);
             return f;
           }),
         );
         try {
-          await encodeGrid(ctx, output, tmp, { ...base, labelFiles, fontFile: font });
+          await encodeGrid(ctx, output, tmp, {
+            ...base,
+            labelFiles,
+            fontFile: font,
+            barHeight: caption.barHeight,
+            fontSize: caption.fontSize,
+          });
           return { message: layout };
         } catch (err) {
           // A font this ffmpeg cannot load must not cost the grid: render it without labels.

@@ -63,7 +63,7 @@ describe('grid step (real ffmpeg)', () => {
   it('makes one synced video per group with the expected size, order and duration', async () => {
     const out = await runPostSteps({
       runDir: dir,
-      steps: [{ kind: 'grid', group_by: 'n', order_by: 'model' }],
+      steps: [{ kind: 'grid', group_by: 'n', order_by: 'model', audio: 0 }],
       items,
       events: () => {},
       fontFile: null,
@@ -85,6 +85,7 @@ describe('grid step (real ffmpeg)', () => {
     // order_by model: hailuo < kling-2 < sora-2 < sora-2-pro < veo-3 < wan-2
     expect(out[3]!.inputs).toEqual(['n6-5', 'n6-3', 'n6-0', 'n6-1', 'n6-2', 'n6-4']);
     expect(out[0]!.message).toMatch(/labels omitted: no font/);
+    expect((await probe(join(dir, 'post/grid-2.mp4'))).audio).toBeUndefined(); // audio: 0
   });
 
   it('labels tiles with drawtext when a font exists', async () => {
@@ -96,6 +97,11 @@ describe('grid step (real ffmpeg)', () => {
     });
     expect(out[0]!.kind).toBe('made');
     expect(out[0]!.message ?? '').not.toMatch(/labels omitted/);
-    expect((await probe(join(dir, 'post/grid-2.mp4'))).video).toMatchObject({ width: 320, height: 90 });
+    // Issue 12: labels sit in a caption bar below the picture (the picture keeps its 160x90),
+    // and the grid carries the first tile's sound.
+    const p = await probe(join(dir, 'post/grid-2.mp4'));
+    expect(p.video?.width).toBe(320);
+    expect(p.video!.height).toBeGreaterThan(90);
+    expect(p.audio).toBeDefined();
   });
 });
