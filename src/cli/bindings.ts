@@ -12,6 +12,7 @@ import type { Provider, ProviderName } from '../providers/types.ts';
 import type { ProviderBinding } from '../run/index.ts';
 import { UsageError } from '../errors.ts';
 import { mediaBinaries } from '../media/ffmpeg.ts';
+import { createTransport } from '../providers/transport.ts';
 
 export interface BinderOptions {
   catalog: Catalog;
@@ -74,18 +75,21 @@ export function makeBinder(o: BinderOptions): (name: string) => ProviderBinding 
     if (!baseUrl) throw new UsageError(`provider "${name}" has no base URL: set base_url in its declaration or ${baseUrlEnv(name)}`);
     // Keys only from the environment, and each instance's own: a gateway never gets OPENAI_API_KEY.
     const apiKey = o.env[keyEnvFor(name, o)] || (o.emulator ? EMULATOR_KEY : '');
+    const limits = { ...pc.limits, ...(o.settings[name]?.limits ?? {}) };
+    // One undici Agent per provider; its connection limit follows the provider's concurrency.
+    const connections = Math.min(64, Math.max(4, limits.max_in_flight, limits.downloads));
     const binding: ProviderBinding = {
       provider,
       env: {
         baseUrl,
         apiKey,
-        fetch: o.fetch ?? globalThis.fetch,
+        fetch: o.fetch ?? createTransport({ connections }).fetch,
         signal: o.signal,
         now: () => o.clock.now(),
         workDir: join(o.runDir, 'work'),
         ffmpegPath: mediaBinaries().ffmpeg,
       },
-      limits: { ...pc.limits, ...(o.settings[name]?.limits ?? {}) },
+      limits,
       renderSeconds: (job) => o.catalog.resolve(job.provider, job.model)?.render_seconds ?? 60,
       chargesFailures: pc.models.some((m) => m.charges_failures),
     };

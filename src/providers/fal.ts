@@ -10,7 +10,13 @@ import {
   asRecord, asString, classifyHttpFailure, errorInfo, failureToStatus, failureToSubmit, isUrl, sendWire,
   transportToStatus, transportToSubmit, type HttpResponse,
 } from './http.ts';
+import { isProviderOrigin } from './origin.ts';
 import { bodyDeliveryId, callbackJson, createJwksCache, verifyFalWebhook, type JwksCache } from './webhooks.ts';
+
+/** A stored follow-up URL, only if it is on the configured origin (older checkpoints may hold others). */
+function ownUrl(env: ProviderEnv, url: string | undefined): string | undefined {
+  return url && isProviderOrigin(url, env.baseUrl) ? url : undefined;
+}
 
 function auth(env: ProviderEnv): Record<string, string> {
   return { authorization: `Key ${env.apiKey}` };
@@ -132,20 +138,21 @@ export function createFalProvider(options: FalProviderOptions = {}): Provider {
       const urls: Record<string, string> = { app: falApp(job) };
       for (const [k, field] of [['status', 'status_url'], ['response', 'response_url'], ['cancel', 'cancel_url']] as const) {
         const u = asString(b[field]);
-        if (u) urls[k] = u;
+        // A follow-up URL on another origin is not used (the key would go there): the queue's own path is.
+        if (u && isProviderOrigin(u, env.baseUrl)) urls[k] = u;
       }
       return { kind: 'accepted', task: { id, urls } };
     },
 
     async status(env, task: TaskRef, job: Job): Promise<StatusOutcome> {
       const root = falQueueRoot(task.urls?.app ?? falApp(job));
-      const statusUrl = task.urls?.status ?? `/${root}/requests/${encodeURIComponent(task.id)}/status`;
+      const statusUrl = ownUrl(env, task.urls?.status) ?? `/${root}/requests/${encodeURIComponent(task.id)}/status`;
       const r = await sendWire(env, { method: 'GET', path: statusUrl }, { headers: auth(env) });
       if (!r.ok) return transportToStatus(r.error);
       if (r.res.status < 200 || r.res.status >= 300) return failureToStatus(classifyHttpFailure(r.res.status, r.res.headers, r.res.body, env.now()));
       const parsed = parseFalQueueStatus(asRecord(r.res.body));
       if (parsed !== 'completed') return parsed;
-      const responseUrl = task.urls?.response ?? `/${root}/requests/${encodeURIComponent(task.id)}`;
+      const responseUrl = ownUrl(env, task.urls?.response) ?? `/${root}/requests/${encodeURIComponent(task.id)}`;
       const res = await sendWire(env, { method: 'GET', path: responseUrl }, { headers: auth(env) });
       if (!res.ok) return transportToStatus(res.error);
       return interpretFalResult(res.res, env.now());

@@ -6,7 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ProviderEnv, StatusOutcome, SubmitOutcome, WireRequest } from './types.ts';
+import { headersForOrigin } from './origin.ts';
 import { DEFAULT_RETRY_AFTER_MS, parseRetryAfter } from './retry-after.ts';
+import { MAX_API_BODY_BYTES, readCapped, TransportError } from './transport.ts';
 
 /** A create may have been received by the provider; a GET is idempotent and never ambiguous. */
 export type Op = 'create' | 'get';
@@ -23,7 +25,8 @@ export type HttpResult =
   /** `notSent`: we know the request never left (aborted before fetch was called). */
   | { ok: false; error: unknown; notSent: boolean };
 
-export const DEFAULT_TIMEOUT_MS = 60_000;
+/** Last-resort deadline for one API call; the transport's own connect/headers/body timeouts come first. */
+export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 
 export function headersToRecord(h: Headers | Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -89,12 +92,18 @@ export async function sendWire(env: ProviderEnv, req: WireRequest, opts: SendOpt
   }
   const timeout = AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const signal = env.signal ? AbortSignal.any([env.signal, timeout]) : timeout;
-  const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
+  // A follow-up URL on another origin never gets the key (see origin.ts).
+  const headers: Record<string, string> = headersForOrigin(url, env.baseUrl, { accept: 'application/json', ...opts.headers });
   if (built.contentType) headers['content-type'] = built.contentType;
   try {
     const res = await env.fetch(url, { method: req.method, headers, body: built.body, signal });
-    const text = await res.text();
-    return { ok: true, res: { status: res.status, headers: headersToRecord(res.headers), body: parseBody(text) } };
+    const read = await readCapped(res, MAX_API_BODY_BYTES);
+    if (!read.ok) {
+      // An answer arrived, so for a create the request was received: that stays ambiguous.
+      const error = new TransportError(new Error(`response body over ${MAX_API_BODY_BYTES} bytes (${read.bytes}+), not read`), { requestSent: true, responseStarted: true });
+      return { ok: false, error, notSent: false };
+    }
+    return { ok: true, res: { status: res.status, headers: headersToRecord(res.headers), body: parseBody(read.text) } };
   } catch (error) {
     return { ok: false, error, notSent: false };
   }
@@ -113,8 +122,8 @@ const CONNECT_PHASE = new Set([
 interface ErrorFacts {
   codes: string[];
   messages: string[];
-  /** Smallest `socket.bytesWritten` undici reported, if any. */
-  bytesWritten?: number;
+  /** How far the request got, when our own transport sent it. */
+  lifecycle?: TransportError['lifecycle'];
 }
 
 /** Walk `cause` chains and AggregateError members (happy-eyeballs connects fail as an aggregate). */
@@ -127,12 +136,11 @@ export function errorFacts(err: unknown): ErrorFacts {
       return;
     }
     seen.add(e);
-    const o = e as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; errors?: unknown; socket?: { bytesWritten?: unknown } };
+    if (e instanceof TransportError) facts.lifecycle ??= e.lifecycle;
+    const o = e as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
     if (typeof o.code === 'string') facts.codes.push(o.code);
-    if (typeof o.name === 'string' && o.name !== 'Error' && o.name !== 'TypeError') facts.codes.push(o.name);
+    if (typeof o.name === 'string' && o.name !== 'Error' && o.name !== 'TypeError' && o.name !== 'TransportError') facts.codes.push(o.name);
     if (typeof o.message === 'string' && o.message) facts.messages.push(o.message);
-    const bw = o.socket?.bytesWritten;
-    if (typeof bw === 'number') facts.bytesWritten = Math.min(bw, facts.bytesWritten ?? bw);
     if (Array.isArray(o.errors)) for (const x of o.errors) visit(x, depth + 1);
     visit(o.cause, depth + 1);
   };
@@ -142,9 +150,11 @@ export function errorFacts(err: unknown): ErrorFacts {
 
 /**
  * A request that got no HTTP answer. On a GET that is always transient. On a create it is
- * transient only when we can tell nothing was sent (connect-phase failure, zero bytes written);
- * anything later (undici `UND_ERR_SOCKET` "other side closed", headers timeout, reset, our own
- * timeout) is ambiguous: the provider may have created — and will bill — the task.
+ * transient only when we know the provider cannot have acted on it: our transport saw that the
+ * request never finished leaving (connect refused, reset while sending), or — for a fetch without
+ * that record (tests' injected fetch) — a connect-phase error code. Anything after the whole request
+ * left (reset, headers timeout, our own abort) is ambiguous: the provider may have created — and
+ * will bill — the task.
  */
 export function classifyTransportError(err: unknown, op: Op, notSent = false): { kind: 'transient' | 'ambiguous'; message: string } {
   const f = errorFacts(err);
@@ -152,8 +162,8 @@ export function classifyTransportError(err: unknown, op: Op, notSent = false): {
   const codes = [...new Set(f.codes)];
   const message = codes.length ? `${detail} (${codes.join(', ')})` : detail;
   if (op === 'get' || notSent) return { kind: 'transient', message };
-  const connectPhase = codes.some((c) => CONNECT_PHASE.has(c));
-  if (connectPhase || f.bytesWritten === 0) return { kind: 'transient', message };
+  if (f.lifecycle) return { kind: f.lifecycle.requestSent ? 'ambiguous' : 'transient', message };
+  if (codes.some((c) => CONNECT_PHASE.has(c))) return { kind: 'transient', message };
   return { kind: 'ambiguous', message };
 }
 

@@ -14,6 +14,7 @@ import type {
 } from './types.ts';
 import { asNumber, asRecord, asString, classifyHttpFailure, classifyTransportError, failureToStatus, failureToSubmit, headersToRecord, isUrl, type Op } from './http.ts';
 import { callbackJson, verifyStandardWebhook } from './webhooks.ts';
+import { cappedFetch, MAX_API_BODY_BYTES } from './transport.ts';
 
 export const OPENAI_MAX_PROMPT = 32_000;
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -53,7 +54,7 @@ export function toOpenAIRequest(job: Job): MapResult {
 }
 
 function client(env: ProviderEnv): OpenAI {
-  return new OpenAI({ apiKey: env.apiKey || 'missing-key', baseURL: env.baseUrl, maxRetries: 0, fetch: env.fetch, timeout: REQUEST_TIMEOUT_MS });
+  return new OpenAI({ apiKey: env.apiKey || 'missing-key', baseURL: env.baseUrl, maxRetries: 0, fetch: cappedFetch(env.fetch, MAX_API_BODY_BYTES), timeout: REQUEST_TIMEOUT_MS });
 }
 
 /** Map whatever the SDK threw onto an outcome. Order matters: the abort/connection errors extend APIError. */

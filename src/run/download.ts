@@ -12,6 +12,7 @@ import { probe as ffprobe, type ProbeResult } from '../media/ffmpeg.ts';
 import { probeMp4 } from '../media/mp4info.ts';
 import { checkMp4Whole } from '../media/mp4whole.ts';
 import type { Job } from '../plan/types.ts';
+import { headersForOrigin } from '../providers/origin.ts';
 import type { Provider, ProviderEnv, TaskRef } from '../providers/types.ts';
 import { asWriteError, fileStamp, isWriteErrno, writeFileAtomic } from './rundir.ts';
 import type { ClipInfo, JobRecord } from './types.ts';
@@ -23,7 +24,9 @@ export type DownloadOutcome =
   /** The result URL no longer serves the clip (403/404/410). */
   | { kind: 'expired'; message: string; httpStatus: number }
   /** We got a file, but not the clip the job asked for. */
-  | { kind: 'invalid'; message: string };
+  | { kind: 'invalid'; message: string }
+  /** Bigger than any clip of this length can be: refused (never fetched again). */
+  | { kind: 'too_large'; message: string };
 
 export interface DownloadArgs {
   runDir: string;
@@ -35,6 +38,17 @@ export interface DownloadArgs {
   signal?: AbortSignal;
   /** Injected for tests; defaults to ffprobe. */
   probe?: (file: string) => Promise<ProbeResult>;
+  /** Size cap override (provider or manifest limit); default `downloadCapBytes(job)`. */
+  maxBytes?: number;
+}
+
+/** A generous bound on any real clip's bitrate (4K H.264/HEVC masters stay well under it). */
+export const MAX_CLIP_MBPS = 50;
+const CAP_SLACK_BYTES = 8 * 1024 * 1024;
+
+/** The largest download a job's clip can plausibly be: duration × bitrate bound, plus slack for headers. */
+export function downloadCapBytes(job: Pick<Job, 'seconds'>, mbps = MAX_CLIP_MBPS): number {
+  return Math.ceil((Math.max(1, job.seconds) * mbps * 1_000_000) / 8) + CAP_SLACK_BYTES;
 }
 
 export const clipPath = (jobId: string): string => join('clips', `${jobId}.mp4`);
@@ -55,9 +69,11 @@ export async function downloadClip(a: DownloadArgs): Promise<DownloadOutcome> {
   const part = `${final}.part`;
   await mkdir(join(a.runDir, 'clips'), { recursive: true });
   const req = a.provider.contentRequest(a.env, a.task, a.outputs);
+  const cap = a.maxBytes ?? downloadCapBytes(a.job);
   let res: Response;
   try {
-    res = await a.env.fetch(req.url, { headers: req.headers, signal: a.signal });
+    // Result media on a CDN is fetched without the key (see providers/origin.ts).
+    res = await a.env.fetch(req.url, { headers: headersForOrigin(req.url, a.env.baseUrl, req.headers), signal: a.signal });
   } catch (e) {
     return { kind: 'transient', message: `download request failed: ${(e as Error).message}` };
   }
@@ -73,6 +89,10 @@ export async function downloadClip(a: DownloadArgs): Promise<DownloadOutcome> {
     return { kind: 'transient', message: `download answered ${res.status}`, retryAfterMs: retryAfter(res) };
   }
   const expected = Number(res.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(expected) && expected > cap) {
+    await res.body.cancel().catch(() => undefined);
+    return { kind: 'too_large', message: `result is ${expected} bytes, over the ${cap}-byte cap for a ${a.job.seconds} s clip; not downloaded` };
+  }
   const hash = createHash('sha256');
   let bytes = 0;
   const fh = await open(part, 'w').catch((e: unknown) => {
@@ -83,8 +103,14 @@ export async function downloadClip(a: DownloadArgs): Promise<DownloadOutcome> {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      hash.update(value);
       bytes += value.byteLength;
+      if (bytes > cap) {
+        await reader.cancel().catch(() => undefined);
+        await fh.close().catch(() => undefined);
+        await unlink(part).catch(() => undefined);
+        return { kind: 'too_large', message: `result passed the ${cap}-byte cap for a ${a.job.seconds} s clip while streaming; stopped` };
+      }
+      hash.update(value);
       await fh.write(value, 0, value.byteLength);
     }
     await fh.sync();

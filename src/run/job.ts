@@ -113,6 +113,8 @@ async function downloadJob(ctx: RunContext, rt: ProviderRuntime, job: Job, start
             }
             throw neverRetry(await setState(ctx, rec, 'expired', { error: { code: `http_${out.httpStatus}`, message: out.message } }));
           }
+          case 'too_large':
+            throw neverRetry(await setState(ctx, rec, 'failed', { error: { code: 'download_too_large', message: out.message } }));
           case 'invalid':
             if (++invalid > MAX_INVALID_DOWNLOADS) {
               throw neverRetry(await setState(ctx, rec, 'failed', { error: { code: 'invalid_clip', message: out.message } }));

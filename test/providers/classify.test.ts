@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildUrl, classifyHttpFailure, classifyTransportError, envelopeStatus, errorInfo, failureToStatus, failureToSubmit, sendWire,
 } from '../../src/providers/http.ts';
+import { TransportError } from '../../src/providers/transport.ts';
 import { closedPort, envFor, fakeServer, json } from './helpers.ts';
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
@@ -81,11 +82,19 @@ describe('classifyTransportError (error × operation)', () => {
   const headersTimeout = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' }) });
   const reset = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
   const timeout = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+  const sentNot = new TransportError(socketClosedBeforeSend, { requestSent: false, responseStarted: false });
+  const sentAll = new TransportError(socketClosedAfterSend, { requestSent: true, responseStarted: false });
+  const headersTimeoutSent = new TransportError(headersTimeout, { requestSent: true, responseStarted: false });
 
   const table: Array<[string, unknown, 'create' | 'get', boolean, 'transient' | 'ambiguous']> = [
     ['socket closed after the body was sent, create', socketClosedAfterSend, 'create', false, 'ambiguous'],
     ['socket closed after send, GET', socketClosedAfterSend, 'get', false, 'transient'],
-    ['socket closed with 0 bytes written, create', socketClosedBeforeSend, 'create', false, 'transient'],
+    // A socket's byte count in a cause chain is no longer trusted (it depends on the bundled undici):
+    // without our transport's own record of the request, a closed socket on a create is ambiguous.
+    ['socket closed, no transport record, create', socketClosedBeforeSend, 'create', false, 'ambiguous'],
+    ['transport: reset before the request was fully sent, create', sentNot, 'create', false, 'transient'],
+    ['transport: reset after the request was sent, create', sentAll, 'create', false, 'ambiguous'],
+    ['transport: headers timeout (request sent), create', headersTimeoutSent, 'create', false, 'ambiguous'],
     ['ECONNREFUSED, create', refused, 'create', false, 'transient'],
     ['ECONNREFUSED aggregate, create', aggregateRefused, 'create', false, 'transient'],
     ['DNS failure, create', dns, 'create', false, 'transient'],
