@@ -127,22 +127,25 @@ export function createTransport(o: TransportOptions): ProviderTransport {
     if (contentType) headers.set('content-type', contentType);
     const plain: Record<string, string> = {};
     headers.forEach((v, k) => (plain[k] = v));
+    const link = followSignal(init?.signal ?? undefined);
     try {
       // Cross-origin redirects drop Authorization inside undici's fetch (Fetch standard); tested.
       const res = await undiciFetch(url, {
         method: init?.method,
         headers: plain,
         body,
-        signal: init?.signal ?? undefined,
+        signal: link.signal,
         redirect: init?.redirect,
         dispatcher: new Tracked(agent, life),
       });
-      return new Response(res.body ? trackBody(res.body, life) : null, {
+      if (!res.body) link.unlink();
+      return new Response(res.body ? trackBody(res.body, life, link.unlink) : null, {
         status: res.status,
         statusText: res.statusText,
         headers: copyHeaders(res.headers),
       });
     } catch (e) {
+      link.unlink();
       throw new TransportError(e, { ...life });
     }
   };
@@ -156,20 +159,47 @@ function copyHeaders(h: { forEach(cb: (value: string, name: string) => void): vo
 }
 
 /** Errors while the body streams in (body timeout, reset) carry the lifecycle too. */
-function trackBody(body: { getReader(): ReadableStreamDefaultReader<Uint8Array> }, life: Lifecycle): ReadableStream<Uint8Array> {
+function trackBody(
+  body: { getReader(): ReadableStreamDefaultReader<Uint8Array> },
+  life: Lifecycle,
+  done: () => void,
+): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
+        const chunk = await reader.read();
+        if (chunk.done) {
+          done();
+          controller.close();
+        } else controller.enqueue(chunk.value);
       } catch (e) {
+        done();
         controller.error(new TransportError(e, { ...life }));
       }
     },
-    cancel: (reason) => reader.cancel(reason),
+    cancel: (reason) => {
+      done();
+      return reader.cancel(reason);
+    },
   });
+}
+
+/**
+ * A per-request signal that follows the caller's. undici must not be handed the run's shared
+ * signal: it reads that signal's listener limit, and Node 20 throws on a limit of 0 (which the
+ * executor sets, since thousands of waits share it).
+ */
+function followSignal(outer: AbortSignal | undefined): { signal: AbortSignal | undefined; unlink: () => void } {
+  if (!outer) return { signal: undefined, unlink: () => undefined };
+  const ac = new AbortController();
+  if (outer.aborted) {
+    ac.abort(outer.reason);
+    return { signal: ac.signal, unlink: () => undefined };
+  }
+  const onAbort = () => ac.abort(outer.reason);
+  outer.addEventListener('abort', onAbort, { once: true });
+  return { signal: ac.signal, unlink: () => outer.removeEventListener('abort', onAbort) };
 }
 
 /** The response as one bounded text: stops reading (and cancels) past `maxBytes` instead of buffering it. */

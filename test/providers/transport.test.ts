@@ -2,6 +2,7 @@
  * The undici transport against tiny servers on 127.0.0.1: each failure path is classified from the
  * request's own lifecycle; credentials never leave the provider's origin; bodies are capped.
  */
+import { setMaxListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, readdir } from 'node:fs/promises';
@@ -123,6 +124,19 @@ describe('ambiguity from the request lifecycle', () => {
     expect((await readdir(join(runDir, 'clips'))).filter((f) => f.endsWith('.part'))).toEqual([]);
     const second = await downloadClip(args);
     expect(second).toMatchObject({ kind: 'ok', clip: { bytes: clip.length } });
+  });
+});
+
+describe('signals', () => {
+  it("works with the run's shared signal (listener limit 0, which Node 20's undici path cannot read) and still aborts", async () => {
+    const srv = await server((_req, _b, res) => json(res, 200, { ok: true }));
+    const ac = new AbortController();
+    setMaxListeners(0, ac.signal);
+    const t = transport();
+    const r = await t.fetch(`${srv.url}/x`, { signal: ac.signal });
+    expect(await r.json()).toEqual({ ok: true });
+    ac.abort();
+    await expect(t.fetch(`${srv.url}/x`, { signal: ac.signal })).rejects.toBeInstanceOf(TransportError);
   });
 });
 
