@@ -14,6 +14,7 @@ import { classifyTransportError, sendWire } from '../../src/providers/http.ts';
 import { createTransport, TransportError, type ProviderTransport } from '../../src/providers/transport.ts';
 import type { Provider } from '../../src/providers/types.ts';
 import { downloadCapBytes, downloadClip } from '../../src/run/download.ts';
+import { makeJob as runJob, tinyClip } from '../run/helpers.ts';
 import { closedPort, envFor, fakeServer, json, makeJob } from './helpers.ts';
 
 const transports: ProviderTransport[] = [];
@@ -98,7 +99,7 @@ describe('ambiguity from the request lifecycle', () => {
 
   it('body timeout on a download → transient (retried), and the next attempt completes', async () => {
     let calls = 0;
-    const clip = Buffer.alloc(4096, 7);
+    const clip = await tinyClip();
     const { url } = await rawServer((_req, res) => {
       calls++;
       res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(clip.length) });
@@ -107,7 +108,7 @@ describe('ambiguity from the request lifecycle', () => {
       else res.end(clip);
     });
     const runDir = await mkdtemp(join(tmpdir(), 'shotlist-transport-'));
-    const job = makeJob({ seconds: 1, size: { width: 160, height: 90 } });
+    const job = runJob(0);
     const provider: Provider = { ...fal, contentRequest: () => ({ url: `${url}/clip.mp4`, headers: {} }) };
     const args = {
       runDir,
@@ -116,7 +117,6 @@ describe('ambiguity from the request lifecycle', () => {
       outputs: [],
       provider,
       env: envFor('http://api.invalid', { fetch: transport({ bodyTimeoutMs: 150 }).fetch }),
-      probe: async () => ({ durationS: 1, video: { width: 160, height: 90 } }) as never,
     };
     const first = await downloadClip(args);
     expect(first.kind).toBe('transient');
