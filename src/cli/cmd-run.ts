@@ -7,7 +7,9 @@ import { diffPlan } from '../plan/index.ts';
 import { readRunState } from '../run/index.ts';
 import { defaultRunDir, runPaths, writeErrorOf, writeFileAtomic } from '../run/rundir.ts';
 import { decideApproval } from './approve.ts';
-import { formatUsd } from './format.ts';
+import { formatSpend, formatUsd } from './format.ts';
+import { addUsd } from '../money.ts';
+import { selectRun } from './select-run.ts';
 import { missingKeys } from './bindings.ts';
 import { loadAndPlan, refuseIfOverBudget, type PlanFlags } from './context.ts';
 import { executeAndFinish } from './execute.ts';
@@ -25,6 +27,10 @@ export interface RunFlags extends PlanFlags {
   publicUrl?: string;
   submitPerMin?: number;
   maxInFlight?: number;
+  /** Take the new jobs in manifest order while they fit in --max-usd / budget.max_usd; defer the rest. */
+  fit?: boolean;
+  /** Selectors: shot ids, provider=…, model=…, rows=A..B (see only.ts). */
+  only?: string[];
 }
 
 export async function runCommand(manifestPath: string, flags: RunFlags, io: CliIO, signal: AbortSignal): Promise<number> {
@@ -34,24 +40,48 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
   const diff = previous ? diffPlan(previous.jobs.map((j) => j.id), plan) : undefined;
   io.out(renderPlan(plan, diff));
   io.out(runDirLine(runDir, previous !== undefined));
-  refuseIfOverBudget(plan);
+  const budgetMax = manifest.budget.max_usd;
+  const sel = selectRun({
+    planJobs: plan.jobs,
+    known: previous ? new Set(Object.keys(previous.records)) : undefined,
+    only: flags.only,
+    fit: flags.fit,
+    maxUsd: flags.maxUsd,
+    budgetRoomUsd: budgetMax !== undefined ? budgetMax - (previous?.approvedUsd ?? 0) : undefined,
+  });
+  // --fit and --only decide against the budget themselves; a whole plan over it is refused.
+  if (!flags.fit && !flags.only) refuseIfOverBudget(plan);
+  if (flags.only) io.out(`--only: ${sel.jobs.length} of ${plan.jobs.length} job(s) selected`);
+  if (sel.deferred.length > 0) {
+    io.out(`--fit: ${sel.added.length} new job(s) fit (${formatSpend(sel.addedUsd, sel.addedUnpriced)}); ${sel.deferred.length} deferred (${formatUsd(sel.deferredUsd)}) — run again to approve them`);
+  }
 
-  const missing = missingKeys(plan.jobs.map((j) => j.provider), io.env, Boolean(flags.emulate), { catalog, settings: manifest.providers });
+  const missing = missingKeys(sel.jobs.map((j) => j.provider), io.env, Boolean(flags.emulate), { catalog, settings: manifest.providers });
   if (missing.length > 0) {
     throw new UsageError(`missing API key in the environment: ${missing.join(', ')} (or pass --emulate to use the local emulator)`);
   }
 
-  const newCost = diff ? diff.addedUsd : plan.totals.usd;
-  const decision = decideApproval({ costUsd: newCost, totalUsd: plan.totals.usd, yes: Boolean(flags.yes), maxUsd: flags.maxUsd, tty: io.isTTY });
+  // Approval is for what this run newly commits: the added (and fitted) jobs, not the whole plan again.
+  const newCost = sel.addedUsd;
+  // With --fit, --max-usd N already chose what to take (it all fits in N): that is the approval.
+  const decision = decideApproval({
+    costUsd: newCost,
+    totalUsd: plan.totals.usd,
+    yes: Boolean(flags.yes) || (Boolean(flags.fit) && flags.maxUsd !== undefined),
+    maxUsd: flags.fit ? undefined : flags.maxUsd,
+    tty: io.isTTY,
+  });
   if (decision.kind === 'refused') throw new NotApprovedError(decision.reason);
-  if (decision.kind === 'ask' && !(await io.confirm(`Approve spending up to ${formatUsd(newCost)} (run directory ${runDir})?`))) {
+  const what = sel.addedUnpriced > 0 ? `${formatSpend(newCost, sel.addedUnpriced)} (unpriced jobs are not bounded by any cap)` : formatUsd(newCost);
+  if (decision.kind === 'ask' && !(await io.confirm(`Approve spending up to ${what} (run directory ${runDir})?`))) {
     throw new NotApprovedError('not approved; nothing was spent');
   }
-  const caps = [manifest.budget.max_usd, decision.kind === 'approved' ? decision.capUsd : undefined].filter(
-    (n): n is number => typeof n === 'number',
-  );
+  const previouslyApproved = previous?.approvedUsd ?? 0;
+  // --max-usd N approves N of new money: the cap is what earlier runs approved plus N.
+  const flagCap = flags.maxUsd !== undefined ? addUsd(previouslyApproved, flags.maxUsd) : undefined;
+  const caps = [budgetMax, flagCap].filter((n): n is number => typeof n === 'number');
   const capUsd = caps.length > 0 ? Math.min(...caps) : undefined;
-  const approvedUsd = (previous?.approvedUsd ?? 0) + newCost;
+  const approvedUsd = addUsd(previouslyApproved, newCost);
 
   // Only the folder now (the lock lives in it); its files are written once the run holds the lock.
   const manifestText = await readFile(manifest.file);
@@ -76,7 +106,8 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
     io,
     signal,
     runDir,
-    jobs: plan.jobs,
+    jobs: sel.jobs,
+    deferred: sel.deferred,
     approvedUsd,
     capUsd,
     catalog,

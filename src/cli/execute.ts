@@ -33,6 +33,8 @@ export interface ExecuteAndFinishOptions {
   signal: AbortSignal;
   runDir: string;
   jobs: Job[];
+  /** --fit: new jobs not taken this time (reported, not run). */
+  deferred?: Job[];
   approvedUsd: number;
   capUsd?: number;
   catalog: Catalog;

@@ -65,6 +65,8 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
     .option('--out <dir>', 'run directory (default <manifest folder>/runs/<name>)')
     .option('--yes', 'approve the plan without asking')
     .addOption(new Option('--max-usd <n>', 'approve only if the plan costs at most N USD, and cap spend at N').argParser(num))
+    .option('--fit', 'take new jobs in manifest order while they fit in --max-usd / budget.max_usd; defer the rest')
+    .option('--only <selectors>', 'run a subset: shot ids, provider=NAME, model=ID, rows=A..B (comma-separated, repeatable)', collect)
     .option('--emulate', 'start the built-in emulator and point every provider at it')
     .action((m: string, o) => done(runCommand(m, o, io, signal)));
   execOptions(program.command('resume <run-dir>').description('continue a run from its checkpoint'))
