@@ -7,10 +7,7 @@
 import { UsageError } from '../errors.ts';
 import type { Job } from '../plan/types.ts';
 
-type Selector =
-  | { kind: 'id'; value: string }
-  | { kind: 'provider' | 'model'; value: string }
-  | { kind: 'rows'; from: number; to: number };
+type Selector = { kind: 'id'; value: string } | { kind: 'provider' | 'model'; value: string } | { kind: 'rows'; from: number; to: number };
 
 function parseOne(text: string): Selector {
   const kv = /^(provider|model|rows)\s*[=:]\s*(.+)$/.exec(text);

@@ -42,19 +42,17 @@ export async function submitJob(
     rec = await setState(ctx, rec, 'unknown', { heldUsd: (rec.heldUsd ?? 0) + rec.reservedUsd, reservedUsd: 0 });
   }
   let reserved = rec.reservedUsd;
-  if (reserved === 0 && (job.cost.usd ?? 0) > 0) {
-    const r = ctx.ledger.reserve(job.cost.usd);
-    if (!r.ok) {
-      ctx.emit({
-        kind: 'warning',
-        at: ctx.clock.now(),
-        message: `job ${job.id} not submitted: ${formatUsd(r.needUsd)} would pass the budget (${formatUsd(r.availableUsd)} left)`,
-      });
-      return rec;
-    }
-    reserved = r.usd;
-    emitBudget(ctx);
-  }
+  const price = job.cost.usd ?? 0;
+  const overBudget = (): JobRecord => {
+    ctx.emit({
+      kind: 'warning',
+      at: ctx.clock.now(),
+      message: `job ${job.id} not submitted: ${formatUsd(price)} would pass the budget (${formatUsd(ctx.ledger.roomUsd)} left)`,
+    });
+    return rec;
+  };
+  // Refused before waiting for a submit slot; the reservation itself is taken once the slot is ours.
+  if (reserved === 0 && price > 0 && !ctx.ledger.fits(price)) return overBudget();
   let throttled = 0;
   const attempt = async (neverRetry: NeverRetry<JobRecord>): Promise<JobRecord> => {
     if (halted(ctx, rt)) {
@@ -68,6 +66,15 @@ export async function submitJob(
       return unreserve(ctx, { ...rec, reservedUsd: reserved }, 'not submitted');
     }
     if (!(await rt.limiter.acquireSubmit(rt.halt))) throw AGAIN;
+    // Reserved and recorded in one step (the intent carries it), so the live view and `status` —
+    // one from the ledger, one from the checkpoint — agree on what is reserved.
+    let reservedNow = false;
+    if (reserved === 0 && price > 0) {
+      const r = ctx.ledger.reserve(price);
+      if (!r.ok) return overBudget();
+      reserved = r.usd;
+      reservedNow = true;
+    }
     if (rec.state !== 'submitting') {
       rec = await setState(ctx, rec, 'submitting', {
         attempts: rec.attempts + 1,
@@ -76,6 +83,7 @@ export async function submitJob(
         timings: { ...rec.timings, submittingAt: ctx.clock.now() },
       });
     }
+    if (reservedNow) emitBudget(ctx);
     // A throttle may have arrived while the intent was being written: never send before it elapsed.
     if (!(await rt.limiter.waitPause('submit', ctx.signal)) || ctx.signal.aborted) {
       if (!replay) rec = await setState(ctx, rec, 'planned', {}, 'interrupted before sending');

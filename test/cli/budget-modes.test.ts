@@ -53,7 +53,10 @@ describe('--max-usd, --fit and re-plan approval (emulator)', () => {
     expect(second.code, second.err).toBe(0);
     expect(second.out).toMatch(/Added cost: \$1\.20/);
     expect(emulator.counts('openai').creates).toBe(5);
-    const after = JSON.parse((await runInProcess(['status', out, '--json'], { env })).out) as { spent_usd: number; counts: Record<string, number> };
+    const after = JSON.parse((await runInProcess(['status', out, '--json'], { env })).out) as {
+      spent_usd: number;
+      counts: Record<string, number>;
+    };
     expect(after.spent_usd).toBe(2);
     expect(after.counts.downloaded).toBe(5);
   });
