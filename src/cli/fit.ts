@@ -18,10 +18,11 @@ export function fitInOrder(jobs: readonly Job[], limitUsd: number): FitResult {
   const limit = toMicroUsd(limitUsd);
   let used = 0;
   let i = 0;
-  for (; i < jobs.length; i++) {
-    const p = toMicroUsd(jobs[i]!.cost.usd ?? 0);
+  for (const job of jobs) {
+    const p = toMicroUsd(job.cost.usd ?? 0);
     if (used + p > limit) break;
     used += p;
+    i++;
   }
   const taken = jobs.slice(0, i);
   const deferred = jobs.slice(i);
