@@ -3,11 +3,12 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { schemaFiles } from '../manifest/json-schema.ts';
+import { statusSchemaFiles } from './status-shape.ts';
 
 export async function writeSchemas(dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
-  for (const [name, text] of Object.entries(schemaFiles())) {
+  for (const [name, text] of Object.entries({ ...schemaFiles(), ...statusSchemaFiles() })) {
     const p = join(dir, name);
     await writeFile(p, text);
     written.push(p);

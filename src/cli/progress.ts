@@ -7,6 +7,9 @@ import type { Job } from '../plan/types.ts';
 import type { EventSink, RunEvent } from '../run/events.ts';
 import type { JobRecord, JobState } from '../run/types.ts';
 import { formatUsd } from './format.ts';
+import { formatDuration as formatEta } from '../plan/eta.ts';
+import type { StatusJson } from './status-shape.ts';
+import { buildStatus, renderStatusText, type RunStateView } from './summary.ts';
 
 const ORDER: JobState[] = ['planned', 'submitting', 'submitted', 'running', 'succeeded', 'downloaded', 'rejected', 'failed', 'expired', 'unknown'];
 const DONE: JobState[] = ['downloaded', 'rejected', 'failed', 'expired', 'unknown'];
@@ -215,50 +218,13 @@ export function createProgress(o: ProgressOptions): { sink: EventSink; close(): 
   };
 }
 
-export interface RunSummary {
-  jobs: number;
-  counts: Partial<Record<JobState, number>>;
-  spentUsd: number;
-  reservedUsd: number;
-  approvedUsd: number;
-  capUsd?: number;
-  problems: Array<{ id: string; shot: string; state: JobState; error?: string }>;
+/** The checkpoint's summary (see summary.ts): `status` without the lock or an ETA. */
+export function summarizeRunState(state: RunStateView): StatusJson {
+  return buildStatus('', state, undefined, null);
 }
 
-export function summarizeRunState(state: {
-  jobs: Job[];
-  records: Record<string, JobRecord>;
-  approvedUsd: number;
-  capUsd?: number;
-  spentUsd: number;
-}): RunSummary {
-  const counts: Partial<Record<JobState, number>> = {};
-  let reserved = 0;
-  const problems: RunSummary['problems'] = [];
-  for (const job of state.jobs) {
-    const rec = state.records[job.id];
-    const st = rec?.state ?? 'planned';
-    counts[st] = (counts[st] ?? 0) + 1;
-    reserved += Math.round(((rec?.reservedUsd ?? 0) + (rec?.heldUsd ?? 0)) * 1e6);
-    if (st === 'failed' || st === 'rejected' || st === 'expired' || st === 'unknown') {
-      problems.push({ id: job.id, shot: job.shotId, state: st, error: rec?.error ? `${rec.error.code}: ${rec.error.message}` : undefined });
-    }
-  }
-  return { jobs: state.jobs.length, counts, spentUsd: state.spentUsd, reservedUsd: reserved / 1e6, approvedUsd: state.approvedUsd, capUsd: state.capUsd, problems };
-}
-
-export function renderStatus(s: RunSummary): string {
-  const done = DONE.reduce((n, st) => n + (s.counts[st] ?? 0), 0);
-  const lines = [
-    `${done}/${s.jobs} jobs finished`,
-    ...ORDER.filter((st) => (s.counts[st] ?? 0) > 0).map((st) => `  ${st.padEnd(11)} ${s.counts[st]}`),
-    `spent ${formatUsd(s.spentUsd)}${s.reservedUsd > 0 ? ` (+ ${formatUsd(s.reservedUsd)} reserved)` : ''} of ${formatUsd(s.approvedUsd)} approved${
-      s.capUsd !== undefined ? `, cap ${formatUsd(s.capUsd)}` : ''
-    }`,
-  ];
-  for (const p of s.problems.slice(0, 20)) lines.push(`  ${p.state} ${p.id} (${p.shot})${p.error ? `: ${p.error}` : ''}`);
-  if (s.problems.length > 20) lines.push(`  … ${s.problems.length - 20} more`);
-  return lines.join('\n');
+export function renderStatus(s: StatusJson): string {
+  return renderStatusText(s, formatEta);
 }
 
 /** One line for a rebuilt checkpoint (also printed by `status`). */

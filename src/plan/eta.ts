@@ -11,13 +11,22 @@ export interface Eta {
   byProvider: Record<string, number>;
 }
 
-export function estimateEta(jobs: readonly Job[], catalog: Catalog, settings: Record<string, ProviderSettings> = {}): Eta {
+/**
+ * `observedRenderS`: render seconds actually seen per provider (a run in progress, or the emulator's
+ * own speed under --emulate); they replace the catalog's typical times as soon as they exist.
+ */
+export function estimateEta(
+  jobs: readonly Job[],
+  catalog: Catalog,
+  settings: Record<string, ProviderSettings> = {},
+  observedRenderS: Readonly<Record<string, number>> = {},
+): Eta {
   const per = new Map<string, { n: number; renderSum: number }>();
   for (const j of jobs) {
     const e = catalog.resolve(j.provider, j.model);
     const p = per.get(j.provider) ?? { n: 0, renderSum: 0 };
     p.n++;
-    p.renderSum += e?.render_seconds ?? 120;
+    p.renderSum += observedRenderS[j.provider] ?? e?.render_seconds ?? 120;
     per.set(j.provider, p);
   }
   const byProvider: Record<string, number> = {};
