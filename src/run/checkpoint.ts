@@ -132,12 +132,15 @@ export class CheckpointStore {
     return this.snapshotBytes + this.journal.bytesWritten;
   }
 
-  /** Record a new state for a job. Resolves once it is durable (fsync'd). */
-  put(rec: JobRecord): Promise<void> {
+  /**
+   * Record a new state for a job. Resolves once it is durable (fsync'd) — or, with `sync: false`,
+   * once it is written (in the page cache: it survives a kill of this process, not a machine crash).
+   */
+  put(rec: JobRecord, opts: { sync?: boolean } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('checkpoint closed'));
     this.records.set(rec.id, rec);
     this.seq++;
-    return this.journal.append(encodeEntry(this.seq, rec));
+    return this.journal.append(encodeEntry(this.seq, rec), opts);
   }
 
   private compactThreshold(): number {

@@ -38,7 +38,8 @@ export async function dispatch(
         queue.push(job);
         break;
       case 'unknown':
-        if (ctx.resubmitUnknown) queue.push(job);
+        // Reconciled on every run where the provider can be asked; resubmitted only on request.
+        if (ctx.resubmitUnknown || rt.provider.reconcile) queue.push(job);
         break;
       default:
         break;

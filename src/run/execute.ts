@@ -96,6 +96,14 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunOutcome> {
     let out: RunOutcome;
     try {
       announceRecovery(opts, report, removed.length);
+      const unsent = await settleUnsent(store, lock.pageCacheIntact);
+      if (unsent > 0) {
+        opts.events({
+          kind: 'warning',
+          at: opts.clock.now(),
+          message: `${unsent} create(s) were recorded but provably never sent (the process was stopped first): planned again, nothing held`,
+        });
+      }
       out = await runWithStore(inner, store, resumed, (s) => (stats = s), fail);
     } catch (e) {
       const w = writeErrorOf(e);
@@ -117,6 +125,23 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunOutcome> {
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * `submitting` intents without a sending mark, when the previous owner was killed in this boot (or
+ * exited): the mark is written before any byte of the create goes out and the page cache kept every
+ * completed write, so these creates never left. Back to `planned`, their reservation released. After a
+ * machine crash (another boot id) the mark may have been lost with the cache: they stay to be reconciled.
+ */
+async function settleUnsent(cp: CheckpointStore, pageCacheIntact: boolean): Promise<number> {
+  if (!pageCacheIntact) return 0;
+  let n = 0;
+  for (const rec of [...cp.allRecords()]) {
+    if (rec.state !== 'submitting' || rec.sendMarks !== true || rec.timings.sendingAt !== undefined) continue;
+    await cp.put({ ...rec, state: 'planned', reservedUsd: 0, timings: { ...rec.timings, submittingAt: undefined } });
+    n++;
+  }
+  return n;
 }
 
 /** Tell the user when the state was rebuilt, entries were damaged or partial files were removed. */

@@ -31,6 +31,7 @@ export async function runJob(ctx: RunContext, rt: ProviderRuntime, job: Job, rel
   };
   let rec = ctx.cp.get(job.id);
   let resubmitted = false;
+  let reconciled = false;
   try {
     while (rec && !ctx.signal.aborted) {
       const before = rec.state;
@@ -40,7 +41,14 @@ export async function runJob(ctx: RunContext, rt: ProviderRuntime, job: Job, rel
           rec = await submitJob(ctx, rt, job, rec);
           break;
         case 'unknown':
-          if (!ctx.resubmitUnknown || resubmitted || halted(ctx, rt)) return;
+          if (halted(ctx, rt)) return;
+          // Ask the provider first wherever it can be asked (a list, a history): found → followed, absent → planned.
+          if (rt.provider.reconcile && !(rt.provider.idempotentSubmit && rec.idempotencyKey) && !reconciled) {
+            reconciled = true;
+            rec = await reconcileJob(ctx, rt, job, rec);
+            if (rec.state !== 'unknown') continue;
+          }
+          if (!ctx.resubmitUnknown || resubmitted) return;
           resubmitted = true;
           rec = await submitJob(ctx, rt, job, rec);
           if (rec.state === 'unknown') return;

@@ -93,12 +93,14 @@ export function parseJournal<T>(text: string): ParsedJournal<T> {
 
 interface Pending {
   line: string;
+  /** false: written (in the page cache, which survives a process kill) but not fsync'd on its own account. */
+  sync: boolean;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
 
 export interface JournalWriter {
-  append(line: string): Promise<void>;
+  append(line: string, opts?: { sync?: boolean }): Promise<void>;
   readonly bytesWritten: number;
 }
 
@@ -134,9 +136,9 @@ export class Journal implements JournalWriter {
    */
   afterBatch?: (batchSize: number) => Promise<void>;
 
-  append(line: string): Promise<void> {
+  append(line: string, opts: { sync?: boolean } = {}): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ line, resolve, reject });
+      this.queue.push({ line, sync: opts.sync ?? true, resolve, reject });
       if (!this.draining) {
         this.draining = true;
         // Let the rest of this burst queue up first: one write and one fsync for all of it.
@@ -179,7 +181,10 @@ export class Journal implements JournalWriter {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0);
       try {
-        await this.writeBatch(batch.map((p) => p.line).join(''));
+        await this.writeBatch(
+          batch.map((p) => p.line).join(''),
+          batch.some((p) => p.sync),
+        );
         if (this.afterBatch) await this.afterBatch(batch.length);
         for (const p of batch) p.resolve();
       } catch (e) {
@@ -190,12 +195,12 @@ export class Journal implements JournalWriter {
     for (const r of this.idle.splice(0)) r();
   }
 
-  private async writeBatch(text: string): Promise<void> {
+  private async writeBatch(text: string, sync: boolean): Promise<void> {
     if (text.length === 0) return;
     const buf = Buffer.from(text, 'utf8');
     try {
       await writeAll(this.fh, buf, this.write, this.size);
-      await this.fh.datasync();
+      if (sync) await this.fh.datasync();
     } catch (e) {
       // Never leave half a line for the next append to run into.
       await this.fh.truncate(this.size).catch(() => undefined);

@@ -15,6 +15,20 @@ interface LockInfo {
   startedAt: number;
   /** Kernel start time of the process (Linux /proc), to tell a reused pid from the owner. */
   procStart?: string;
+  /**
+   * The machine's boot id: a stale lock from the same boot means the owner was killed but the page
+   * cache kept everything it wrote; from another boot, the machine crashed and unsynced writes may be lost.
+   */
+  bootId?: string;
+}
+
+/** Linux's id of the current boot; undefined where there is none (then every stale lock counts as a crash). */
+export function currentBootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function procStartTime(pid: number): string | undefined {
@@ -44,11 +58,18 @@ export function isLockLive(info: LockInfo): boolean {
 
 export interface RunLock {
   release(): Promise<void>;
+  /**
+   * Did the previous owner's writes all survive? true when the directory was released cleanly or its
+   * stale lock comes from this same boot (a killed process); false after a machine crash or when unknown.
+   */
+  pageCacheIntact: boolean;
 }
 
 export async function acquireRunLock(runDir: string, now: () => number = Date.now): Promise<RunLock> {
   const path = join(runDir, LOCK_FILE);
-  const mine: LockInfo = { pid: process.pid, startedAt: now(), procStart: procStartTime(process.pid) };
+  const bootId = currentBootId();
+  const mine: LockInfo = { pid: process.pid, startedAt: now(), procStart: procStartTime(process.pid), ...(bootId ? { bootId } : {}) };
+  let intact = true;
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       const fh = await open(path, 'wx');
@@ -59,6 +80,7 @@ export async function acquireRunLock(runDir: string, now: () => number = Date.no
         await fh.close();
       }
       return {
+        pageCacheIntact: intact,
         release: async () => {
           const cur = await readLock(path);
           if (cur?.pid === mine.pid && cur.startedAt === mine.startedAt) await unlink(path).catch(() => undefined);
@@ -78,6 +100,8 @@ export async function acquireRunLock(runDir: string, now: () => number = Date.no
         `run directory ${runDir} is in use by process ${held.pid} (since ${new Date(held.startedAt).toISOString()})`,
       );
     }
+    // A stale lock: its owner died. Same boot → killed, its writes are in the page cache; else a crash.
+    intact = intact && held !== undefined && bootId !== undefined && held.bootId === bootId;
     // Stale (or unreadable, i.e. torn by a crash mid-write): move it aside, then retry the exclusive create.
     await rename(path, `${path}.stale-${process.pid}-${attempt}`).then(
       () => unlink(`${path}.stale-${process.pid}-${attempt}`).catch(() => undefined),

@@ -80,7 +80,8 @@ export async function submitJob(
         attempts: rec.attempts + 1,
         idempotencyKey: key,
         reservedUsd: reserved,
-        timings: { ...rec.timings, submittingAt: ctx.clock.now() },
+        timings: { ...rec.timings, submittingAt: ctx.clock.now(), sendingAt: undefined },
+        sendMarks: true,
       });
     }
     if (reservedNow) emitBudget(ctx);
@@ -89,6 +90,10 @@ export async function submitJob(
       if (!replay) rec = await setState(ctx, rec, 'planned', {}, 'interrupted before sending');
       throw AGAIN;
     }
+    // The sending mark: written (not fsync'd) before the bytes go out. Without it, an intent found after
+    // a process kill in the same boot provably never left (see `settleUnsent`).
+    rec = { ...rec, timings: { ...rec.timings, sendingAt: ctx.clock.now() } };
+    await ctx.cp.put(rec, { sync: false });
     ctx.stats.submitRequests++;
     const out = await rt.provider.submit(rt.env, job, { idempotencyKey: key, callbackUrl: rt.callbackUrl });
     switch (out.kind) {

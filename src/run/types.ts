@@ -40,11 +40,23 @@ export interface JobRecord {
   clip?: ClipInfo;
   error?: { code: string; message: string };
   reservedUsd: number;
+  /** This intent is followed by a sending mark before its create goes out (intents of older versions are not). */
+  sendMarks?: true;
   /**
    * Reservations of earlier attempts that may have been billed (an `unknown` create resubmitted on
    * request). Kept on the books as reserved so the worst case stays within the budget.
    */
   heldUsd?: number;
   spentUsd: number;
-  timings: { submittingAt?: number; submittedAt?: number; completedAt?: number; downloadedAt?: number };
+  timings: {
+    submittingAt?: number;
+    /**
+     * Written (not fsync'd) right before the create's bytes go out. An intent without it, found after
+     * a kill in the same boot, provably never left: the page cache keeps every completed write.
+     */
+    sendingAt?: number;
+    submittedAt?: number;
+    completedAt?: number;
+    downloadedAt?: number;
+  };
 }
