@@ -205,6 +205,29 @@ describe('openai emulation with the official SDK', () => {
     await expect(client.videos.retrieve(v.id)).rejects.toMatchObject({ status: 404 });
   });
 
+  it('edit, extend, createCharacter and getCharacter (the spec endpoints the SDK has) complete', async () => {
+    const v = await client.videos.create({ prompt: 'SDK source', model: 'sora-2', seconds: '4', size: '1280x720' });
+    await until(async () => ((await client.videos.retrieve(v.id)).status === 'completed' ? true : undefined));
+    const edited = await client.videos.edit({ video: { id: v.id }, prompt: 'same shot, in the rain' });
+    isVideo(edited);
+    expect(edited).toMatchObject({ status: 'queued', size: '1280x720', seconds: '4' });
+    const extended = await client.videos.extend({ video: { id: v.id }, prompt: 'the camera keeps rising', seconds: '4' });
+    isVideo(extended);
+    expect(extended.id).not.toBe(edited.id);
+    const done = await until(async () => {
+      const r = await client.videos.retrieve(extended.id);
+      return r.status === 'completed' ? r : undefined;
+    });
+    expect(done.id).toBe(extended.id);
+    const clip = await client.videos.downloadContent(v.id);
+    const character = await client.videos.createCharacter({ name: 'Captain', video: await toFile(Buffer.from(await clip.arrayBuffer()), 'c.mp4', { type: 'video/mp4' }) });
+    expect(character).toMatchObject({ name: 'Captain' });
+    expect(character.id).toMatch(/^char_/);
+    expect(await client.videos.getCharacter(character.id!)).toEqual(character);
+    await expect(client.videos.getCharacter('char_nope')).rejects.toMatchObject({ status: 404 });
+    await expect(client.videos.edit({ video: { id: 'video_nope' }, prompt: 'x' })).rejects.toMatchObject({ status: 400 });
+  });
+
   it('sends multipart with a file reference through the SDK', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'emu-sdkref-'));
     try {

@@ -3,6 +3,7 @@ import { standardWebhookSignature, DEFAULT_WEBHOOK_SECRETS, type Delivery } from
 import type { Ctx, EmuCore, ProviderModule } from '../core.ts';
 import { isRecord, parseJson, parseMultipart, sendJson } from '../http.ts';
 import { BadRequest, checkReference, err, invalid, readCreate, validate } from './openai-create.ts';
+import { moreEndpoints } from './openai-more.ts';
 import { parseSize } from '../sizes.ts';
 import type { EmuTask, Phase } from '../tasks.ts';
 
@@ -93,6 +94,12 @@ async function handle(ctx: Ctx): Promise<void> {
       return ctx.json(200, videoObject(core, t));
     }
     if (seg.length === 1 && method === 'GET') return list(ctx);
+    const more = await moreEndpoints(ctx, seg);
+    if (more.kind === 'answer') return ctx.json(more.status, more.body);
+    if (more.kind === 'create') {
+      if (!core.admit(ctx, openai)) return;
+      return ctx.json(200, videoObject(core, create(ctx, more.v)));
+    }
     const id = seg[1]!;
     const t = core.store.get('openai', id);
     if (seg.length === 2 && method === 'GET') return t ? ctx.json(200, videoObject(core, t), pollHeaders(ctx)) : notFound(ctx, id);
@@ -189,7 +196,7 @@ export const openai: ProviderModule = {
   prefix: '/openai/v1',
   authScheme: 'Bearer',
   classify(method, path) {
-    if (method === 'POST' && (/^\/videos\/?$/.test(path) || /^\/videos\/[^/]+\/remix$/.test(path))) return 'create';
+    if (method === 'POST' && (/^\/videos\/?$/.test(path) || /^\/videos\/(edits|extensions)$/.test(path) || /^\/videos\/[^/]+\/remix$/.test(path))) return 'create';
     if (method === 'GET' && /^\/videos\/?$/.test(path)) return 'list';
     if (method === 'GET' && /^\/videos\/[^/]+$/.test(path)) return 'status';
     return 'other'; // content downloads are counted when served
