@@ -30,7 +30,7 @@ const IN_FLIGHT = new Set(['submitted', 'running']);
 export async function cancelInFlight(store: CheckpointStore, bind: (provider: string) => ProviderBinding, now: () => number): Promise<CancelResult[]> {
   const jobs = new Map<string, Job>([...store.allDroppedJobs(), ...store.allJobs()].map((j) => [j.id, j]));
   const results: CancelResult[] = [];
-  for (const rec of [...store.allRecords()]) {
+  for (const rec of store.allRecords()) {
     const job = jobs.get(rec.id);
     if (!job || !IN_FLIGHT.has(rec.state) || !rec.task) continue;
     const { provider, env } = bind(job.provider);

@@ -130,7 +130,7 @@ export class CallbackSender {
 
   /** Wait for deliveries in flight (bounded), e.g. before stopping. */
   async drain(timeoutMs = 2000): Promise<void> {
-    const all = Promise.allSettled([...this.inflight]);
+    const all = Promise.allSettled(this.inflight);
     await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   }
 }
