@@ -8,7 +8,7 @@ import type { SourcePos } from './types.ts';
 import { ASPECTS, RESOLUTIONS, TIERS } from './types.ts';
 import type { RawShot, ShotInput } from './expand.ts';
 import { closest } from './suggest.ts';
-import { SHOT_FIELD_NAMES } from './schema.ts';
+import { SHOT_FIELD_NAMES, type ShotFieldName } from './schema.ts';
 import { normalizeLineBreaks } from './positions.ts';
 
 /** Stop collecting after this many problems in one file: the first ones are what matter. */
@@ -28,7 +28,8 @@ function enumParser(values: readonly string[]): (v: string) => unknown {
   const set = new Set(values);
   return (v) => (set.has(v) ? v : BAD);
 }
-const parsers: Record<string, { parse: (v: string) => unknown; expect: string }> = {
+/** One parser per scalar shot field: typed by the zod field list, so a new field cannot be missed here. */
+const parsers: Record<Exclude<ShotFieldName, 'vars' | 'params'>, { parse: (v: string) => unknown; expect: string }> = {
   prompt: { parse: (v) => v, expect: 'text' },
   seconds: { parse: (v) => (INT.test(v) && Number(v) > 0 ? Number(v) : BAD), expect: 'a positive integer' },
   aspect: { parse: enumParser(ASPECTS), expect: `one of ${ASPECTS.join(', ')}` },
@@ -42,6 +43,9 @@ const parsers: Record<string, { parse: (v: string) => unknown; expect: string }>
   model: { parse: (v) => v, expect: 'a model id' },
   takes: { parse: (v) => (INT.test(v) && Number(v) >= 1 && Number(v) <= 1000 ? Number(v) : BAD), expect: 'an integer from 1 to 1000' },
 };
+
+/** Lookup by column name (a Map: "constructor" or "__proto__" are not fields). */
+const PARSERS = new Map<string, { parse: (v: string) => unknown; expect: string }>(Object.entries(parsers));
 
 /** Offsets of line starts, built only when a diagnostic needs a column. */
 class CsvLocator {
@@ -116,7 +120,7 @@ function classifyHeader(header: string[], loc: CsvLocator, diags: Diagnostic[], 
     if (name.startsWith('vars.')) return { kind: 'var', name: name.slice(5) };
     if (name.startsWith('params.')) return { kind: 'param', name: name.slice(7) };
     // Own keys only: a column named "constructor" or "__proto__" is a template variable, not a field.
-    const p = Object.hasOwn(parsers, name) ? parsers[name] : undefined;
+    const p = PARSERS.get(name);
     if (p) return { kind: 'field', name: name as keyof ShotInput, ...p };
     if (name === 'vars' || name === 'params' || name === 'matrix') {
       diags.push({ ...at(), message: `column "${name}" is not supported in CSV (use "${name === 'matrix' ? 'matrix: in the YAML' : name + '.<key>'}" columns)` });
