@@ -61,8 +61,19 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
     throw new UsageError(`missing API key in the environment: ${missing.join(', ')} (or pass --emulate to use the local emulator)`);
   }
 
+  // Unknown jobs may exist at the provider: their cost stays held. Resubmitting them is new money,
+  // so --resubmit-unknown asks approval for it (the approval grows by that much) instead of failing to fit.
+  const unknownJobs = plan.jobs.filter((j) => previous?.records[j.id]?.state === 'unknown');
+  const unknownUsd = unknownJobs.reduce((n, j) => addUsd(n, j.cost.usd ?? 0), 0);
+  if (unknownJobs.length > 0) {
+    io.out(
+      `${unknownJobs.length} unknown job(s) hold ${formatUsd(unknownUsd)} (a create may exist at the provider)${
+        flags.resubmitUnknown ? `; --resubmit-unknown adds up to ${formatUsd(unknownUsd)} to the approval (a possible second charge)` : ''
+      }`,
+    );
+  }
   // Approval is for what this run newly commits: the added (and fitted) jobs, not the whole plan again.
-  const newCost = sel.addedUsd;
+  const newCost = flags.resubmitUnknown ? addUsd(sel.addedUsd, unknownUsd) : sel.addedUsd;
   // With --fit, --max-usd N already chose what to take (it all fits in N): that is the approval.
   const decision = decideApproval({
     costUsd: newCost,

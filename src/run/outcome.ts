@@ -1,5 +1,6 @@
 /** How a run ended, in counts and plain sentences for the user. */
 import { formatUsd } from '../money.ts';
+import { join } from 'node:path';
 import type { Job } from '../plan/types.ts';
 import type { ProviderRuntime, RunContext } from './context.ts';
 import type { EventSink } from './events.ts';
@@ -59,7 +60,14 @@ export function finish(opts: OutcomeInput, ctx: RunContext, runtimes: Map<string
     if (overBudget > 0) messages.push(`${overBudget} job(s) not submitted: they would pass the budget (${formatUsd(ctx.ledger.limitUsd)})`);
   }
   if (counts.unknown) {
-    messages.push(`${counts.unknown} job(s) unknown: a submit may or may not have created a task; resume with --resubmit-unknown to submit them again`);
+    let heldUsd = 0;
+    for (const job of opts.jobs) if (ctx.cp.get(job.id)?.state === 'unknown') heldUsd += job.cost.usd ?? 0;
+    const manifest = join(ctx.runDir, 'manifest.yaml');
+    messages.push(
+      `${counts.unknown} job(s) unknown: a create may exist at the provider and be billed, so $${heldUsd.toFixed(2)} stays held. ` +
+        `To submit them again (a possible second charge of up to $${heldUsd.toFixed(2)}, asked for approval): ` +
+        `shotlist run ${manifest} --out ${ctx.runDir} --resubmit-unknown`,
+    );
   }
   const spentUsd = ctx.ledger.spentUsd;
   opts.events({ kind: 'run.finished', at: ctx.clock.now(), counts, spentUsd });

@@ -1,5 +1,5 @@
 /**
- * Audit: API keys never reach the run directory (checkpoint, journal, sidecars, clips) nor any event
+ * API keys never reach the run directory (checkpoint, journal, sidecars, clips) nor any event
  * or message, whatever went wrong on the way (5xx, 429s, dropped connections, truncated downloads,
  * failed tasks, quota exhausted), for all six providers with the real adapters.
  */

@@ -1,5 +1,5 @@
 /**
- * Audit: downloads and the clips they leave, against the real emulator. URL expiry before the
+ * downloads and the clips they leave, against the real emulator. URL expiry before the
  * download, truncated bodies, a clip corrupted on disk, and a crash between the clip's rename into
  * `clips/` and the `downloaded` record (the URL may be gone by the time the run resumes).
  */

@@ -1,5 +1,5 @@
 /**
- * Audit: ambiguous creates (the emulator does the work, then drops the connection) against every
+ * ambiguous creates (the emulator does the work, then drops the connection) against every
  * provider, with the real adapters. Never a second paid task without --resubmit-unknown; SorAPI
  * replays its idempotency key; OpenAI reconciles by listing, and two takes of one request never
  * claim the same video; a resubmitted unknown job still fits the budget in the worst case.

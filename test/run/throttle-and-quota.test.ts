@@ -1,5 +1,5 @@
 /**
- * Audit: 429s with a long Retry-After (on creates and on status polls) and a provider whose quota
+ * 429s with a long Retry-After (on creates and on status polls) and a provider whose quota
  * runs out while another carries on, against the real emulator and adapters.
  */
 import { afterEach, describe, expect, it } from 'vitest';

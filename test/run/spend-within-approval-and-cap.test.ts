@@ -1,5 +1,5 @@
 /**
- * Audit: spend never passes the approved total or the cap, under concurrency, with free failed
+ * spend never passes the approved total or the cap, under concurrency, with free failed
  * tasks being replaced by new submits, unpriced jobs alongside, and across a resume.
  */
 import { afterEach, describe, expect, it } from 'vitest';
