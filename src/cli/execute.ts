@@ -1,4 +1,5 @@
 /** Shared by `run` and `resume`: execute with progress and the event log, then post-steps and report. */
+import { secretsFromEnv } from '../safety/text.ts';
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { systemClock } from '../clock.ts';
@@ -99,6 +100,7 @@ async function execute(o: ExecuteAndFinishOptions, emulator: EmulatorHandle | un
       clock: systemClock,
       signal,
       events,
+      secrets: secretsFromEnv(o.io.env),
       beforeStart: o.beforeStart,
       verifyClips: o.flags.verify,
       resubmitUnknown: o.flags.resubmitUnknown,

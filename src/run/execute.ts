@@ -2,6 +2,7 @@
  * The executor: takes an approved plan and a run directory and drives every job to a final
  * state within the providers' limits and the budget, resumable from its checkpoint at any instant.
  */
+import { cleanedProvider } from './safe-provider.ts';
 import { setMaxListeners } from 'node:events';
 import type { ProviderLimits } from '../catalog/types.ts';
 import type { Clock } from '../clock.ts';
@@ -55,6 +56,8 @@ export interface ExecuteOptions {
   probe?: (file: string) => Promise<ProbeResult>;
   /** Re-hash every downloaded clip (`resume --verify`); default trusts unchanged size + mtime + inode. */
   verifyClips?: boolean;
+  /** Every configured secret (all provider keys, webhook secrets): redacted from provider text. Bound keys are added. */
+  secrets?: readonly string[];
   /**
    * Writes that belong to this run but must not happen unless it really starts (the CLI's
    * manifest.yaml and run.json): called once the lock is held, before anything else is written.
@@ -197,10 +200,12 @@ async function runWithStore(
   };
   shareStats(ctx.stats);
   const publicBase = opts.callbacks?.publicUrl.replace(/\/+$/, '');
+  const secrets: string[] = [...(opts.secrets ?? []), ...Object.values(opts.callbacks?.secrets ?? {}).filter((v): v is string => !!v)];
   const runtime = (name: string): ProviderRuntime => {
     const hit = runtimes.get(name);
     if (hit) return hit;
     const binding = opts.bind(name);
+    if (binding.env.apiKey) secrets.push(binding.env.apiKey);
     const limits = effectiveLimits(binding.limits, opts.limitsOverride);
     // One limiter per provider + key: two names sharing an account share its limits.
     const lkey = `${binding.provider.name}\u0000${binding.env.apiKey}`;
@@ -214,7 +219,7 @@ async function runWithStore(
     const rt: ProviderRuntime = {
       name,
       halt,
-      provider: binding.provider,
+      provider: cleanedProvider(binding.provider, secrets),
       binding,
       env: { ...binding.env, signal, fetch: gatedFetch(binding.env.fetch, limiter, binding.env.baseUrl, () => clock.now()) },
       limiter,
