@@ -31,6 +31,7 @@ export interface RunFlags extends PlanFlags {
   fit?: boolean;
   /** Selectors: shot ids, provider=…, model=…, rows=A..B (see only.ts). */
   only?: string[];
+  json?: boolean;
 }
 
 export async function runCommand(manifestPath: string, flags: RunFlags, io: CliIO, signal: AbortSignal): Promise<number> {
@@ -38,8 +39,10 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
   const runDir = flags.out ? resolve(io.cwd, flags.out) : defaultRunDir(manifest.file, manifest.name);
   const previous = await readRunState(runDir);
   const diff = previous ? diffPlan(previous.jobs.map((j) => j.id), plan) : undefined;
-  io.out(renderPlan(plan, diff));
-  io.out(runDirLine(runDir, previous !== undefined));
+  // With --json, stdout carries only the final JSON summary: the plan goes to stderr.
+  const say = (t: string) => (flags.json ? io.err(t) : io.out(t));
+  say(renderPlan(plan, diff));
+  say(runDirLine(runDir, previous !== undefined));
   const budgetMax = manifest.budget.max_usd;
   const sel = selectRun({
     planJobs: plan.jobs,
@@ -51,9 +54,9 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
   });
   // --fit and --only decide against the budget themselves; a whole plan over it is refused.
   if (!flags.fit && !flags.only) refuseIfOverBudget(plan);
-  if (flags.only) io.out(`--only: ${sel.jobs.length} of ${plan.jobs.length} job(s) selected`);
+  if (flags.only) say(`--only: ${sel.jobs.length} of ${plan.jobs.length} job(s) selected`);
   if (sel.deferred.length > 0) {
-    io.out(`--fit: ${sel.added.length} new job(s) fit (${formatSpend(sel.addedUsd, sel.addedUnpriced)}); ${sel.deferred.length} deferred (${formatUsd(sel.deferredUsd)}) — run again to approve them`);
+    say(`--fit: ${sel.added.length} new job(s) fit (${formatSpend(sel.addedUsd, sel.addedUnpriced)}); ${sel.deferred.length} deferred (${formatUsd(sel.deferredUsd)}) — run again to approve them`);
   }
 
   const missing = missingKeys(sel.jobs.map((j) => j.provider), io.env, Boolean(flags.emulate), { catalog, settings: manifest.providers });

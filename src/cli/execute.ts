@@ -7,11 +7,12 @@ import { InterruptedError } from '../errors.ts';
 import type { Catalog, ProviderLimits } from '../catalog/types.ts';
 import type { PostStep, ProviderSettings } from '../manifest/types.ts';
 import type { Job } from '../plan/types.ts';
-import { executeRun, openEventLog } from '../run/index.ts';
+import { executeRun, openEventLog, readRunState } from '../run/index.ts';
 import type { EventSink } from '../run/events.ts';
 import { runPaths } from '../run/rundir.ts';
 import type { EmulatorHandle } from '../emulator/types.ts';
-import { formatUsd } from './format.ts';
+import { formatSpend, formatUsd } from './format.ts';
+import { buildStatus, renderFailures } from './summary.ts';
 import { emulatorCallbackSecrets, startInProcessEmulator } from './emulated.ts';
 import { makeBinder } from './bindings.ts';
 import { fanOut } from './events.ts';
@@ -27,6 +28,8 @@ export interface ExecuteFlags {
   publicUrl?: string;
   submitPerMin?: number;
   maxInFlight?: number;
+  /** Print one JSON summary on stdout (the status shape + deferred + report) instead of the lines. */
+  json?: boolean;
 }
 
 export interface ExecuteAndFinishOptions {
@@ -36,6 +39,8 @@ export interface ExecuteAndFinishOptions {
   jobs: Job[];
   /** --fit: new jobs not taken this time (reported, not run). */
   deferred?: Job[];
+  /** `retry`: failed/expired/rejected jobs to send again (approved by the caller). */
+  requeue?: ReadonlySet<string>;
   approvedUsd: number;
   capUsd?: number;
   catalog: Catalog;
@@ -105,6 +110,7 @@ async function execute(o: ExecuteAndFinishOptions, emulator: EmulatorHandle | un
       verifyClips: o.flags.verify,
       resubmitUnknown: o.flags.resubmitUnknown,
       abandonInFlight: emulator !== undefined,
+      requeue: o.requeue,
       callbacks,
       limitsOverride: limitsOverride(o.flags),
     });
@@ -116,14 +122,41 @@ async function execute(o: ExecuteAndFinishOptions, emulator: EmulatorHandle | un
     }
     const { post } = await postAndReport(o.runDir, o.post, events, signal, o.name);
     if (logError) throw logError;
-    const counts = Object.entries(outcome.counts)
-      .map(([state, n]) => `${state} ${n}`)
-      .join(', ');
-    o.io.out(`done: ${counts}; spent ${formatUsd(outcome.spentUsd)} of ${formatUsd(o.approvedUsd)} approved`);
+    const code = outcome.kind === 'completed' ? 0 : 1;
+    const state = await readRunState(o.runDir);
+    const status = state ? buildStatus(o.runDir, state, undefined, null) : undefined;
     const made = post.filter((p) => p.kind !== 'failed').length;
-    o.io.out(`post-steps: ${made} output(s)${post.some((p) => p.kind === 'failed') ? ', some failed (see report)' : ''}`);
-    o.io.out(`report: ${join(o.runDir, 'report.html')}`);
-    return outcome.kind === 'completed' ? 0 : 1;
+    const postFailed = post.filter((p) => p.kind === 'failed').length;
+    const report = join(o.runDir, 'report.html');
+    const deferred = o.deferred ?? [];
+    if (o.flags.json) {
+      o.io.out(
+        JSON.stringify({
+          exit_code: code,
+          ...status,
+          deferred: deferred.map((j) => j.id),
+          post: { outputs: made, failed: postFailed },
+          report,
+        }),
+      );
+      return code;
+    }
+    const counts = Object.entries(outcome.counts)
+      .map(([s, n]) => `${s} ${n}`)
+      .join(', ');
+    const spent = formatSpend(outcome.spentUsd, status?.unpriced.charged ?? 0);
+    o.io.out(`done: ${counts}; spent ${spent} of ${formatUsd(o.approvedUsd)} approved`);
+    if (status && status.failures.length > 0) {
+      o.io.out('failures by reason:');
+      for (const line of renderFailures(status.failures)) o.io.out(line);
+      o.io.out(`  retry them with: shotlist retry ${o.runDir}`);
+    }
+    if (deferred.length > 0) {
+      o.io.out(`deferred: ${deferred.length} job(s) not submitted (--fit); run the manifest again to approve them`);
+    }
+    o.io.out(`post-steps: ${made} output(s)${postFailed > 0 ? ', some failed (see report)' : ''}`);
+    o.io.out(`report: ${report}`);
+    return code;
   } finally {
     progress.close();
     await log.close();

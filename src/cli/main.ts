@@ -13,6 +13,7 @@ import { resumeCommand } from './cmd-resume.ts';
 import { cancelCommand } from './cmd-cancel.ts';
 import { runCommand } from './cmd-run.ts';
 import { statusCommand } from './cmd-status.ts';
+import { retryCommand } from './cmd-retry.ts';
 import { errnoCode, processIO, type CliIO } from './io.ts';
 import { writeErrorOf } from '../run/rundir.ts';
 
@@ -65,6 +66,7 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
     .option('--out <dir>', 'run directory (default <manifest folder>/runs/<name>)')
     .option('--yes', 'approve the plan without asking')
     .addOption(new Option('--max-usd <n>', 'approve only if the plan costs at most N USD, and cap spend at N').argParser(num))
+    .option('--json', 'print one JSON summary on stdout at the end (the status shape, deferred jobs, report path)')
     .option('--fit', 'take new jobs in manifest order while they fit in --max-usd / budget.max_usd; defer the rest')
     .option('--only <selectors>', 'run a subset: shot ids, provider=NAME, model=ID, rows=A..B (comma-separated, repeatable)', collect)
     .option('--emulate', 'start the built-in emulator and point every provider at it')
@@ -74,6 +76,13 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
     .action(
     (d: string, o) => done(resumeCommand(d, o, io, signal)),
   );
+  execOptions(program.command('retry <run-dir>').description('send failed jobs again, with a fresh approval of what they cost'))
+    .option('--states <list>', 'which jobs: some of failed, expired, rejected, unknown (default failed,expired)')
+    .option('--only <selectors>', 'of those, only: shot ids, provider=NAME, model=ID, rows=A..B', collect)
+    .option('--yes', 'approve without asking')
+    .addOption(new Option('--max-usd <n>', 'approve only if the retry costs at most N USD').argParser(num))
+    .option('--json', 'print one JSON summary on stdout at the end')
+    .action((d: string, o) => done(retryCommand(d, o, io, signal)));
   program
     .command('status <run-dir>')
     .description('jobs by state and spend, during or after a run')

@@ -47,6 +47,11 @@ export interface ExecuteOptions {
    * ends with the process that started it): put those jobs back to planned. Never for a real provider.
    */
   abandonInFlight?: boolean;
+  /**
+   * `shotlist retry`: these jobs, if failed/expired/rejected, go back to planned for a new attempt
+   * (their money fields stay: what a failure was charged stays spent). The CLI approved their cost.
+   */
+  requeue?: ReadonlySet<string>;
   callbacks?: { listen: string; publicUrl: string; secrets: Partial<Record<string, string>> };
   limitsOverride?: Partial<ProviderLimits>;
   /** Jitter source (tests). Default Math.random. */
@@ -169,6 +174,7 @@ async function runWithStore(
   const { clock, events: emit } = opts;
   setMaxListeners(0, opts.signal);
   if (opts.abandonInFlight) await abandonInFlight(cp);
+  if (opts.requeue) await requeue(cp, opts.requeue);
   const ledger = BudgetLedger.fromRecords(opts.approvedUsd, opts.capUsd, cp.allRecords());
   const runtimes = new Map<string, ProviderRuntime>();
   const limiters = new Map<string, ProviderLimiter>();
@@ -324,6 +330,17 @@ function paidButDropped(cp: CheckpointStore): Job[] {
 }
 
 const IN_FLIGHT: ReadonlySet<JobState> = new Set(['submitting', 'submitted', 'running', 'succeeded', 'unknown']);
+
+const RETRYABLE: ReadonlySet<JobState> = new Set(['failed', 'expired', 'rejected']);
+
+async function requeue(cp: CheckpointStore, ids: ReadonlySet<string>): Promise<void> {
+  for (const id of ids) {
+    const rec = cp.get(id);
+    if (!rec || !RETRYABLE.has(rec.state)) continue;
+    const { task: _task, outputs: _outputs, expiresAt: _expiresAt, progress: _progress, error: _error, idempotencyKey: _key, ...rest } = rec;
+    await cp.put({ ...rest, state: 'planned', reservedUsd: 0 });
+  }
+}
 
 async function abandonInFlight(cp: CheckpointStore): Promise<void> {
   const stale = [...cp.allRecords()].filter((r) => IN_FLIGHT.has(r.state));

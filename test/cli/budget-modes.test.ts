@@ -88,3 +88,38 @@ describe('pure pieces', () => {
     expect(() => selectJobs(jobs, ['rows=3..1'])).toThrow(/rows=A..B/);
   });
 });
+
+describe('failures: the summary groups them by reason; retry sends them again with a fresh approval', () => {
+  it('run --json reports failures by reason; retry without approval sends nothing; retry --yes resubmits exactly the failed jobs', async () => {
+    const emulator = await startEmulator({ render: 'shared', faults: { openai: { taskFailRate: 1 } } });
+    const dir = await tempDir('shotlist-retry-');
+    try {
+      const env = emulatorEnv(emulator);
+      const manifest = await writeOpenaiManifest(dir, 2);
+      const out = join(dir, 'run');
+      const first = await runInProcess(['run', manifest, '--yes', '--json', '--out', out], { env });
+      expect(first.code).toBe(1);
+      const summary = JSON.parse(first.out) as { exit_code: number; failures: Array<{ reason: string; count: number; jobs: string[] }>; counts: Record<string, number> };
+      expect(summary.exit_code).toBe(1);
+      expect(summary.counts.failed).toBe(2);
+      expect(summary.failures).toHaveLength(1);
+      expect(summary.failures[0]!.count).toBe(2);
+      expect(summary.failures[0]!.jobs).toHaveLength(2);
+      expect(emulator.counts('openai').creates).toBe(2);
+
+      const refused = await runInProcess(['retry', out], { env });
+      expect(refused.code).toBe(3);
+      expect(refused.out).toMatch(/retry: 2 job\(s\) \(failed, expired\), new attempts cost \$0\.80/);
+      expect(emulator.counts('openai').creates).toBe(2);
+
+      const again = await runInProcess(['retry', out, '--yes'], { env });
+      expect(again.code).toBe(1); // they fail again (the emulator fails every task)
+      expect(again.out).toMatch(/failures by reason:/);
+      expect(again.out).toMatch(/retry them with: shotlist retry /);
+      expect(emulator.counts('openai').creates).toBe(4);
+    } finally {
+      await emulator.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
