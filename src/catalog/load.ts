@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { InputError, type Diagnostic } from '../errors.ts';
-import { PROVIDER_NAMES } from '../providers/types.ts';
+import { PROVIDER_NAMES } from '../manifest/protocols.ts';
 import { parseYaml, type Path } from '../manifest/positions.ts';
 import type { SourcePos } from '../manifest/types.ts';
 import { issuesToDiagnostics } from '../manifest/issues.ts';

@@ -1,6 +1,6 @@
 /** Pure price rules: a catalog entry × (seconds, resolution) → credits and USD. */
 import type { Resolution } from '../manifest/types.ts';
-import type { Cost } from '../plan/types.ts';
+import type { Cost } from './types.ts';
 import type { ModelEntry, PriceRule, ProviderCatalog } from './types.ts';
 
 import { roundUsd } from '../money.ts';

@@ -1,6 +1,6 @@
 /** zod schemas for catalog files (src/catalog/data/*.yaml and user-supplied extra files). */
 import { z } from 'zod';
-import { PROVIDER_NAMES } from '../providers/types.ts';
+import { PROVIDER_NAMES } from '../manifest/protocols.ts';
 
 const aspect = z.enum(['16:9', '9:16', 'auto']);
 const resolution = z.enum(['720p', '1024p', '1080p']);

@@ -1,6 +1,6 @@
 /** Neutral aspect × resolution → pixel size. `auto` (the provider follows the image) plans as 16:9. */
 import type { Aspect, Resolution } from '../manifest/types.ts';
-import type { Size } from '../plan/types.ts';
+import type { Size } from './types.ts';
 
 const LANDSCAPE: Record<Resolution, Size> = {
   '720p': { width: 1280, height: 720 },

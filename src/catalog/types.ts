@@ -63,3 +63,17 @@ export interface Catalog {
   resolve(provider: string, model: string): ModelEntry | undefined;
   provider(name: string): ProviderCatalog | undefined;
 }
+
+/** A clip's frame size in pixels. */
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/** What one job costs. */
+export interface Cost {
+  /** null when the catalog has no price and the manifest gave none. */
+  usd: number | null;
+  /** Provider units, when the provider prices in credits. */
+  credits: number | null;
+}

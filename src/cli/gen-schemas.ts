@@ -2,7 +2,7 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { schemaFiles } from '../manifest/json-schema.ts';
+import { schemaFiles } from './json-schemas.ts';
 import { statusSchemaFiles } from './status-shape.ts';
 
 export async function writeSchemas(dir: string): Promise<string[]> {

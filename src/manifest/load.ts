@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { InputError, type Diagnostic } from '../errors.ts';
-import { PROVIDER_NAMES } from '../providers/types.ts';
+import { PROVIDER_NAMES } from './protocols.ts';
 import type { Manifest, ProviderSettings, SourcePos } from './types.ts';
 import { fromSchema, manifestTopSchema, shotSchema } from './schema.ts';
 import { issuesToDiagnostics } from './issues.ts';

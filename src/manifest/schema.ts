@@ -4,7 +4,7 @@
  * transforms), so `z.toJSONSchema` can represent them; normalization happens in expand.ts.
  */
 import { z } from 'zod';
-import { PROVIDER_NAMES } from '../providers/types.ts';
+import { PROVIDER_NAMES } from './protocols.ts';
 
 export const aspectSchema = z.enum(['16:9', '9:16', 'auto']);
 export const resolutionSchema = z.enum(['720p', '1024p', '1080p']);

@@ -2,17 +2,9 @@ import type { Resolution, SourcePos, Tier } from '../manifest/types.ts';
 import type { GenerationRequest } from '../manifest/request.ts';
 import type { Diagnostic } from '../errors.ts';
 
-export interface Size {
-  width: number;
-  height: number;
-}
+import type { Cost, Size } from '../catalog/types.ts';
 
-export interface Cost {
-  /** null when the catalog has no price and the manifest gave none. */
-  usd: number | null;
-  /** Provider units, when the provider prices in credits. */
-  credits: number | null;
-}
+export type { Cost, Size } from '../catalog/types.ts';
 
 /**
  * One generation (a GenerationRequest and its take): the unit that is submitted, paid for,

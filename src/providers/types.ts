@@ -1,7 +1,8 @@
 import type { Job } from '../plan/types.ts';
 
-export const PROVIDER_NAMES = ['openai', 'apidot', 'sorapi', 'apixo', 'fal', 'replicate'] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+import type { ProviderName } from '../manifest/protocols.ts';
+
+export { PROVIDER_NAMES, type ProviderName } from '../manifest/protocols.ts';
 
 /** What the pure mapping produces: one HTTP request, described as data. */
 export interface WireRequest {

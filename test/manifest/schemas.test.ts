@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
-import { schemaFiles } from '../../src/manifest/json-schema.ts';
+import { schemaFiles } from '../../src/cli/json-schemas.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

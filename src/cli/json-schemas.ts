@@ -3,7 +3,7 @@
  * Draft-07: the dialect editors (yaml-language-server) support best.
  */
 import { z } from 'zod';
-import { manifestSchema } from './schema.ts';
+import { manifestSchema } from '../manifest/schema.ts';
 import { catalogFileSchema } from '../catalog/schema.ts';
 
 function generate(schema: z.ZodType, id: string, title: string): Record<string, unknown> {
