@@ -9,6 +9,7 @@ import { catalogCommand } from './cmd-catalog.ts';
 import { emulateCommand } from './cmd-emulate.ts';
 import { planCommand, validateCommand } from './cmd-plan.ts';
 import { postCommand } from './cmd-post.ts';
+import { exportCommand } from './cmd-export.ts';
 import { resumeCommand } from './cmd-resume.ts';
 import { cancelCommand } from './cmd-cancel.ts';
 import { runCommand } from './cmd-run.ts';
@@ -96,6 +97,15 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
     .command('post <run-dir>')
     .description('re-run post-steps and rewrite results and report')
     .action((d: string) => done(postCommand(d, io, signal)));
+  program
+    .command('export <run-dir>')
+    .description('copy the picked clips into a delivery folder with a manifest (delivery.json, delivery.csv)')
+    .option('--picks <file>', 'picks CSV exported from the report (default: picks.csv in the run directory)')
+    .option('--out <dir>', 'delivery folder (default: <run-dir>/delivery)')
+    .option('--name <template>', 'file name template, e.g. "{brand}_{shot}_{aspect}_{seconds}s"')
+    .option('--brand <text>', 'value of {brand} (default: the run name)')
+    .option('--stitched', 'also deliver the stitched videos that contain a pick')
+    .action((d: string, o) => done(exportCommand(d, o, io)));
   program
     .command('emulate')
     .description('serve every provider\'s API locally (free, offline)')

@@ -22,7 +22,7 @@ select,button{background:var(--panel2);color:var(--text);border:1px solid var(--
 button{cursor:pointer}button:hover{border-color:var(--accent)}
 button.primary{background:#1f3a63;border-color:#2f5a96}
 .spacer{flex:1}
-.badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:11.5px;font-weight:600;border:1px solid transparent}
+.badge{display:inline-block;white-space:nowrap;flex:none;padding:1px 8px;border-radius:999px;font-size:11.5px;font-weight:600;border:1px solid transparent}
 .s-downloaded,.s-succeeded{background:rgba(63,185,80,.14);color:#56d364;border-color:rgba(63,185,80,.35)}
 .s-failed,.s-rejected,.s-expired,.s-unknown{background:rgba(248,81,73,.13);color:#ff7b72;border-color:rgba(248,81,73,.35)}
 .s-planned,.s-submitting,.s-submitted,.s-running{background:rgba(210,153,34,.14);color:#e3b341;border-color:rgba(210,153,34,.35)}
@@ -33,12 +33,20 @@ button.primary{background:#1f3a63;border-color:#2f5a96}
 .media video,.media img{width:100%;height:100%;object-fit:contain;display:block}
 .media .nomedia{color:var(--muted);font-size:12.5px;padding:16px;text-align:center}
 .body{padding:10px 12px 12px;display:flex;flex-direction:column;gap:6px}
-.title{display:flex;justify-content:space-between;gap:8px;align-items:center}
+.title{display:flex;justify-content:space-between;gap:8px;align-items:flex-start}
+.title .who{min-width:0;overflow-wrap:break-word}
 .title .who{font-weight:600}
 .title .who small{color:var(--muted);font-weight:500}
 .prompt{color:#d5dae4;font-size:13px;max-height:5.8em;overflow:auto}
 .kv{display:grid;grid-template-columns:auto 1fr;gap:1px 10px;font-size:12px;color:var(--muted)}
-.kv dt{color:#7d8796}.kv dd{margin:0;color:#c4cad6;word-break:break-all}
+.kv dt{color:#7d8796}.kv dd{margin:0;color:#c4cad6;min-width:0;overflow-wrap:break-word}
+.badges{display:flex;gap:6px;flex-wrap:wrap;justify-content:flex-end}
+.qc-ok{background:rgba(63,185,80,.10);color:#56d364;border-color:rgba(63,185,80,.3)}
+.qc-bad{background:rgba(210,153,34,.16);color:#e3b341;border-color:rgba(210,153,34,.45)}
+.card{content-visibility:auto;contain-intrinsic-size:auto 460px}
+kbd{font:11px ui-monospace,monospace;color:var(--muted);border:1px solid var(--line);border-radius:4px;padding:0 4px}
+.compare.current{border-color:var(--accent)}
+.failures .prompt{color:var(--muted);font-size:12.5px}
 .err{background:rgba(248,81,73,.09);border:1px solid rgba(248,81,73,.35);color:#ffa198;border-radius:8px;padding:6px 9px;font-size:12.5px}
 .cost{font-variant-numeric:tabular-nums}
 .compare{background:var(--panel);border:1px solid var(--line);border-radius:12px;padding:12px;margin-bottom:14px}
@@ -48,8 +56,9 @@ button.primary{background:#1f3a63;border-color:#2f5a96}
 .strip{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:10px}
 .tile{background:var(--panel2);border:1px solid var(--line);border-radius:9px;overflow:hidden}
 .tile video{width:100%;aspect-ratio:16/9;background:#000;display:block;object-fit:contain}
-.tile .cap{padding:6px 8px;font-size:12px;display:flex;justify-content:space-between;gap:6px;align-items:center}
-.tile label{display:flex;gap:6px;align-items:center;cursor:pointer}
+.tile .cap{padding:6px 8px;font-size:12px;display:flex;justify-content:space-between;gap:6px;align-items:flex-start;flex-wrap:wrap}
+.tile .label{overflow-wrap:break-word}
+.tile label{display:flex;gap:6px;align-items:flex-start;cursor:pointer;min-width:0}
 .tile.picked{border-color:var(--pick);box-shadow:0 0 0 1px var(--pick) inset}
 input[type=radio]{accent-color:var(--pick)}
 .outputs{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:14px}
@@ -113,6 +122,26 @@ export const REPORT_JS = `
     });
   });
   markPicked();
+
+  // Keyboard review: j/k or arrows move between groups, space plays/pauses the group, 1-9 pick.
+  var groups = $('.compare[data-group]'), current = -1;
+  function focusGroup(i){
+    if (!groups.length) return;
+    current = Math.max(0, Math.min(groups.length - 1, i));
+    groups.forEach(function(g, n){ g.classList.toggle('current', n === current); });
+    groups[current].scrollIntoView({ block: 'start' });
+  }
+  document.addEventListener('keydown', function(e){
+    var t = e.target;
+    if (e.ctrlKey || e.metaKey || e.altKey || (t && /^(SELECT|TEXTAREA)$/.test(t.tagName)) || (t && t.tagName === 'INPUT' && t.type === 'text')) return;
+    if (e.key === 'j' || e.key === 'ArrowDown') { focusGroup(current + 1); e.preventDefault(); }
+    else if (e.key === 'k' || e.key === 'ArrowUp') { focusGroup(current - 1); e.preventDefault(); }
+    else if (e.key === ' ' && current >= 0) { var b = groups[current].querySelector('[data-action=playall]'); if (b) b.click(); e.preventDefault(); }
+    else if (/^[1-9]$/.test(e.key) && current >= 0) {
+      var r = $('input[type=radio][data-group]', groups[current])[Number(e.key) - 1];
+      if (r) { r.checked = true; r.dispatchEvent(new Event('change')); e.preventDefault(); }
+    }
+  });
   function csvField(v){ v = v == null ? '' : String(v); return /[",\\r\\n]|^\\s|\\s$/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
   window.shotlistPicksCsv = function(){
     var lines = [['group','job_id','shot','provider','model','clip'].join(',')];

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { REPORT_CSS, REPORT_JS } from './assets.ts';
 import { comparisonGroups, type Comparison } from './compare.ts';
+import { groupLabels } from './labels.ts';
 import { buildResults, writeAtomic, type ResultJob, type Results, type ResultsOptions } from './results.ts';
 import type { PostOutput } from './types.ts';
 import type { ReportItem } from './types.ts';
@@ -42,7 +43,7 @@ function stat(key: string, label: string, shown: string, value: number | string)
 
 function jobCard(j: ResultJob): string {
   const media = j.clip
-    ? `<video controls preload="metadata" playsinline src="${href(j.clip.path)}"${j.thumbnail ? ` poster="${href(j.thumbnail)}"` : ''}></video>`
+    ? `<video controls preload="none" playsinline src="${href(j.clip.path)}"${j.thumbnail ? ` poster="${href(j.thumbnail)}"` : ''}></video>`
     : j.thumbnail
       ? `<img alt="" src="${href(j.thumbnail)}">`
       : `<div class="nomedia">${esc(j.error ? 'no clip' : `no clip yet (${j.state})`)}</div>`;
@@ -50,10 +51,10 @@ function jobCard(j: ResultJob): string {
   const params = Object.entries(p.params)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(', ');
-  return `<article class="card" data-job="${esc(j.id)}" data-provider="${esc(j.provider)}" data-model="${esc(j.model)}" data-state="${esc(j.state)}">
+  return `<article class="card" data-job="${esc(j.id)}" data-provider="${esc(j.provider)}" data-model="${esc(j.model)}" data-state="${esc(j.state)}" data-qc="${j.qc ? (j.qc.ok ? 'ok' : 'flagged') : 'none'}">
 <div class="media">${media}</div>
 <div class="body">
-<div class="title"><span class="who">${esc(j.provider)} · ${esc(j.model)} <small>${esc(j.shot)}${j.take > 1 ? ` · take ${j.take}` : ''}</small></span><span class="badge s-${esc(j.state)}">${esc(j.state)}</span></div>
+<div class="title"><span class="who">${esc(j.provider)} · ${esc(j.model)} <small>${esc(j.shot)}${j.take > 1 ? ` · take ${j.take}` : ''}</small></span><span class="badges">${qcBadge(j)}<span class="badge s-${esc(j.state)}">${esc(j.state)}</span></span></div>
 ${j.error ? `<div class="err"><b>${esc(j.error.code)}</b>: ${esc(j.error.message)}</div>` : ''}
 <div class="prompt">${esc(j.prompt)}</div>
 ${kv([
@@ -73,19 +74,60 @@ ${kv([
 </div></article>`;
 }
 
+/** A results row's field as the label builder reads it (same names as the manifest's fields). */
+function resultField(j: ResultJob, f: string): string {
+  switch (f) {
+    case 'provider':
+      return j.provider;
+    case 'model':
+      return j.model;
+    case 'resolution':
+      return j.parameters.resolution;
+    case 'seed':
+      return j.parameters.seed === null ? '' : String(j.parameters.seed);
+    case 'take':
+      return String(j.take);
+    case 'cost':
+      return j.cost.plannedUsd === null ? 'unpriced' : money(j.cost.plannedUsd);
+    case 'aspect':
+      return j.parameters.aspect;
+    case 'size':
+      return j.parameters.size;
+    case 'seconds':
+      return String(j.parameters.seconds);
+    case 'tier':
+      return j.tier;
+    case 'prompt':
+      return j.prompt;
+    case 'id':
+    case 'job':
+      return j.id;
+    default:
+      return j.fields[f] ?? '';
+  }
+}
+
+function qcBadge(j: ResultJob): string {
+  if (!j.qc) return '';
+  if (j.qc.ok) return `<span class="badge qc-ok" title="clip QC passed">QC ok</span>`;
+  const kinds = [...new Set(j.qc.issues.map((i) => i.kind.replace('_', ' ')))].join(', ');
+  return `<span class="badge qc-bad" title="${esc(j.qc.issues.map((i) => i.message).join('; '))}">QC: ${esc(kinds)}</span>`;
+}
+
 function comparisonRow(c: Comparison, byId: Map<string, ResultJob>, n: number): string {
-  const tiles = c.jobs
-    .map((id) => byId.get(id))
-    .filter((j): j is ResultJob => !!j?.clip)
-    .map(
-      (j) => `<div class="tile" data-job="${esc(j.id)}">
-<video muted preload="metadata" playsinline controls src="${href(j.clip!.path)}"${j.thumbnail ? ` poster="${href(j.thumbnail)}"` : ''}></video>
-<div class="cap"><label><input type="radio" name="pick-${n}" value="${esc(j.id)}" data-group="${esc(c.key)}" data-shot="${esc(j.shot)}" data-provider="${esc(j.provider)}" data-model="${esc(j.model)}" data-clip="${esc(j.clip!.path)}"> ${esc(j.provider)} · ${esc(j.model)}</label><span class="cost">${money(j.cost.plannedUsd)}</span></div>
-</div>`,
-    )
+  const shown = c.jobs.map((id) => byId.get(id)).filter((j): j is ResultJob => !!j?.clip);
+  const labels = groupLabels(shown, resultField, undefined, Object.keys(shown[0]?.fields ?? {}));
+  const tiles = shown
+    .map((j, i) => {
+      const clip = j.clip?.path ?? '';
+      return `<div class="tile" data-job="${esc(j.id)}" data-qc="${j.qc ? (j.qc.ok ? 'ok' : 'flagged') : ''}">
+<video muted preload="metadata" playsinline controls src="${href(clip)}"${j.thumbnail ? ` poster="${href(j.thumbnail)}"` : ''}></video>
+<div class="cap"><label><input type="radio" name="pick-${n}" value="${esc(j.id)}" data-group="${esc(c.key)}" data-shot="${esc(j.shot)}" data-provider="${esc(j.provider)}" data-model="${esc(j.model)}" data-clip="${esc(clip)}"><kbd>${i < 9 ? i + 1 : ''}</kbd> <span class="label">${esc(labels[i] ?? '')}</span></label>${qcBadge(j)}</div>
+</div>`;
+    })
     .join('');
   const grid = c.grid ? `<video class="gridvid" muted preload="metadata" playsinline controls src="${href(c.grid)}"></video>` : '';
-  return `<section class="compare" data-group="${esc(c.key)}">
+  return `<section class="compare" data-group="${esc(c.key)}" tabindex="-1">
 <header><h3>${esc(c.title)}</h3><button type="button" data-action="playall">▶ play / pause all</button><span class="sub">${esc(c.note ?? '')}</span></header>
 ${grid}<div class="strip">${tiles}</div></section>`;
 }
@@ -136,6 +178,7 @@ ${totals.unpricedJobs ? stat('unpriced', 'unpriced jobs', String(totals.unpriced
 <label>provider <select data-filter="provider"><option value="">all</option>${options(jobs.map((j) => j.provider))}</select></label>
 <label>model <select data-filter="model"><option value="">all</option>${options(jobs.map((j) => j.model))}</select></label>
 <label>state <select data-filter="state"><option value="">all</option>${options(jobs.map((j) => j.state))}</select></label>
+<label>QC <select data-filter="qc"><option value="">all</option><option value="flagged">flagged (${results.qc.flagged.length})</option><option value="ok">ok</option><option value="none">not checked</option></select></label>
 <span class="sub" id="shown"></span><span class="spacer"></span>
 ${comparisons.length ? `<span class="sub" id="pickcount"></span><button type="button" class="primary" id="export-picks">Export picks (CSV)</button>` : ''}
 </div>
@@ -146,7 +189,7 @@ ${
     ? `<h2>Failures (${failed.length})</h2><ul class="failures">${failed
         .map(
           (j) =>
-            `<li><code>${esc(j.id)}</code> ${esc(j.shot)} · ${esc(j.provider)} · ${esc(j.model)} — <span class="badge s-${esc(j.state)}">${esc(j.state)}</span> ${esc(j.error ? `${j.error.code}: ${j.error.message}` : '')}</li>`,
+            `<li><div><code>${esc(j.id)}</code> ${esc(j.shot)} · ${esc(j.provider)} · ${esc(j.model)} <span class="badge s-${esc(j.state)}">${esc(j.state)}</span> <span class="reason">${esc(j.error ? `${j.error.code}: ${j.error.message}` : '')}</span></div><div class="prompt">${esc(j.prompt)}</div></li>`,
         )
         .join('')}</ul>`
     : ''
