@@ -13,6 +13,9 @@ import { runPostSteps } from '../../src/post/runner.ts';
 import { writeReport } from '../../src/report/html.ts';
 import { writeResults, type Results } from '../../src/report/results.ts';
 import { makeItem, tempRunDir, removeTempDirs } from '../media/helpers.ts';
+import { writeFile } from 'node:fs/promises';
+import { exportPicks, readPicks } from '../../src/post/export.ts';
+import { readQc } from '../../src/post/qc.ts';
 
 afterAll(removeTempDirs);
 
@@ -38,6 +41,15 @@ describe.skipIf(!available && !mustRun)('report.html in Chromium', () => {
       makeItem(dir, { id: 'd1', shot: 'detail', index: 1, take: 1, provider: 'fal', model: 'veo-3', usd: 0.4 }),
       makeItem(dir, { id: 'd2', shot: 'detail', index: 1, take: 2, provider: 'fal', model: 'veo-3', usd: 0.4 }),
       makeItem(dir, { id: 'f1', shot: 'tagline', index: 2, provider: 'openai', model: 'sora-2', state: 'failed', usd: 0.1 }),
+      // A defective (black) clip: QC flags it, the report shows a badge and can filter to it.
+      makeItem(dir, {
+        id: 'b1',
+        shot: 'night',
+        index: 3,
+        provider: 'apidot',
+        model: 'hailuo',
+        video: 'color=c=black:size=160x90:rate=24:duration=1',
+      }),
     ]);
     const post = await runPostSteps({
       runDir: dir,
@@ -45,8 +57,9 @@ describe.skipIf(!available && !mustRun)('report.html in Chromium', () => {
       items,
       events: () => {},
     });
-    await writeResults(dir, items, post, { name: 'browser-test' });
-    await writeReport(dir, items, post, { name: 'browser-test' });
+    const qc = await readQc(dir);
+    await writeResults(dir, items, post, { name: 'browser-test', qc });
+    await writeReport(dir, items, post, { name: 'browser-test', qc });
     results = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as Results;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -70,7 +83,10 @@ describe.skipIf(!available && !mustRun)('report.html in Chromium', () => {
   it('loads every video from disk and fetches nothing from the network', async () => {
     const count = await page.locator('video').count();
     // 5 job cards with clips + per comparison (3 hero tiles + grid, 2 detail tiles + grid) + grid output cards
-    expect(count).toBeGreaterThanOrEqual(5 + 4 + 3);
+    expect(count).toBeGreaterThanOrEqual(6 + 4 + 3);
+    // Job-card videos load lazily (preload=none, for 10,000-job reports); ask each to load here.
+    expect(await page.locator('.card[data-job] video[preload="none"]').count()).toBe(6);
+    await page.$$eval('video[preload="none"]', (vs) => vs.forEach((v) => ((v as HTMLVideoElement).preload = 'metadata')));
     await page.waitForFunction(() => Array.from(document.querySelectorAll('video')).every((v) => v.readyState >= 1 || v.error), null, {
       timeout: 15_000,
     });
@@ -96,7 +112,7 @@ describe.skipIf(!available && !mustRun)('report.html in Chromium', () => {
     expect(await page.locator('.failures li').count()).toBe(1);
     await expect.poll(() => page.locator('.failures').innerText()).toContain('moderation_blocked');
     // The prompt's <script> is text, not markup, and did not run.
-    expect(await page.locator('.card[data-job="h1"] .prompt').innerText()).toBe('Neon street <script>alert(1)</script> & "rain"');
+    expect(await page.locator('.card[data-job="h1"] .prompt').textContent()).toBe('Neon street <script>alert(1)</script> & "rain"');
     expect(await page.locator('.card script').count()).toBe(0);
   });
 
@@ -140,11 +156,11 @@ describe.skipIf(!available && !mustRun)('report.html in Chromium', () => {
 
   it('exports one pick per group as CSV', async () => {
     const groups = await page.locator('.compare[data-group]').evaluateAll((els) => els.map((e) => e.getAttribute('data-group')));
-    expect(groups).toEqual(['hero · 1', 'detail']);
+    expect(groups).toEqual(['hero · 1', 'detail', 'night']);
     await page.locator('.compare').nth(0).locator('input[value=h2]').check();
     await page.locator('.compare').nth(1).locator('input[value=d1]').check();
     await page.locator('.compare').nth(1).locator('input[value=d2]').check(); // a change of mind: radio keeps one
-    expect(await page.locator('#pickcount').innerText()).toBe('2 of 2 groups picked');
+    expect(await page.locator('#pickcount').innerText()).toBe('2 of 3 groups picked');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-picks')]);
     expect(download.suggestedFilename()).toBe('browser-test-picks.csv');
     const csv = await readFile((await download.path())!, 'utf8');
@@ -154,4 +170,55 @@ describe.skipIf(!available && !mustRun)('report.html in Chromium', () => {
       'detail,d2,detail,fal,veo-3,clips/d2.mp4',
     ]);
   });
+
+  it('labels every tile distinctly within its group, in a caption below the picture', async () => {
+    const labels = await page
+      .locator('.compare')
+      .evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('.tile .label')).map((l) => l.textContent ?? '')));
+    for (const group of labels) expect(new Set(group).size, group.join(' | ')).toBe(group.length);
+    expect(labels[1]).toEqual(['take 1', 'take 2']);
+  });
+
+  it('shows QC badges and filters to flagged clips', async () => {
+    expect(await page.locator('.card[data-job="b1"] .qc-bad').textContent()).toContain('black');
+    expect(await page.locator('.card[data-job="h1"] .qc-ok').count()).toBe(1);
+    await page.selectOption('select[data-filter=qc]', 'flagged');
+    expect(await page.locator('.card[data-job]:not(.hidden)').evaluateAll((cs) => cs.map((c) => c.getAttribute('data-job')))).toEqual([
+      'b1',
+    ]);
+    await page.selectOption('select[data-filter=qc]', '');
+  });
+
+  it('picks with the keyboard, keeps picks across a reload, and export delivers them', async () => {
+    await page.keyboard.press('j');
+    await page.keyboard.press('3');
+    await page.keyboard.press('j');
+    await page.keyboard.press('1');
+    await page.reload();
+    expect(
+      await page.locator('input[type=radio][data-group]:checked').evaluateAll((rs) => rs.map((r) => (r as HTMLInputElement).value)),
+    ).toEqual(['h3', 'd1']);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-picks')]);
+    const csv = await readFile((await download.path())!, 'utf8');
+    await writeFile(join(dir, 'picks.csv'), csv);
+    const res = await exportPicks({ runDir: dir, results, picks: readPicks(csv), outDir: join(dir, 'delivery') });
+    expect(res.kind === 'ok' ? res.files.map((f) => f.job) : res.message).toEqual(['h3', 'd1']);
+  });
+
+  for (const width of [1280, 390]) {
+    it(`has no horizontal overflow or clipped text at ${width} px`, async () => {
+      await page.setViewportSize({ width, height: 900 });
+      const over = await page.evaluate(() => {
+        const doc = document.documentElement;
+        const bad: string[] = [];
+        if (doc.scrollWidth > doc.clientWidth + 1) bad.push(`page ${doc.scrollWidth} > ${doc.clientWidth}`);
+        document.querySelectorAll('.badge, .tile .label, .kv dd, .title .who, .toolbar label').forEach((el) => {
+          const e = el as HTMLElement;
+          if (e.offsetParent && e.scrollWidth > e.clientWidth + 1) bad.push(`${e.className || e.tagName}: ${e.textContent}`);
+        });
+        return bad;
+      });
+      expect(over).toEqual([]);
+    });
+  }
 });
