@@ -4,8 +4,9 @@
  * an output is up to date when the hash matches and the file is still there with that size.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../run/rundir.ts';
 
 /** Bump when an output's recipe changes in a way that should rebuild existing outputs. */
 const RECIPE_VERSION = 1;
@@ -42,9 +43,7 @@ export async function openPostState(runDir: string): Promise<PostState> {
   const save = (): Promise<void> => {
     chain = chain.then(async () => {
       await mkdir(dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify({ version: RECIPE_VERSION, outputs: entries }, null, 2));
-      await rename(tmp, file);
+      await writeFileAtomic(file, JSON.stringify({ version: RECIPE_VERSION, outputs: entries }, null, 2));
     });
     return chain;
   };
