@@ -14,6 +14,7 @@ import { sendJson } from './http.ts';
 import type { Rng } from './rng.ts';
 import { isTerminal, phaseOf, TaskStore, type EmuTask, type Phase } from './tasks.ts';
 import type { EmulatorCounts, EmulatorMount } from './types.ts';
+import { UploadStore } from './uploads.ts';
 
 export type RequestKind = 'create' | 'status' | 'list' | 'download' | 'other';
 
@@ -70,6 +71,8 @@ export function zeroCounts(): EmulatorCounts {
 
 export class EmuCore {
   readonly store = new TaskStore();
+  /** Input files uploaded through fal storage / Replicate Files API. */
+  readonly uploads = new UploadStore();
   readonly counts: Record<ProviderName, EmulatorCounts>;
   baseUrl = '';
   readonly modules = new Map<ProviderName, ProviderModule>();

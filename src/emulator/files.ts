@@ -87,6 +87,11 @@ export class FileStore {
     return token;
   }
 
+  /** Register a file under a token handed out earlier (an upload's URL is known before its bytes arrive). */
+  set(token: string, entry: FileEntry): void {
+    this.entries.set(token, entry);
+  }
+
   get(token: string): FileEntry | undefined {
     return this.entries.get(token);
   }

@@ -5,6 +5,7 @@ const LANDSCAPE: Record<string, [number, number]> = {
   '720p': [1280, 720],
   '1024p': [1792, 1024],
   '1080p': [1920, 1080],
+  true_1080p: [1920, 1080], // fal Sora 2 Pro
   standard: [1280, 720],
   high: [1792, 1024],
 };

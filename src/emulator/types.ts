@@ -30,6 +30,10 @@ export interface FaultConfig {
   quotaCreates?: number;
   /** Share of tasks that end aborted/canceled without charge (Replicate `aborted`; elsewhere a provider-side cancel). */
   abortRate?: number;
+  /** fal: the first N result fetches of each finished task answer 503 with `X-Fal-Needs-Retry: 1` (the clip exists; fetch again). */
+  resultNeedsRetry?: number;
+  /** Replicate: how long a prediction's input and output stay readable after it finishes (default 1 h, as documented). */
+  dataRetentionMs?: number;
 }
 
 export interface EmulatorOptions {

@@ -10,6 +10,7 @@ import {
   asRecord, asString, classifyHttpFailure, errorInfo, failureToStatus, failureToSubmit, isUrl, sendWire,
   transportToStatus, transportToSubmit, type HttpResponse,
 } from './http.ts';
+import { cancelFal, reconcileFal, uploadToFal } from './fal-ops.ts';
 import { isProviderOrigin } from './origin.ts';
 import { bodyDeliveryId, callbackJson, createJwksCache, verifyFalWebhook, type JwksCache } from './webhooks.ts';
 
@@ -30,24 +31,45 @@ export function falApp(job: Job): string {
   return segments.map((s) => (s === 'text-to-video' ? 'image-to-video' : s)).join('/');
 }
 
-/** How a model family spells its input on fal (several enums are strings there). */
+/**
+ * How an app family spells its input on fal, from the vendored schemas (specs/fal): several enums
+ * are strings there ("8", "8s"), some apps take no `resolution`, and image-to-video apps whose
+ * frame follows the image (Kling v3, Wan 2.7) have no `aspect_ratio`.
+ */
 interface FalProfile {
   match: RegExp;
   duration: (seconds: number) => unknown;
   imageField: string;
-  resolution: boolean;
+  /** The wire resolution for a job, or undefined when the app takes none. */
+  resolution: (job: Job, app: string) => string | undefined;
+  /** Whether the app takes `aspect_ratio` (for image-to-video, some follow the image instead). */
+  aspect: (imageMode: boolean) => boolean;
 }
 
+const always = () => true;
+const textOnly = (imageMode: boolean) => !imageMode;
+const neutralRes = (job: Job) => job.resolution;
+
 const FAL_PROFILES: FalProfile[] = [
-  { match: /(^|\/)veo3/, duration: (s) => `${s}s`, imageField: 'image_url', resolution: true },
-  { match: /kling-video/, duration: (s) => String(s), imageField: 'start_image_url', resolution: false },
-  { match: /seedance/, duration: (s) => String(s), imageField: 'image_url', resolution: true },
-  // sora-2, wan, happy-horse: integer seconds.
-  { match: /.*/, duration: (s) => s, imageField: 'image_url', resolution: true },
+  // Sora 2: duration "4" | "8" | "12" | …; pro takes 720p | 1080p (| true_1080p via params), standard only 720p.
+  { match: /(^|\/)sora-2(\/|$)/, duration: (s) => String(s), imageField: 'image_url', resolution: (job, app) => (/\/pro(\/|$)/.test(app) ? job.resolution : '720p'), aspect: always },
+  { match: /(^|\/)veo3/, duration: (s) => `${s}s`, imageField: 'image_url', resolution: neutralRes, aspect: always },
+  { match: /kling-video/, duration: (s) => String(s), imageField: 'start_image_url', resolution: () => undefined, aspect: textOnly },
+  { match: /seedance/, duration: (s) => String(s), imageField: 'image_url', resolution: neutralRes, aspect: always },
+  { match: /(^|\/)wan\//, duration: (s) => String(s), imageField: 'image_url', resolution: neutralRes, aspect: textOnly },
+  // happy-horse and unknown apps: integer seconds.
+  { match: /.*/, duration: (s) => s, imageField: 'image_url', resolution: neutralRes, aspect: always },
 ];
 
 export function falProfile(app: string): FalProfile {
   return FAL_PROFILES.find((p) => p.match.test(app)) ?? FAL_PROFILES[FAL_PROFILES.length - 1]!;
+}
+
+/** A job reference on the callback URL, so a late callback finds its job even when its task id was never recorded. */
+export function withJobRef(callbackUrl: string, jobId: string): string {
+  const u = new URL(callbackUrl);
+  u.searchParams.set('job', jobId);
+  return u.toString();
 }
 
 export function toFalRequest(job: Job, opts: { callbackUrl?: string }): MapResult {
@@ -58,13 +80,16 @@ export function toFalRequest(job: Job, opts: { callbackUrl?: string }): MapResul
   if (errors.length) return { ok: false, errors };
   const app = falApp(job);
   const profile = falProfile(app);
-  const json: Record<string, unknown> = { prompt: job.prompt, duration: profile.duration(job.seconds), aspect_ratio: job.aspect };
-  if (profile.resolution) json.resolution = job.resolution;
+  const imageMode = !!job.image || /image-to-video/.test(app);
+  const json: Record<string, unknown> = { prompt: job.prompt, duration: profile.duration(job.seconds) };
+  if (profile.aspect(imageMode)) json.aspect_ratio = job.aspect;
+  const resolution = profile.resolution(job, app);
+  if (resolution !== undefined) json.resolution = resolution;
   if (job.image) json[profile.imageField] = job.image;
   if (job.seed !== undefined) json.seed = job.seed;
   if (job.negative_prompt !== undefined) json.negative_prompt = job.negative_prompt;
   Object.assign(json, job.params);
-  const request = { method: 'POST' as const, path: `/${app}`, json, ...(opts.callbackUrl ? { query: { fal_webhook: opts.callbackUrl } } : {}) };
+  const request = { method: 'POST' as const, path: `/${app}`, json, ...(opts.callbackUrl ? { query: { fal_webhook: withJobRef(opts.callbackUrl, job.id) } } : {}) };
   return { ok: true, request };
 }
 
@@ -81,27 +106,27 @@ export function falOutputs(result: unknown): string[] {
 }
 
 /**
- * What the result fetch after COMPLETED means. 2xx with a video → succeeded. A throttle, a gateway
- * error (502/503/504) or a 404 is a failed *call*: poll again. Anything else (422 content policy, 500
- * "runner lost" with `X-Fal-Needs-Retry`) is the task's own failure; fal does not bill it. With
- * `X-Fal-Needs-Retry` the same input may succeed on a new submission, which the code says.
+ * What the result fetch after COMPLETED means. 2xx with a video → succeeded. `X-Fal-Needs-Retry`
+ * (on any status) means the answer is not the task's outcome: fetch again — the clip may exist and
+ * be billed, so it is never recorded failed. A throttle or 404 is a failed call too. Anything else
+ * is final: a 503/504 with an `error_type` here is fal's own verdict after its queue retried the runner (up to 10 times),
+ * 422 a content refusal; fal bills successful outputs only, so these are `charged: false`.
  */
 export function interpretFalResult(res: HttpResponse, nowMs: number): StatusOutcome {
   if (res.status >= 200 && res.status < 300) {
     const outputs = falOutputs(res.body);
     return outputs.length ? { kind: 'succeeded', outputs } : { kind: 'failed', code: 'no_output', message: 'fal: result without video.url', charged: false };
   }
-  const needsRetry = res.headers['x-fal-needs-retry'] === '1' || res.headers['x-fal-needs-retry'] === 'true';
+  const needsRetry = res.headers['x-fal-needs-retry'] === '1' || res.headers['x-fal-needs-retry']?.toLowerCase() === 'true';
   const f = classifyHttpFailure(res.status, res.headers, res.body, nowMs);
   if (f.kind === 'throttled' || f.kind === 'quota_exhausted' || f.kind === 'not_found') return f;
-  if (!needsRetry && [502, 503, 504].includes(res.status)) return failureToStatus(f);
+  if (needsRetry) return { kind: 'transient', message: `fal result HTTP ${res.status}, marked X-Fal-Needs-Retry: fetching it again`, httpStatus: res.status };
   const info = errorInfo(res.body, `http_${res.status}`);
-  return {
-    kind: 'failed',
-    code: needsRetry ? 'fal_needs_retry' : info.code,
-    message: `fal result HTTP ${res.status}: ${info.message}${needsRetry ? ' (fal marks it retryable: resubmit)' : ''}`,
-    charged: false,
-  };
+  const errorType = res.headers['x-fal-error-type'] ?? asString(asRecord(res.body).error_type);
+  // A bare gateway 5xx (no fal error type, no JSON body) is not fal's verdict on the request: ask again.
+  const falBody = typeof res.body === 'object' && res.body !== null;
+  if (res.status >= 502 && res.status <= 504 && !errorType && !falBody) return failureToStatus(f);
+  return { kind: 'failed', code: errorType ?? info.code, message: `fal result HTTP ${res.status}: ${info.message}`, charged: false };
 }
 
 export function parseFalQueueStatus(body: Record<string, unknown>): TaskStatus | 'completed' {
@@ -159,6 +184,15 @@ export function createFalProvider(options: FalProviderOptions = {}): Provider {
     },
 
     contentRequest: (_env, _task, outputs) => ({ url: outputs[0] ?? '', headers: {} }),
+
+    cancel: (env, task) => cancelFal(env, task, falQueueRoot(task.urls?.app ?? '')),
+    uploadImage: (env, path, contentType) => uploadToFal(env, path, contentType),
+
+    async reconcile(env, job, sentAtMs, opts) {
+      const mapped = toFalRequest(job, {});
+      if (!mapped.ok) return { kind: 'absent' };
+      return reconcileFal(env, falApp(job), mapped.request.json as Record<string, unknown>, sentAtMs, opts);
+    },
 
     /** `secret` is the JWKS URL fal publishes its ED25519 keys at. */
     async verifyCallback(req, secret, nowMs): Promise<CallbackVerdict> {

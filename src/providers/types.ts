@@ -6,7 +6,7 @@ export { PROVIDER_NAMES, type ProviderName } from '../manifest/protocols.ts';
 
 /** What the pure mapping produces: one HTTP request, described as data. */
 export interface WireRequest {
-  method: 'POST' | 'GET';
+  method: 'POST' | 'GET' | 'PUT';
   /** Path relative to the provider's base URL (e.g. `/videos`), or an absolute URL. */
   path: string;
   query?: Record<string, string>;

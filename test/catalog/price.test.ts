@@ -26,9 +26,10 @@ describe('priceJob against PROVIDERS.md figures', () => {
     expect(price('openai', 'sora-2-pro', 12, '1024p')).toEqual({ usd: 6, credits: null });
     expect(price('openai', 'sora-2-pro', 4, '1080p')).toEqual({ usd: null, credits: null });
   });
-  it('fal pro 1024p 4 s = $2.00, 1080p 4 s = $2.80', () => {
-    expect(price('fal', 'sora-2-pro', 4, '1024p')).toEqual({ usd: 2, credits: null });
-    expect(price('fal', 'sora-2-pro', 4, '1080p')).toEqual({ usd: 2.8, credits: null });
+  it('fal pro 720p 4 s = $1.20, 1080p 4 s = $2.00; fal has no 1024p', () => {
+    expect(price('fal', 'sora-2-pro', 4, '720p')).toEqual({ usd: 1.2, credits: null });
+    expect(price('fal', 'sora-2-pro', 4, '1080p')).toEqual({ usd: 2, credits: null });
+    expect(price('fal', 'sora-2-pro', 4, '1024p')).toEqual({ usd: null, credits: null });
   });
   it('Replicate sora-2-pro 720p 8 s = $2.40', () => {
     expect(price('replicate', 'openai/sora-2-pro', 8, '720p')).toEqual({ usd: 2.4, credits: null });

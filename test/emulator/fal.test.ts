@@ -18,7 +18,7 @@ describe('fal queue emulation', () => {
   });
 
   it('submits to an app path, returns queue URLs without the sub-path, and completes with a video file', async () => {
-    const r = await postJson(`${emu.baseUrls.fal}/fal-ai/sora-2/text-to-video?fal_webhook=${encodeURIComponent(hooks.url)}`, { prompt: 'fal shot', duration: 4, aspect_ratio: '9:16' }, KEY);
+    const r = await postJson(`${emu.baseUrls.fal}/fal-ai/sora-2/text-to-video?fal_webhook=${encodeURIComponent(hooks.url)}`, { prompt: 'fal shot', duration: '4', aspect_ratio: '9:16' }, KEY);
     expect(r.status).toBe(200);
     const id = r.body.request_id as string;
     expect(r.body.status_url).toBe(`${emu.url}/fal/fal-ai/sora-2/requests/${id}/status`);

@@ -14,7 +14,7 @@ describe('buildPlan', () => {
       shot({ id: 'a', provider: 'apidot', model: 'sora-2', seconds: 12, takes: 2 }),
       shot({ id: 'b', provider: 'apidot', model: 'sora-2-pro', seconds: 8, resolution: '1080p', prompt: 'b' }),
       shot({ id: 'c', provider: 'apidot', model: 'sora-2', seconds: 12, aspect: '9:16', prompt: 'c' }),
-      shot({ id: 'd', provider: 'fal', model: 'sora-2-pro', seconds: 4, resolution: '1024p', prompt: 'd' }),
+      shot({ id: 'd', provider: 'fal', model: 'sora-2-pro', seconds: 4, resolution: '1080p', prompt: 'd' }),
     ]);
     const plan = buildPlan(m, catalog, { today });
     expect(plan.errors).toEqual([]);
@@ -23,7 +23,7 @@ describe('buildPlan', () => {
       ['apidot', 'sora-2', '1280x720', 12, 2, 0.72, 1.44, 288],
       ['apidot', 'sora-2', '720x1280', 12, 1, 0.72, 0.72, 144],
       ['apidot', 'sora-2-pro', '1920x1080', 8, 1, 4.48, 4.48, 896],
-      ['fal', 'sora-2-pro', '1792x1024', 4, 1, 2, 2, null],
+      ['fal', 'sora-2-pro', '1920x1080', 4, 1, 2, 2, null],
     ]);
     // 3 × 0.72 + 4.48 + 2.00
     expect(plan.totals).toEqual({ usd: 8.64, credits: 1328, jobs: 5, unpriced: 0 });

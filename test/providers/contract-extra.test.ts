@@ -75,7 +75,7 @@ describe('provider-side validation through the adapters', () => {
 describe('provider-side aborts', () => {
   it.each([
     ['replicate', { kind: 'failed', code: 'aborted', charged: false }],
-    ['fal', { kind: 'failed', code: 'fal_needs_retry', charged: false }],
+    ['fal', { kind: 'failed', code: 'runner_disconnected', charged: false }],
   ] as const)('%s', async (p, want) => {
     emu.setFaults(p, { renderMs: 1000, abortRate: 1 });
     try {

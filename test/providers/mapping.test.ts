@@ -176,13 +176,14 @@ describe('fal toRequest', () => {
     expect(req(toFalRequest(j, {}))).toEqual({
       method: 'POST',
       path: '/fal-ai/sora-2/text-to-video',
-      json: { prompt: j.prompt, duration: 8, aspect_ratio: '16:9', resolution: '720p' },
+      // fal's Sora 2 schema: duration is the string enum "4" | "8" | "12" | "16" | "20".
+      json: { prompt: j.prompt, duration: '8', aspect_ratio: '16:9', resolution: '720p' },
     });
   });
   it('image swaps text-to-video for image-to-video and adds image_url; webhook in the query', () => {
     const r = req(toFalRequest({ ...j, image: URL_IMG, aspect: 'auto' }, { callbackUrl: 'https://cb/x' }));
     expect(r.path).toBe('/fal-ai/sora-2/image-to-video');
-    expect(r.query).toEqual({ fal_webhook: 'https://cb/x' });
+    expect(r.query).toEqual({ fal_webhook: 'https://cb/x?job=job123abc456' });
     expect(r.json).toMatchObject({ image_url: URL_IMG, aspect_ratio: 'auto' });
   });
   it('swaps the text-to-video segment anywhere in the app id; keeps other apps', () => {
@@ -197,7 +198,7 @@ describe('fal toRequest', () => {
     ['fal-ai/veo3.1/fast', { duration: '8s' }],
     ['bytedance/seedance-2.0/text-to-video', { duration: '8', resolution: '1080p', image_url: URL_IMG }],
     ['fal-ai/kling-video/v3/pro/text-to-video', { duration: '8', start_image_url: URL_IMG }],
-    ['fal-ai/wan/v2.7/text-to-video', { duration: 8, resolution: '1080p' }],
+    ['fal-ai/wan/v2.7/text-to-video', { duration: '8', resolution: '1080p' }],
   ])('model family %s spells its inputs its own way', (app, want) => {
     const r = req(toFalRequest({ ...j, wireModel: app, seconds: 8, resolution: '1080p', image: URL_IMG }, {}));
     expect(r.json).toMatchObject(want);

@@ -93,8 +93,12 @@ describe('fal quirks', () => {
     ['200 without video', 200, {}, { foo: 1 }, { kind: 'failed', code: 'no_output' }],
     ['422 detail → failed, not charged', 422, {}, { detail: [{ loc: ['body'], msg: 'content policy', type: 'content_policy_violation' }] }, { kind: 'failed', code: 'content_policy_violation', charged: false }],
     ['500 with detail → failed', 500, {}, { detail: 'Internal error during generation' }, { kind: 'failed', charged: false }],
-    ['500 with X-Fal-Needs-Retry → failed, retryable by resubmission', 500, { 'x-fal-needs-retry': '1' }, { detail: 'runner lost' }, { kind: 'failed', code: 'fal_needs_retry', charged: false }],
-    ['503 → poll again', 503, {}, { detail: 'busy' }, { kind: 'transient' }],
+    // Issue 9 §5: marked X-Fal-Needs-Retry, the clip may exist and be billed: fetch again, never "failed".
+    ['503 with X-Fal-Needs-Retry → fetch the result again', 503, { 'x-fal-needs-retry': '1' }, { detail: 'unavailable', error_type: 'runner_connection_error' }, { kind: 'transient' }],
+    ['500 with X-Fal-Needs-Retry → fetch the result again', 500, { 'x-fal-needs-retry': '1' }, { detail: 'runner lost' }, { kind: 'transient' }],
+    // Issue 10: unmarked 503/504 after COMPLETED is fal's final verdict (its queue already retried): failed, not charged.
+    ['503 runner_disconnected → final, not charged', 503, { 'x-fal-error-type': 'runner_disconnected' }, { detail: 'runner lost', error_type: 'runner_disconnected' }, { kind: 'failed', code: 'runner_disconnected', charged: false }],
+    ['504 request_timeout → final, not charged', 504, {}, { detail: 'Request timed out', error_type: 'request_timeout' }, { kind: 'failed', code: 'request_timeout', charged: false }],
     ['502 without body → poll again', 502, {}, undefined, { kind: 'transient' }],
     ['404 → not_found', 404, {}, { detail: 'Request not found' }, { kind: 'not_found' }],
     ['429 → throttled', 429, { 'retry-after': '2' }, {}, { kind: 'throttled', retryAfterMs: 2000 }],

@@ -3,6 +3,7 @@ import { falSignature, type Delivery } from '../callbacks.ts';
 import type { Ctx, EmuCore, ProviderModule } from '../core.ts';
 import { fileSize } from '../files.ts';
 import { isRecord, parseJson, sendJson } from '../http.ts';
+import { effective, loadInputSchemas, validateInput, type SchemaError } from '../input-schema.ts';
 import { parseSeconds, sizeFor } from '../sizes.ts';
 import type { EmuTask, Phase } from '../tasks.ts';
 
@@ -24,9 +25,22 @@ function queueStatus(p: Phase): 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' {
   return p.kind === 'running' ? 'IN_PROGRESS' : 'COMPLETED';
 }
 
-/** The result fetch: output for a success; for a failure the answer is an error although the status said COMPLETED. */
-async function result(core: EmuCore, t: EmuTask, p: Phase): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
+/** fal's request-error shape: a flat `detail`, `error_type`, and the same type in `X-Fal-Error-Type`. */
+export function requestError(status: number, detailText: string, errorType: string, extra: Record<string, string> = {}) {
+  return { status, body: { detail: detailText, error_type: errorType }, headers: { 'x-fal-error-type': errorType, ...extra } };
+}
+
+/**
+ * The result fetch: output for a success; for a failure the answer is an error although the status
+ * said COMPLETED. A lost runner is final here (the queue already retried it, up to 10 times); a
+ * `resultNeedsRetry` fault answers 503 + `X-Fal-Needs-Retry` first: the clip exists, fetch again.
+ */
+async function result(core: EmuCore, t: EmuTask, p: Phase, fetching = false): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
   if (p.kind === 'succeeded') {
+    const retries = core.faults.fal.get().resultNeedsRetry ?? 0;
+    const seen = (t.meta.resultFetches as number | undefined) ?? 0;
+    if (fetching) t.meta.resultFetches = seen + 1;
+    if (fetching && seen < retries) return requestError(503, 'The result is temporarily unavailable', 'runner_connection_error', { 'x-fal-needs-retry': '1' });
     return {
       status: 200,
       body: {
@@ -36,9 +50,20 @@ async function result(core: EmuCore, t: EmuTask, p: Phase): Promise<{ status: nu
       },
     };
   }
-  if (p.kind === 'failed') return { status: 422, body: detail(['body', 'prompt'], p.message, 'content_policy_violation') };
-  if (p.kind === 'canceled') return { status: 400, body: { detail: 'Request was cancelled' } };
-  return { status: 500, body: { detail: 'Internal Server Error: the runner was lost' }, headers: { 'x-fal-needs-retry': '1' } };
+  if (p.kind === 'failed') return { status: 422, body: detail(['body', 'prompt'], p.message, 'content_policy_violation'), headers: { 'x-fal-error-type': 'content_policy_violation' } };
+  if (p.kind === 'canceled') return requestError(400, 'Request was cancelled', 'client_cancelled');
+  return requestError(503, 'The runner disconnected unexpectedly during processing', 'runner_disconnected');
+}
+
+/** Checks for apps without a vendored schema (tests use arbitrary app ids). */
+function lenientErrors(b: Record<string, unknown>, app: string): SchemaError[] {
+  const errs: SchemaError[] = [];
+  if (typeof b.prompt !== 'string' || !b.prompt.trim()) errs.push({ field: 'prompt', type: 'missing', message: 'Field required' });
+  const s = parseSeconds(b.duration ?? 4);
+  if (s === undefined || !Number.isInteger(s) || s < 1 || s > 20) errs.push({ field: 'duration', type: 'literal_error', message: 'Input should be a valid duration', input: b.duration });
+  if (!['16:9', '9:16', '1:1', 'auto', '4:3', '3:4', '21:9'].includes(String(b.aspect_ratio ?? '16:9'))) errs.push({ field: 'aspect_ratio', type: 'literal_error', message: "Input should be '16:9' or '9:16'", input: b.aspect_ratio });
+  if (app.includes('sora-2') && b.aspect_ratio === 'auto' && typeof b.image_url !== 'string') errs.push({ field: 'aspect_ratio', type: 'value_error', message: "'auto' needs image_url" });
+  return errs;
 }
 
 async function submit(ctx: Ctx, app: string[]): Promise<void> {
@@ -46,45 +71,84 @@ async function submit(ctx: Ctx, app: string[]): Promise<void> {
   const parsed = parseJson(await ctx.body());
   if (!parsed.ok || !isRecord(parsed.value)) return ctx.json(422, detail(['body'], 'Input should be a valid JSON object', 'json_invalid'));
   const b = parsed.value;
-  if (typeof b.prompt !== 'string' || !b.prompt.trim()) return ctx.json(422, detail(['body', 'prompt'], 'Field required', 'missing'));
-  const seconds = parseSeconds(b.duration ?? 4);
-  if (seconds === undefined || !Number.isInteger(seconds) || seconds < 1 || seconds > 20) {
-    return ctx.json(422, detail(['body', 'duration'], `Input should be a valid duration (got ${JSON.stringify(b.duration)})`, 'literal_error'));
+  const appId = app.join('/');
+  const schema = loadInputSchemas('fal').get(appId);
+  const errs = schema ? validateInput(schema, b) : lenientErrors(b, appId);
+  if (errs.length) {
+    return ctx.json(422, { detail: errs.map((e) => ({ loc: ['body', e.field], msg: e.message, type: e.type, ...(e.input !== undefined ? { input: e.input } : {}) })) });
   }
-  const aspect = b.aspect_ratio ?? '16:9';
-  if (!['16:9', '9:16', '1:1', 'auto', '4:3', '3:4', '21:9'].includes(String(aspect))) {
-    return ctx.json(422, detail(['body', 'aspect_ratio'], "Input should be '16:9', '9:16' or 'auto'", 'literal_error'));
-  }
-  const sora = app.join('/').includes('sora-2');
-  if (sora && aspect === 'auto' && typeof b.image_url !== 'string') {
-    return ctx.json(422, detail(['body', 'aspect_ratio'], "'auto' needs image_url", 'value_error'));
-  }
-  const res = b.resolution === undefined || b.resolution === 'auto' ? '720p' : String(b.resolution);
-  if (!['480p', '720p', '1024p', '1080p'].includes(res)) return ctx.json(422, detail(['body', 'resolution'], `Unsupported resolution '${res}'`, 'literal_error'));
-  if (sora && res !== '720p' && !app.includes('pro')) return ctx.json(422, detail(['body', 'resolution'], `Resolution '${res}' needs the pro endpoint`, 'value_error'));
   const hook = ctx.url.searchParams.get('fal_webhook') ?? undefined;
   if (hook !== undefined && !/^https?:\/\//.test(hook)) return ctx.json(422, detail(['query', 'fal_webhook'], 'Invalid webhook URL', 'url_parsing'));
   if (!core.admit(ctx, fal)) return;
 
+  const seconds = parseSeconds(effective(schema, b, 'duration') ?? 5);
+  const aspect = String(effective(schema, b, 'aspect_ratio') ?? '16:9');
+  const res = String(effective(schema, b, 'resolution') ?? '720p');
   const t = core.createTask({
     provider: 'fal',
     id: uuid(core),
     key: ctx.key,
-    prompt: b.prompt,
-    model: app.join('/'),
-    ...sizeFor(aspect === 'auto' ? '16:9' : aspect, res),
-    seconds,
+    prompt: typeof b.prompt === 'string' ? b.prompt : 'multi-prompt',
+    model: appId,
+    ...sizeFor(aspect === 'auto' ? '16:9' : aspect, res === 'auto' ? '720p' : res),
+    // `"auto"` durations (Seedance) render as 5 s.
+    seconds: seconds !== undefined && Number.isInteger(seconds) ? seconds : 5,
     callbackUrl: hook,
-    meta: { appBase: app.slice(0, 2).join('/'), seed: b.seed },
+    meta: { appBase: app.slice(0, 2).join('/'), appId, seed: b.seed, input: b },
     failCode: 'content_policy_violation',
     failMessage: 'The content could not be processed because it was flagged by a content checker.',
   });
-  ctx.json(200, { request_id: t.id, ...urls(core, t), queue_position: 0, status: 'IN_QUEUE' });
+  ctx.json(200, { request_id: t.id, ...urls(core, t), queue_position: 0, status: 'IN_QUEUE' }, { 'x-fal-request-id': t.id });
+}
+
+/** `POST /storage/upload/initiate`: the first step of `@fal-ai/client` storage.upload (then a PUT to `upload_url`). */
+async function initiateUpload(ctx: Ctx): Promise<void> {
+  const parsed = parseJson(await ctx.body());
+  const b = parsed.ok && isRecord(parsed.value) ? parsed.value : {};
+  const contentType = typeof b.content_type === 'string' ? b.content_type : 'application/octet-stream';
+  const fileName = typeof b.file_name === 'string' ? b.file_name : 'upload.bin';
+  const u = ctx.core.uploads.initiate(ctx.core, 'fal', contentType, fileName);
+  ctx.json(200, { upload_url: u.uploadUrl, file_url: u.fileUrl });
+}
+
+/**
+ * Platform API `GET /v1/models/requests/by-endpoint`: the key's requests to an endpoint that have
+ * ended, newest first, with their input and output under `expand=payloads`; cursor pagination.
+ */
+function requestHistory(ctx: Ctx): void {
+  const { core, url } = ctx;
+  const endpoints = url.searchParams.getAll('endpoint_id').flatMap((e) => e.split(','));
+  if (!endpoints.length) return ctx.json(422, detail(['query', 'endpoint_id'], 'Field required', 'missing'));
+  const start = Date.parse(url.searchParams.get('start') ?? '') || core.now() - 86_400_000;
+  const limit = Math.min(100, Math.max(1, Number(url.searchParams.get('limit') ?? 50) || 50));
+  const page = Number(Buffer.from(url.searchParams.get('cursor') ?? '', 'base64').toString() || '0') || 0;
+  const payloads = url.searchParams.getAll('expand').some((e) => e.split(',').includes('payloads'));
+  const ended = core.store
+    .all('fal')
+    .filter((t) => t.key === ctx.key && endpoints.includes(t.meta.appId as string) && t.createdAt >= start)
+    .map((t) => ({ t, p: core.phase(t) }))
+    .filter((x) => x.p.kind !== 'queued' && x.p.kind !== 'running')
+    .sort((a, b) => (b.p as { completedAt: number }).completedAt - (a.p as { completedAt: number }).completedAt);
+  const slice = ended.slice(page * limit, (page + 1) * limit);
+  const items = slice.map(({ t, p }) => ({
+    request_id: t.id,
+    endpoint_id: t.meta.appId,
+    sent_at: new Date(t.createdAt).toISOString(),
+    started_at: new Date(t.createdAt + Math.round((t.dueAt - t.createdAt) * 0.2)).toISOString(),
+    ended_at: new Date((p as { completedAt: number }).completedAt).toISOString(),
+    status_code: p.kind === 'succeeded' ? 200 : p.kind === 'failed' ? 422 : 503,
+    duration: ((p as { completedAt: number }).completedAt - t.createdAt) / 1000,
+    ...(payloads ? { json_input: t.meta.input ?? null, json_output: null } : {}),
+  }));
+  const more = ended.length > (page + 1) * limit;
+  ctx.json(200, { items, next_cursor: more ? Buffer.from(String(page + 1)).toString('base64') : null, has_more: more });
 }
 
 async function handle(ctx: Ctx): Promise<void> {
   const { core } = ctx;
   const seg = ctx.path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (ctx.method === 'POST' && seg.join('/') === 'storage/upload/initiate') return initiateUpload(ctx);
+  if (ctx.method === 'GET' && seg.join('/') === 'v1/models/requests/by-endpoint') return requestHistory(ctx);
   const r = seg.indexOf('requests');
   if (r >= 2 && seg.length >= r + 2) {
     const id = seg[r + 1]!;
@@ -92,31 +156,47 @@ async function handle(ctx: Ctx): Promise<void> {
     const t = core.store.get('fal', id);
     if (!t || (t.meta.appBase as string) !== seg.slice(0, r).join('/')) return ctx.json(404, { detail: 'Request not found' });
     const p = core.phase(t);
+    const idHeader = { 'x-fal-request-id': t.id };
     if (ctx.method === 'GET' && rest === 'status') {
       const logs = ctx.url.searchParams.get('logs') === '1' ? [{ message: `emulated ${t.model}`, level: 'INFO', source: 'user', timestamp: new Date(t.createdAt).toISOString() }] : null;
-      return ctx.json(200, {
-        status: queueStatus(p),
-        request_id: t.id,
-        ...urls(core, t),
-        ...(p.kind === 'queued' ? { queue_position: 0 } : {}),
-        logs,
-        metrics: p.kind === 'succeeded' ? { inference_time: (p.completedAt - t.createdAt) / 1000 } : {},
-      });
+      const status = queueStatus(p);
+      // A failed run is still COMPLETED; its status carries the error and its type, like the result.
+      const failure = status === 'COMPLETED' && p.kind !== 'succeeded' ? await result(core, t, p) : undefined;
+      const errorType = failure?.headers?.['x-fal-error-type'];
+      return ctx.json(
+        status === 'COMPLETED' ? 200 : 202,
+        {
+          status,
+          request_id: t.id,
+          ...urls(core, t),
+          ...(p.kind === 'queued' ? { queue_position: 0 } : {}),
+          logs,
+          metrics: p.kind === 'succeeded' ? { inference_time: (p.completedAt - t.createdAt) / 1000 } : {},
+          ...(failure ? { error: failureText(failure.body), error_type: errorType ?? null } : {}),
+        },
+        idHeader,
+      );
     }
     if (ctx.method === 'GET' && rest === '') {
-      if (p.kind === 'queued' || p.kind === 'running') return ctx.json(400, { detail: 'Request is still in progress' });
-      const out = await result(core, t, p);
-      return ctx.json(out.status, out.body, out.headers);
+      if (p.kind === 'queued' || p.kind === 'running') return ctx.json(400, { detail: 'Request is still in progress' }, idHeader);
+      const out = await result(core, t, p, true);
+      return ctx.json(out.status, out.body, { ...idHeader, ...out.headers });
     }
     if (ctx.method === 'PUT' && rest === 'cancel') {
-      if (p.kind !== 'queued' && p.kind !== 'running') return ctx.json(400, { status: 'ALREADY_COMPLETED' });
+      if (p.kind !== 'queued' && p.kind !== 'running') return ctx.json(400, { status: 'ALREADY_COMPLETED' }, idHeader);
       t.canceledAt = core.now();
-      return ctx.json(202, { status: 'CANCELLATION_REQUESTED' });
+      return ctx.json(202, { status: 'CANCELLATION_REQUESTED' }, idHeader);
     }
     return ctx.json(405, { detail: 'Method Not Allowed' });
   }
   if (ctx.method === 'POST' && seg.length >= 2) return submit(ctx, seg);
   ctx.json(404, { detail: 'Not Found' });
+}
+
+function failureText(body: unknown): string {
+  if (isRecord(body) && typeof body.detail === 'string') return body.detail;
+  if (isRecord(body) && Array.isArray(body.detail) && isRecord(body.detail[0]) && typeof body.detail[0].msg === 'string') return body.detail[0].msg;
+  return 'Request failed';
 }
 
 async function callbackFor(core: EmuCore, t: EmuTask, p: Phase): Promise<Delivery> {
@@ -149,12 +229,14 @@ export const fal: ProviderModule = {
   authScheme: 'Key',
   classify(method, path) {
     if (method === 'GET' && /\/requests\/[^/]+\/status$/.test(path)) return 'status';
-    if (method === 'POST' && !path.includes('/requests/')) return 'create';
+    if (method === 'GET' && path === '/v1/models/requests/by-endpoint') return 'list';
+    if (method === 'POST' && !path.includes('/requests/') && !path.startsWith('/storage/')) return 'create';
     return 'other';
   },
   unauthorized: (ctx) => ctx.json(401, { detail: 'Authentication is required to access this application. Use `Authorization: Key <FAL_KEY>`.' }),
   rateLimited: (ctx, s) => ctx.json(429, { detail: `Rate limit exceeded. Retry in ${s} seconds.` }, { 'retry-after': String(s) }),
-  serverError: (ctx) => ctx.json(503, { detail: 'Service Unavailable' }, { 'x-fal-needs-retry': '1' }),
+  // A front-door 503 on any call: the request itself was not processed; fal marks it retryable.
+  serverError: (ctx) => ctx.json(503, { detail: 'Service Unavailable', error_type: 'runner_scheduling_failure' }, { 'x-fal-needs-retry': '1', 'x-fal-error-type': 'runner_scheduling_failure' }),
   quotaExhausted: (ctx) => ctx.json(402, { detail: 'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing.' }),
   expiredFile: (res) => sendJson(res, 404, { detail: 'File not found' }),
   handle,
