@@ -14,6 +14,9 @@ export interface PendingUpload {
   token: string;
   contentType: string;
   fileName: string;
+  /** The API key that uploaded it (Replicate lists and serves files per account). */
+  owner?: string;
+  metadata?: unknown;
 }
 
 export interface StoredUpload extends PendingUpload {

@@ -10,6 +10,7 @@ import {
   asRecord, asString, classifyHttpFailure, errorInfo, failureToStatus, failureToSubmit, isUrl, sendWire,
   transportToStatus, transportToSubmit, type HttpResponse,
 } from './http.ts';
+import { withJobRef } from './job-ref.ts';
 import { cancelFal, reconcileFal, uploadToFal } from './fal-ops.ts';
 import { isProviderOrigin } from './origin.ts';
 import { bodyDeliveryId, callbackJson, createJwksCache, verifyFalWebhook, type JwksCache } from './webhooks.ts';
@@ -63,13 +64,6 @@ const FAL_PROFILES: FalProfile[] = [
 
 export function falProfile(app: string): FalProfile {
   return FAL_PROFILES.find((p) => p.match.test(app)) ?? FAL_PROFILES[FAL_PROFILES.length - 1]!;
-}
-
-/** A job reference on the callback URL, so a late callback finds its job even when its task id was never recorded. */
-export function withJobRef(callbackUrl: string, jobId: string): string {
-  const u = new URL(callbackUrl);
-  u.searchParams.set('job', jobId);
-  return u.toString();
 }
 
 export function toFalRequest(job: Job, opts: { callbackUrl?: string }): MapResult {

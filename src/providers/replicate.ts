@@ -1,11 +1,14 @@
 /**
- * Replicate predictions for official models (`openai/sora-2`). Official models bill per output second,
- * so failed / canceled / aborted predictions are reported `charged: false`. Output files are deleted
- * one hour after the prediction finishes. 429s state their wait only in the body ("resets in ~30s").
+ * Replicate predictions by model name (`google/veo-3.1`). Failed and aborted predictions are not
+ * billed; a prediction canceled after it started is billed for the time it ran (public models too,
+ * changelog 2025-10-16). Input and output are deleted an hour after the prediction finishes. 429s
+ * state their wait in the body (`retry_after`, "resets in ~30s"), not in a header.
  */
 import type { Job } from '../plan/types.ts';
 import type { CallbackVerdict, MapResult, Provider, ProviderEnv, StatusOutcome, SubmitOutcome, TaskRef, TaskStatus } from './types.ts';
 import { asRecord, asString, classifyHttpFailure, failureToStatus, failureToSubmit, isUrl, sendWire, transportToStatus, transportToSubmit } from './http.ts';
+import { withJobRef } from './job-ref.ts';
+import { billedWithoutOutput, cancelReplicate, reconcileReplicate, uploadToReplicate } from './replicate-ops.ts';
 import { callbackJson, verifyStandardWebhook } from './webhooks.ts';
 
 const OUTPUT_TTL_MS = 3_600_000;
@@ -49,7 +52,7 @@ export function toReplicateRequest(job: Job, opts: { callbackUrl?: string }): Ma
   Object.assign(input, job.params);
   const json: Record<string, unknown> = version ? { version: `${model}:${version}`, input } : { input };
   if (opts.callbackUrl) {
-    json.webhook = opts.callbackUrl;
+    json.webhook = withJobRef(opts.callbackUrl, job.id);
     json.webhook_events_filter = ['completed'];
   }
   const path = version ? '/predictions' : `/models/${parts[0]}/${parts[1]}/predictions`;
@@ -78,7 +81,7 @@ export function parseReplicatePrediction(p: Record<string, unknown>): TaskStatus
       return { kind: 'failed', code: 'prediction_failed', message: error ?? 'replicate prediction failed', charged: false };
     case 'canceled':
     case 'cancelled':
-      return { kind: 'failed', code: 'canceled', message: error ?? 'replicate prediction canceled', charged: false };
+      return { kind: 'failed', code: 'canceled', message: error ?? 'replicate prediction canceled', charged: billedWithoutOutput(p) };
     case 'aborted':
       return { kind: 'failed', code: 'aborted', message: error ?? 'replicate prediction aborted before it started', charged: false };
     default:
@@ -110,6 +113,16 @@ export const replicate: Provider = {
   },
 
   contentRequest: (_env, _task, outputs) => ({ url: outputs[0] ?? '', headers: {} }),
+
+  cancel: (env, task) => cancelReplicate(env, task),
+  uploadImage: (env, path, contentType) => uploadToReplicate(env, path, contentType),
+
+  async reconcile(env, job, sentAtMs, opts) {
+    const mapped = toReplicateRequest(job, {});
+    if (!mapped.ok) return { kind: 'absent' };
+    const model = job.wireModel.split(':', 1)[0] ?? job.wireModel;
+    return reconcileReplicate(env, model, asRecord(asRecord(mapped.request.json).input), sentAtMs, opts);
+  },
 
   /** Standard Webhooks; the body is the prediction. */
   async verifyCallback(req, secret, nowMs): Promise<CallbackVerdict> {
