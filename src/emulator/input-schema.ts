@@ -5,23 +5,22 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 
-export interface PropSchema {
-  type?: 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object';
-  enum?: unknown[];
-  minimum?: number;
-  maximum?: number;
-  maxLength?: number;
-  maxItems?: number;
-  format?: string;
-  default?: unknown;
-}
+const propSchema = z.looseObject({
+  type: z.enum(['string', 'integer', 'number', 'boolean', 'array', 'object']).optional(),
+  enum: z.array(z.unknown()).optional(),
+  minimum: z.number().optional(),
+  maximum: z.number().optional(),
+  maxLength: z.number().optional(),
+  maxItems: z.number().optional(),
+  format: z.string().optional(),
+  default: z.unknown().optional(),
+});
+const inputSchema = z.looseObject({ $id: z.string(), required: z.array(z.string()), properties: z.record(z.string(), propSchema) });
 
-export interface InputSchema {
-  $id: string;
-  required: string[];
-  properties: Record<string, PropSchema>;
-}
+export type PropSchema = z.infer<typeof propSchema>;
+export type InputSchema = z.infer<typeof inputSchema>;
 
 export interface SchemaError {
   field: string;
@@ -46,7 +45,7 @@ export function loadInputSchemas(dir: 'fal' | 'replicate'): Map<string, InputSch
     /* no specs shipped: the emulator falls back to its lenient checks */
   }
   for (const n of names) {
-    const s = JSON.parse(readFileSync(`${SPECS_DIR}${dir}/${n}`, 'utf8')) as InputSchema;
+    const s = inputSchema.parse(JSON.parse(readFileSync(`${SPECS_DIR}${dir}/${n}`, 'utf8')));
     m.set(n.slice(0, -'.json'.length).split('__').join('/'), s);
   }
   cache.set(dir, m);

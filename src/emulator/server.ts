@@ -41,7 +41,7 @@ export async function handleRequest(core: EmuCore, req: IncomingMessage, res: Se
   // A presigned upload URL (fal storage): the signature is the URL itself, so no Authorization.
   const upload = /^\/uploads\/([A-Za-z0-9_-]+)$/.exec(p);
   if (upload && req.method === 'PUT') {
-    const ok = await core.uploads.put(core, upload[1]!, await readBody(req), req.headers['content-type']);
+    const ok = await core.uploads.put(core, upload[1] ?? '', await readBody(req), req.headers['content-type']);
     return sendJson(res, ok ? 200 : 404, ok ? {} : { detail: 'Upload URL not found or already used' });
   }
   if (p === '/fal/.well-known/jwks.json') return sendJson(res, 200, core.falSigner.jwks);

@@ -7,7 +7,16 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProviderName } from '../providers/types.ts';
-import type { EmuCore } from './core.ts';
+import type { FileStore } from './files.ts';
+
+/** What an upload needs from the emulator core (structural, so core.ts can own an UploadStore without a cycle). */
+interface UploadHost {
+  baseUrl: string;
+  readonly files: FileStore;
+  readonly opts: { dataDir: string };
+  newId(hexLen: number): string;
+  now(): number;
+}
 
 export interface PendingUpload {
   provider: ProviderName;
@@ -29,7 +38,7 @@ const EXT: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', '
 
 export function extFor(contentType: string, fileName: string): string {
   const fromName = /\.([A-Za-z0-9]{1,5})$/.exec(fileName)?.[1];
-  return (EXT[contentType.split(';')[0]!.trim().toLowerCase()] ?? fromName ?? 'bin').toLowerCase();
+  return (EXT[(contentType.split(';')[0] ?? '').trim().toLowerCase()] ?? fromName ?? 'bin').toLowerCase();
 }
 
 export class UploadStore {
@@ -37,14 +46,14 @@ export class UploadStore {
   readonly stored = new Map<string, StoredUpload>();
 
   /** Reserve a token: the file's public URL is known before its bytes arrive. */
-  initiate(core: EmuCore, provider: ProviderName, contentType: string, fileName: string): { token: string; uploadUrl: string; fileUrl: string } {
+  initiate(core: UploadHost, provider: ProviderName, contentType: string, fileName: string): { token: string; uploadUrl: string; fileUrl: string } {
     const token = core.newId(24);
     this.pending.set(token, { provider, token, contentType, fileName });
     return { token, uploadUrl: `${core.baseUrl}/uploads/${token}`, fileUrl: `${core.baseUrl}/files/${token}.${extFor(contentType, fileName)}` };
   }
 
   /** Store the bytes of a reserved (or a direct) upload and make its file URL serve them. */
-  async store(core: EmuCore, p: PendingUpload, bytes: Buffer): Promise<StoredUpload> {
+  async store(core: UploadHost, p: PendingUpload, bytes: Buffer): Promise<StoredUpload> {
     const dir = join(core.opts.dataDir, 'uploads');
     await mkdir(dir, { recursive: true });
     const path = join(dir, `${p.token}.${extFor(p.contentType, p.fileName)}`);
@@ -58,7 +67,7 @@ export class UploadStore {
   }
 
   /** The PUT to a presigned URL: 200 when reserved, 404 otherwise. */
-  async put(core: EmuCore, token: string, bytes: Buffer, contentType: string | undefined): Promise<boolean> {
+  async put(core: UploadHost, token: string, bytes: Buffer, contentType: string | undefined): Promise<boolean> {
     const p = this.pending.get(token);
     if (!p) return false;
     await this.store(core, { ...p, contentType: contentType ?? p.contentType }, bytes);

@@ -8,6 +8,9 @@ import { basename } from 'node:path';
 import type { CancelOutcome, ProviderEnv, ReconcileOptions, ReconcileOutcome, TaskRef, UploadOutcome } from './types.ts';
 import { asRecord, asString, classifyHttpFailure, errorInfo, sendWire } from './http.ts';
 
+/** Node's fs and fetch errors name their cause (ENOENT, ECONNRESET) in the message. */
+const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 const QUEUE_ORIGIN = 'https://queue.fal.run';
 
 function auth(env: ProviderEnv): Record<string, string> {
@@ -28,7 +31,7 @@ export function falPlatformBase(baseUrl: string): string {
 export async function cancelFal(env: ProviderEnv, task: TaskRef, queueRoot: string): Promise<CancelOutcome> {
   const url = task.urls?.cancel ?? `/${queueRoot}/requests/${encodeURIComponent(task.id)}/cancel`;
   const r = await sendWire(env, { method: 'PUT', path: url }, { headers: auth(env) });
-  if (!r.ok) return { kind: 'failed', message: `fal cancel: ${String((r.error as Error)?.message ?? r.error)}` };
+  if (!r.ok) return { kind: 'failed', message: `fal cancel: ${errText(r.error)}` };
   const status = asString(asRecord(r.res.body).status);
   if (r.res.status === 202 || status === 'CANCELLATION_REQUESTED') return { kind: 'cancelled', charged: false };
   if (status === 'ALREADY_COMPLETED') return { kind: 'already_done' };
@@ -41,7 +44,7 @@ export async function uploadToFal(env: ProviderEnv, path: string, contentType: s
   try {
     bytes = await readFile(path);
   } catch (err) {
-    return { kind: 'rejected', message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+    return { kind: 'rejected', message: `cannot read ${path}: ${errText(err)}` };
   }
   const rest = falRestBase(env.baseUrl);
   const init = await sendWire(
@@ -49,7 +52,7 @@ export async function uploadToFal(env: ProviderEnv, path: string, contentType: s
     { method: 'POST', path: `${rest}/storage/upload/initiate`, query: { storage_type: 'fal-cdn-v3' }, json: { content_type: contentType, file_name: basename(path) } },
     { headers: auth(env) },
   );
-  if (!init.ok) return { kind: 'transient', message: `fal storage: ${String((init.error as Error)?.message ?? init.error)}` };
+  if (!init.ok) return { kind: 'transient', message: `fal storage: ${errText(init.error)}` };
   if (init.res.status < 200 || init.res.status >= 300) return uploadFailure(init.res.status, init.res.headers, init.res.body, env.now());
   const b = asRecord(init.res.body);
   const uploadUrl = asString(b.upload_url);
@@ -61,7 +64,7 @@ export async function uploadToFal(env: ProviderEnv, path: string, contentType: s
     put = await env.fetch(uploadUrl, { method: 'PUT', headers: { 'content-type': contentType }, body: new Uint8Array(bytes), signal: env.signal });
     await put.arrayBuffer().catch(() => undefined);
   } catch (err) {
-    return { kind: 'transient', message: `fal storage upload: ${(err as Error).message}` };
+    return { kind: 'transient', message: `fal storage upload: ${errText(err)}` };
   }
   if (!put.ok) return { kind: put.status >= 500 || put.status === 429 ? 'transient' : 'rejected', message: `fal storage upload HTTP ${put.status}` };
   return { kind: 'uploaded', url: fileUrl };
@@ -88,7 +91,7 @@ export async function reconcileFal(env: ProviderEnv, app: string, sent: Record<s
   for (let page = 0; page < 10; page++) {
     const query: Record<string, string> = { endpoint_id: app, start: iso(sentAtMs - 120_000), expand: 'payloads', limit: '100', ...(cursor ? { cursor } : {}) };
     const r = await sendWire(env, { method: 'GET', path: `${base}/models/requests/by-endpoint`, query }, { headers: auth(env) });
-    if (!r.ok) return { kind: 'unknown', message: `fal request history: ${String((r.error as Error)?.message ?? r.error)}` };
+    if (!r.ok) return { kind: 'unknown', message: `fal request history: ${errText(r.error)}` };
     if (r.res.status < 200 || r.res.status >= 300) return { kind: 'unknown', message: `fal request history HTTP ${r.res.status}` };
     const b = asRecord(r.res.body);
     for (const item of Array.isArray(b.items) ? b.items : []) {

@@ -58,12 +58,13 @@ const FAL_PROFILES: FalProfile[] = [
   { match: /kling-video/, duration: (s) => String(s), imageField: 'start_image_url', resolution: () => undefined, aspect: textOnly },
   { match: /seedance/, duration: (s) => String(s), imageField: 'image_url', resolution: neutralRes, aspect: always },
   { match: /(^|\/)wan\//, duration: (s) => String(s), imageField: 'image_url', resolution: neutralRes, aspect: textOnly },
-  // happy-horse and unknown apps: integer seconds.
-  { match: /.*/, duration: (s) => s, imageField: 'image_url', resolution: neutralRes, aspect: always },
 ];
+// happy-horse and unknown apps: integer seconds (DEFAULT_PROFILE below).
+
+const DEFAULT_PROFILE: FalProfile = { match: /.*/, duration: (s) => s, imageField: 'image_url', resolution: neutralRes, aspect: always };
 
 export function falProfile(app: string): FalProfile {
-  return FAL_PROFILES.find((p) => p.match.test(app)) ?? FAL_PROFILES[FAL_PROFILES.length - 1]!;
+  return FAL_PROFILES.find((p) => p.match.test(app)) ?? DEFAULT_PROFILE;
 }
 
 export function toFalRequest(job: Job, opts: { callbackUrl?: string }): MapResult {
@@ -185,7 +186,7 @@ export function createFalProvider(options: FalProviderOptions = {}): Provider {
     async reconcile(env, job, sentAtMs, opts) {
       const mapped = toFalRequest(job, {});
       if (!mapped.ok) return { kind: 'absent' };
-      return reconcileFal(env, falApp(job), mapped.request.json as Record<string, unknown>, sentAtMs, opts);
+      return reconcileFal(env, falApp(job), asRecord(mapped.request.json), sentAtMs, opts);
     },
 
     /** `secret` is the JWKS URL fal publishes its ED25519 keys at. */

@@ -6,6 +6,9 @@ import { access } from 'node:fs/promises';
 import type { CancelOutcome, ProviderEnv, ReconcileOptions, ReconcileOutcome, TaskRef, UploadOutcome } from './types.ts';
 import { asRecord, asString, classifyHttpFailure, errorInfo, sendWire } from './http.ts';
 
+/** Node's fs and fetch errors name their cause (ENOENT, ECONNRESET) in the message. */
+const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 function auth(env: ProviderEnv): Record<string, string> {
   return { authorization: `Bearer ${env.apiKey}` };
 }
@@ -21,7 +24,7 @@ export function billedWithoutOutput(p: Record<string, unknown>): boolean {
 
 export async function cancelReplicate(env: ProviderEnv, task: TaskRef): Promise<CancelOutcome> {
   const r = await sendWire(env, { method: 'POST', path: `/predictions/${encodeURIComponent(task.id)}/cancel` }, { headers: auth(env) });
-  if (!r.ok) return { kind: 'failed', message: `replicate cancel: ${String((r.error as Error)?.message ?? r.error)}` };
+  if (!r.ok) return { kind: 'failed', message: `replicate cancel: ${errText(r.error)}` };
   if (r.res.status < 200 || r.res.status >= 300) return { kind: 'failed', message: `replicate cancel HTTP ${r.res.status}: ${errorInfo(r.res.body, `http_${r.res.status}`).message}` };
   const p = asRecord(r.res.body);
   const status = asString(p.status);
@@ -36,10 +39,10 @@ export async function uploadToReplicate(env: ProviderEnv, path: string, contentT
   try {
     await access(path);
   } catch (err) {
-    return { kind: 'rejected', message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+    return { kind: 'rejected', message: `cannot read ${path}: ${errText(err)}` };
   }
   const r = await sendWire(env, { method: 'POST', path: '/files', multipart: { fields: {}, files: [{ field: 'content', path, contentType }] } }, { headers: auth(env) });
-  if (!r.ok) return { kind: 'transient', message: `replicate files: ${String((r.error as Error)?.message ?? r.error)}` };
+  if (!r.ok) return { kind: 'transient', message: `replicate files: ${errText(r.error)}` };
   if (r.res.status < 200 || r.res.status >= 300) {
     const f = classifyHttpFailure(r.res.status, r.res.headers, r.res.body, env.now());
     const message = `replicate files HTTP ${r.res.status}: ${errorInfo(r.res.body, `http_${r.res.status}`).message}`;
@@ -70,7 +73,7 @@ export async function reconcileReplicate(env: ProviderEnv, model: string, sent: 
   let unmatchable = false;
   for (let page = 0; page < 20; page++) {
     const r = await sendWire(env, { method: 'GET', path, ...(query ? { query } : {}) }, { headers: auth(env) });
-    if (!r.ok) return { kind: 'unknown', message: `replicate list: ${String((r.error as Error)?.message ?? r.error)}` };
+    if (!r.ok) return { kind: 'unknown', message: `replicate list: ${errText(r.error)}` };
     if (r.res.status < 200 || r.res.status >= 300) return { kind: 'unknown', message: `replicate list HTTP ${r.res.status}` };
     const b = asRecord(r.res.body);
     let older = false;

@@ -19,7 +19,7 @@ function auth(env: ProviderEnv): Record<string, string> {
 
 /** How each model family on Replicate names its inputs (the neutral fields → that model's schema). */
 function replicateInput(job: Job, model: string): Record<string, unknown> | string {
-  if (/^openai\/sora-2/.test(model)) {
+  if (model.startsWith('openai/sora-2')) {
     if (job.aspect === 'auto') return 'replicate sora-2: aspect must be 16:9 (landscape) or 9:16 (portrait)';
     const input: Record<string, unknown> = { prompt: job.prompt, seconds: job.seconds, aspect_ratio: job.aspect === '9:16' ? 'portrait' : 'landscape' };
     if (job.image) input.input_reference = job.image;
@@ -30,7 +30,7 @@ function replicateInput(job: Job, model: string): Record<string, unknown> | stri
   if (job.aspect === 'auto' && !job.image) return `replicate ${model}: aspect "auto" needs a reference image`;
   const input: Record<string, unknown> = { prompt: job.prompt, duration: job.seconds };
   if (job.aspect !== 'auto') input.aspect_ratio = job.aspect;
-  const kling = /^kwaivgi\/kling/.test(model);
+  const kling = model.startsWith('kwaivgi/kling');
   if (kling) input.mode = job.resolution === '1080p' ? 'pro' : 'standard';
   else input.resolution = job.resolution;
   if (job.image) input[kling ? 'start_image' : 'image'] = job.image;

@@ -16,7 +16,7 @@ function uuid(core: EmuCore): string {
 
 function urls(core: EmuCore, t: EmuTask): { status_url: string; response_url: string; cancel_url: string } {
   // Like real fal, the queue URLs keep only the app's owner/name and drop its sub-path.
-  const base = `${core.baseUrl}${fal.prefix}/${t.meta.appBase as string}/requests/${t.id}`;
+  const base = `${core.baseUrl}${fal.prefix}/${String(t.meta.appBase)}/requests/${t.id}`;
   return { status_url: `${base}/status`, response_url: base, cancel_url: `${base}/cancel` };
 }
 
@@ -38,7 +38,7 @@ export function requestError(status: number, detailText: string, errorType: stri
 async function result(core: EmuCore, t: EmuTask, p: Phase, fetching = false): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
   if (p.kind === 'succeeded') {
     const retries = core.faults.fal.get().resultNeedsRetry ?? 0;
-    const seen = (t.meta.resultFetches as number | undefined) ?? 0;
+    const seen = typeof t.meta.resultFetches === 'number' ? t.meta.resultFetches : 0;
     if (fetching) t.meta.resultFetches = seen + 1;
     if (fetching && seen < retries) return requestError(503, 'The result is temporarily unavailable', 'runner_connection_error', { 'x-fal-needs-retry': '1' });
     return {
@@ -125,19 +125,21 @@ function requestHistory(ctx: Ctx): void {
   const payloads = url.searchParams.getAll('expand').some((e) => e.split(',').includes('payloads'));
   const ended = core.store
     .all('fal')
-    .filter((t) => t.key === ctx.key && endpoints.includes(t.meta.appId as string) && t.createdAt >= start)
-    .map((t) => ({ t, p: core.phase(t) }))
-    .filter((x) => x.p.kind !== 'queued' && x.p.kind !== 'running')
-    .sort((a, b) => (b.p as { completedAt: number }).completedAt - (a.p as { completedAt: number }).completedAt);
+    .filter((t) => t.key === ctx.key && endpoints.includes(String(t.meta.appId)) && t.createdAt >= start)
+    .flatMap((t) => {
+      const p = core.phase(t);
+      return p.kind === 'queued' || p.kind === 'running' ? [] : [{ t, p, end: p.completedAt }];
+    })
+    .sort((a, b) => b.end - a.end);
   const slice = ended.slice(page * limit, (page + 1) * limit);
-  const items = slice.map(({ t, p }) => ({
+  const items = slice.map(({ t, p, end }) => ({
     request_id: t.id,
     endpoint_id: t.meta.appId,
     sent_at: new Date(t.createdAt).toISOString(),
     started_at: new Date(t.createdAt + Math.round((t.dueAt - t.createdAt) * 0.2)).toISOString(),
-    ended_at: new Date((p as { completedAt: number }).completedAt).toISOString(),
+    ended_at: new Date(end).toISOString(),
     status_code: p.kind === 'succeeded' ? 200 : p.kind === 'failed' ? 422 : 503,
-    duration: ((p as { completedAt: number }).completedAt - t.createdAt) / 1000,
+    duration: (end - t.createdAt) / 1000,
     ...(payloads ? { json_input: t.meta.input ?? null, json_output: null } : {}),
   }));
   const more = ended.length > (page + 1) * limit;
@@ -151,10 +153,10 @@ async function handle(ctx: Ctx): Promise<void> {
   if (ctx.method === 'GET' && seg.join('/') === 'v1/models/requests/by-endpoint') return requestHistory(ctx);
   const r = seg.indexOf('requests');
   if (r >= 2 && seg.length >= r + 2) {
-    const id = seg[r + 1]!;
+    const id = seg[r + 1] ?? '';
     const rest = seg.slice(r + 2).join('/');
     const t = core.store.get('fal', id);
-    if (!t || (t.meta.appBase as string) !== seg.slice(0, r).join('/')) return ctx.json(404, { detail: 'Request not found' });
+    if (!t || (String(t.meta.appBase)) !== seg.slice(0, r).join('/')) return ctx.json(404, { detail: 'Request not found' });
     const p = core.phase(t);
     const idHeader = { 'x-fal-request-id': t.id };
     if (ctx.method === 'GET' && rest === 'status') {

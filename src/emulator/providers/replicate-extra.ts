@@ -16,7 +16,7 @@ const FILE_TTL_MS = 24 * 60 * 60_000;
 export function getModel(ctx: Ctx, owner: string, name: string): void {
   const schema = loadInputSchemas('replicate').get(`${owner}/${name}`);
   if (!schema) return notFound(ctx);
-  const { $id: _id, ...input } = schema as unknown as Record<string, unknown>;
+  const input = { type: 'object', required: schema.required, properties: schema.properties };
   ctx.json(200, {
     url: `https://replicate.com/${owner}/${name}`,
     owner,
@@ -81,7 +81,7 @@ export async function files(ctx: Ctx, id: string | undefined): Promise<void> {
         return ctx.json(422, problem(422, 'Invalid request', '"metadata" must be JSON'));
       }
     }
-    const fileName = (content as File).name || String(form.get('filename') ?? 'upload.bin');
+    const fileName = (content instanceof File && content.name) || String(form.get('filename') ?? 'upload.bin');
     const contentType = content.type || String(form.get('type') ?? 'application/octet-stream');
     const stored = await uploads.store(core, { provider: 'replicate', token: core.ids.alnum(26).toLowerCase(), contentType, fileName, owner: ctx.key, metadata }, Buffer.from(await content.arrayBuffer()));
     return ctx.json(201, fileObject(ctx, stored));
