@@ -9,7 +9,7 @@ const CREATE: Record<ProviderName, [string, unknown, Record<string, string>]> = 
   apidot: ['/api/generate/submit', { model: 'sora-2-official', input: { prompt: 'x', duration: 4 } }, { authorization: 'Bearer k' }],
   sorapi: ['/api/generate', { prompt: 'x', duration: 4 }, { authorization: 'Bearer k' }],
   apixo: ['/api/v1/generateTask/sora-2', { input: { prompt: 'x', duration: 4 } }, { authorization: 'Bearer k' }],
-  fal: ['/fal-ai/sora-2/text-to-video', { prompt: 'x', duration: 4 }, { authorization: 'Key k' }],
+  fal: ['/fal-ai/sora-2/text-to-video', { prompt: 'x', duration: '4' }, { authorization: 'Key k' }],
   replicate: ['/models/openai/sora-2/predictions', { input: { prompt: 'x', seconds: 4 } }, { authorization: 'Bearer k' }],
 };
 

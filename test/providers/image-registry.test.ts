@@ -47,9 +47,9 @@ describe('registry', () => {
     }
     expect(getProvider('nope')).toBeUndefined();
   });
-  it('only sorapi has idempotent submit; only openai reconciles', () => {
+  it('only sorapi has idempotent submit; openai, fal and replicate reconcile (list / request history)', () => {
     expect(PROVIDER_NAMES.filter((n) => PROVIDERS[n].idempotentSubmit)).toEqual(['sorapi']);
-    expect(PROVIDER_NAMES.filter((n) => PROVIDERS[n].reconcile)).toEqual(['openai']);
+    expect(PROVIDER_NAMES.filter((n) => PROVIDERS[n].reconcile)).toEqual(['openai', 'fal', 'replicate']);
   });
   it('env names and default hosts', () => {
     expect(PROVIDER_NAMES.map(apiKeyEnv)).toEqual(['OPENAI_API_KEY', 'APIDOT_API_KEY', 'SORAPI_API_KEY', 'APIXO_API_KEY', 'FAL_KEY', 'REPLICATE_API_TOKEN']);

@@ -226,7 +226,7 @@ describe('replicate toRequest', () => {
     const r = req(toReplicateRequest({ ...j, wireModel: 'openai/sora-2-pro', tier: 'pro', resolution: '1024p', aspect: '16:9', image: URL_IMG }, { callbackUrl: 'https://cb/x' }));
     expect(r.json).toEqual({
       input: { prompt: j.prompt, seconds: 8, aspect_ratio: 'landscape', input_reference: URL_IMG, resolution: 'high' },
-      webhook: 'https://cb/x',
+      webhook: 'https://cb/x?job=job123abc456',
       webhook_events_filter: ['completed'],
     });
     expect((req(toReplicateRequest({ ...j, tier: 'pro', resolution: '720p' }, {})).json as { input: { resolution: string } }).input.resolution).toBe('standard');
