@@ -26,6 +26,8 @@ const faultSchema = z.strictObject({
   maxConcurrent: ms.optional(),
   quotaCreates: ms.optional(),
   abortRate: rate.optional(),
+  resultNeedsRetry: z.number().int().min(0).optional(),
+  dataRetentionMs: ms.optional(),
 }) satisfies z.ZodType<FaultConfig>;
 
 const specSchema = z.partialRecord(z.enum(PROVIDER_NAMES), faultSchema);
