@@ -36,7 +36,8 @@ describe('@fal-ai/client against the emulator', () => {
     expect(sub.request_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(sub.status).toBe('IN_QUEUE');
     let status = await fal.queue.status('fal-ai/veo3.1', { requestId: sub.request_id, logs: true });
-    for (let i = 0; i < 200 && status.status !== 'COMPLETED'; i++) {
+    // Bounded real time: the emulated render is a real ffmpeg run.
+    for (let i = 0; i < 1200 && status.status !== 'COMPLETED'; i++) {
       await new Promise((r) => setTimeout(r, 25));
       status = await fal.queue.status('fal-ai/veo3.1', { requestId: sub.request_id });
     }

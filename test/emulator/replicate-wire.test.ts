@@ -82,7 +82,7 @@ describe('Replicate emulator speaks Replicate as documented (issue 10)', () => {
   it('removes input and output one hour after the prediction ends', async () => {
     const c = await create({ prompt: 'ephemeral', duration: 4 });
     await settle(1500);
-    for (let i = 0; i < 100 && (await getJson(`${base}/predictions/${c.body.id}`, KEY)).body.status !== 'succeeded'; i++) await settle(50);
+    for (let i = 0; i < 600 && (await getJson(`${base}/predictions/${c.body.id}`, KEY)).body.status !== 'succeeded'; i++) await settle(50);
     const done = await getJson(`${base}/predictions/${c.body.id}`, KEY);
     expect(done.body).toMatchObject({ status: 'succeeded', data_removed: false, input: { prompt: 'ephemeral' }, output: expect.stringMatching(/^http/) });
     await settle(3_600_000 + 1000);
@@ -108,8 +108,11 @@ describe('Replicate emulator speaks Replicate as documented (issue 10)', () => {
   });
 
   it('Prefer: wait holds the create until the prediction ends', async () => {
-    const pending = create({ prompt: 'sync', duration: 4 }, { prefer: 'wait=5' });
-    for (let i = 0; i < 40; i++) await settle(100);
+    const pending = create({ prompt: 'sync', duration: 4 }, { prefer: 'wait=60' });
+    let settled = false;
+    void pending.then(() => (settled = true));
+    // Advance the fake clock until the held answer arrives (the render is real: bounded real time).
+    for (let i = 0; i < 600 && !settled; i++) await settle(100);
     const r = await pending;
     expect(r.status).toBe(201);
     expect(r.body.status).toBe('succeeded');

@@ -30,7 +30,7 @@ async function submit(j: Job): Promise<TaskRef> {
 
 /** Advance the fake clock until the emulator reports the task COMPLETED, then return the status outcomes seen from then on. */
 async function untilCompleted(t: TaskRef): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1200; i++) {
     const s = await fetch(t.urls!.status!, { headers: { authorization: 'Key fal-key' } }).then((r) => r.json() as Promise<{ status: string }>);
     if (s.status === 'COMPLETED') return;
     await clock.advance(250);

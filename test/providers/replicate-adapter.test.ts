@@ -86,8 +86,9 @@ describe('replicate reconcile through GET /predictions', () => {
     emu.setFaults('replicate', { renderMs: 1000 });
     const sentAt = clock.now();
     const j = job({ prompt: 'old one' });
-    await submit(j);
-    for (let i = 0; i < 40; i++) await settle(100);
+    const t = await submit(j);
+    // The render is a real ffmpeg run: wait (bounded) until the prediction has ended, then let the hour pass.
+    for (let i = 0; i < 600 && (await replicate.status(env(), t, j)).kind !== 'succeeded'; i++) await settle(100);
     await settle(3_700_000);
     expect((await replicate.reconcile!(env(), j, sentAt)).kind).toBe('unknown');
     emu.setFaults('replicate', { renderMs: 10_000 });
