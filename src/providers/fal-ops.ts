@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { CancelOutcome, ProviderEnv, ReconcileOptions, ReconcileOutcome, TaskRef, UploadOutcome } from './types.ts';
 import { asRecord, asString, classifyHttpFailure, errorInfo, sendWire } from './http.ts';
+import { isProviderOrigin } from './origin.ts';
 
 /** Node's fs and fetch errors name their cause (ENOENT, ECONNRESET) in the message. */
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -29,7 +30,9 @@ export function falPlatformBase(baseUrl: string): string {
 
 /** `PUT cancel_url`: 202 CANCELLATION_REQUESTED (not billed: fal bills successful outputs), 400 ALREADY_COMPLETED. */
 export async function cancelFal(env: ProviderEnv, task: TaskRef, queueRoot: string): Promise<CancelOutcome> {
-  const url = task.urls?.cancel ?? `/${queueRoot}/requests/${encodeURIComponent(task.id)}/cancel`;
+  // A stored cancel_url on another origin (an old checkpoint, a hostile answer) is not used: the key stays home.
+  const stored = task.urls?.cancel;
+  const url = stored && isProviderOrigin(stored, env.baseUrl) ? stored : `/${queueRoot}/requests/${encodeURIComponent(task.id)}/cancel`;
   const r = await sendWire(env, { method: 'PUT', path: url }, { headers: auth(env) });
   if (!r.ok) return { kind: 'failed', message: `fal cancel: ${errText(r.error)}` };
   const status = asString(asRecord(r.res.body).status);
@@ -46,9 +49,10 @@ export async function uploadToFal(env: ProviderEnv, path: string, contentType: s
   } catch (err) {
     return { kind: 'rejected', message: `cannot read ${path}: ${errText(err)}` };
   }
+  // fal's storage lives on its REST host, which is fal's own: it is the configured origin for this call.
   const rest = falRestBase(env.baseUrl);
   const init = await sendWire(
-    env,
+    { ...env, baseUrl: rest },
     { method: 'POST', path: `${rest}/storage/upload/initiate`, query: { storage_type: 'fal-cdn-v3' }, json: { content_type: contentType, file_name: basename(path) } },
     { headers: auth(env) },
   );
@@ -90,7 +94,8 @@ export async function reconcileFal(env: ProviderEnv, app: string, sent: Record<s
   let cursor: string | undefined;
   for (let page = 0; page < 10; page++) {
     const query: Record<string, string> = { endpoint_id: app, start: iso(sentAtMs - 120_000), expand: 'payloads', limit: '100', ...(cursor ? { cursor } : {}) };
-    const r = await sendWire(env, { method: 'GET', path: `${base}/models/requests/by-endpoint`, query }, { headers: auth(env) });
+    // The Platform API host is fal's own: it is the configured origin for this call.
+    const r = await sendWire({ ...env, baseUrl: base }, { method: 'GET', path: `${base}/models/requests/by-endpoint`, query }, { headers: auth(env) });
     if (!r.ok) return { kind: 'unknown', message: `fal request history: ${errText(r.error)}` };
     if (r.res.status < 200 || r.res.status >= 300) return { kind: 'unknown', message: `fal request history HTTP ${r.res.status}` };
     const b = asRecord(r.res.body);

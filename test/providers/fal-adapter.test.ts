@@ -134,3 +134,13 @@ describe('fal reconcile through the request history', () => {
     expect(s.kind).toBe('succeeded');
   });
 });
+
+describe('fal hosts', () => {
+  it('storage and the Platform API live on fal\'s own sibling hosts; an emulator or gateway serves them under its base', async () => {
+    const { falPlatformBase, falRestBase } = await import('../../src/providers/fal-ops.ts');
+    expect(falRestBase('https://queue.fal.run')).toBe('https://rest.fal.ai');
+    expect(falPlatformBase('https://queue.fal.run')).toBe('https://api.fal.ai/v1');
+    expect(falRestBase('http://127.0.0.1:8787/fal/')).toBe('http://127.0.0.1:8787/fal');
+    expect(falPlatformBase('http://127.0.0.1:8787/fal')).toBe('http://127.0.0.1:8787/fal/v1');
+  });
+});
