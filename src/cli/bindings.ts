@@ -57,8 +57,13 @@ export function missingKeys(providers: Iterable<string>, env: NodeJS.ProcessEnv,
 }
 
 export function baseUrlFor(name: string, o: Pick<BinderOptions, 'env' | 'settings' | 'emulator'> & { catalog?: Catalog }): string {
-  const emulated = o.emulator?.baseUrls[name as ProviderName];
-  if (emulated) return emulated;
+  if (o.emulator) {
+    // Emulated runs never leave this machine: an instance of your own goes to its protocol's emulation.
+    const protocol = o.settings[name]?.protocol ?? o.catalog?.provider(name)?.protocol ?? name;
+    const emulated = o.emulator.baseUrls[protocol as ProviderName];
+    if (emulated) return emulated;
+    throw new UsageError(`provider "${name}" cannot be emulated (no protocol the emulator speaks)`);
+  }
   const fromEnv = o.env[baseUrlEnv(name)];
   return fromEnv || o.settings[name]?.base_url || o.catalog?.provider(name)?.base_url || defaultBaseUrl(name);
 }

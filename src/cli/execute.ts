@@ -67,7 +67,7 @@ function limitsOverride(flags: ExecuteFlags): Partial<ProviderLimits> | undefine
 }
 
 export async function executeAndFinish(o: ExecuteAndFinishOptions): Promise<number> {
-  const emulator = o.emulate ? await startInProcessEmulator(o.flags, o.io) : undefined;
+  const emulator = o.emulate ? await startInProcessEmulator(o.flags, o.io, o.catalog) : undefined;
   try {
     return await execute(o, emulator);
   } finally {

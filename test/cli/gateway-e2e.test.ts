@@ -106,3 +106,20 @@ describe('a provider instance declared as data (OpenAI protocol at /gw/v1)', () 
     expect(r.code).toBe(2);
   });
 });
+
+describe('a provider instance under --emulate', () => {
+  it('runs on the emulated protocol (which serves its models) and never reaches the declared host', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'shotlist-gw-emu-'));
+    try {
+      await writeFile(join(dir, 'gw.yaml'), CATALOG);
+      await writeFile(join(dir, 'm.yaml'), MANIFEST);
+      // base_url points at a port nothing listens on: reaching it would fail the run.
+      const r = await runInProcess(['run', 'm.yaml', '--yes', '--emulate', '--out', join(dir, 'out')], { cwd: dir, env: cleanEnv({ GW_BASE_URL: 'http://127.0.0.1:9/v1', GW_KEY: 'real-gw-key' }) });
+      expect(r.err + r.out).not.toMatch(/internal error/);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/downloaded 2/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
