@@ -5,6 +5,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { InterruptedError } from '../errors.ts';
+import { resolveInside } from '../safety/paths.ts';
 import { MediaToolError } from '../media/ffmpeg.ts';
 import type { PostState } from './state.ts';
 import type { ExcludedClip, PostOutput, PostStepKind, StepContext } from './types.ts';
@@ -51,11 +52,17 @@ export async function produceOutput(ctx: StepContext, state: PostState, spec: Ou
     ...(spec.excluded && spec.excluded.length > 0 ? { excluded: spec.excluded } : {}),
   };
   const note = excludedNote(spec.excluded);
+  // Names come from the manifest: nothing is written unless it lands inside the run directory.
+  const inside = await resolveInside(ctx.runDir, spec.output);
+  if (!inside.ok) {
+    ctx.events({ kind: 'post.failed', at: ctx.now(), step: spec.step, output: spec.output, message: inside.reason });
+    return { ...base, kind: 'failed', message: inside.reason };
+  }
   if (await state.isFresh(spec.output, spec.key)) {
     ctx.events({ kind: 'post.finished', at: ctx.now(), step: spec.step, output: spec.output, skipped: true });
     return { ...base, kind: 'skipped', message: joinMessages('up to date', note) };
   }
-  const abs = join(ctx.runDir, spec.output);
+  const abs = inside.path;
   const ext = extname(abs);
   const tmp = join(dirname(abs), `.${basename(abs, ext)}.partial-${process.pid}${ext}`);
   ctx.events({ kind: 'post.started', at: ctx.now(), step: spec.step, output: spec.output });
