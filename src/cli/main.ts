@@ -5,18 +5,20 @@
 import { setMaxListeners } from 'node:events';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { formatDiagnostic, InputError, ShotlistError } from '../errors.ts';
-import { catalogCommand } from './cmd-catalog.ts';
-import { emulateCommand } from './cmd-emulate.ts';
-import { planCommand, validateCommand } from './cmd-plan.ts';
-import { postCommand } from './cmd-post.ts';
-import { exportCommand } from './cmd-export.ts';
-import { resumeCommand } from './cmd-resume.ts';
-import { cancelCommand } from './cmd-cancel.ts';
-import { runCommand } from './cmd-run.ts';
-import { statusCommand } from './cmd-status.ts';
-import { retryCommand } from './cmd-retry.ts';
 import { errnoCode, processIO, type CliIO } from './io.ts';
 import { writeErrorOf } from '../run/rundir.ts';
+
+// Each command's module is loaded only when that command runs: start-up pays for what it uses.
+const loadCatalog = () => import('./cmd-catalog.ts');
+const loadEmulate = () => import('./cmd-emulate.ts');
+const loadPlan = () => import('./cmd-plan.ts');
+const loadPost = () => import('./cmd-post.ts');
+const loadExport = () => import('./cmd-export.ts');
+const loadResume = () => import('./cmd-resume.ts');
+const loadCancel = () => import('./cmd-cancel.ts');
+const loadRun = () => import('./cmd-run.ts');
+const loadStatus = () => import('./cmd-status.ts');
+const loadRetry = () => import('./cmd-retry.ts');
 
 function num(value: string): number {
   const n = Number(value);
@@ -55,12 +57,12 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
   const done = (p: Promise<number>) => p.then(setExit);
 
   planOptions(program.command('validate <manifest>').description('check a manifest; sends nothing')).action(
-    (m: string, o) => done(validateCommand(m, o, io)),
+    (m: string, o) => done(loadPlan().then((c) => c.validateCommand(m, o, io))),
   );
   planOptions(program.command('plan <manifest>').description('expand, check and price a manifest; sends nothing'))
     .option('--json', 'machine-readable plan')
     .option('--out <dir>', 'run directory to compare with (default <manifest folder>/runs/<name>)')
-    .action((m: string, o) => done(planCommand(m, o, io)));
+    .action((m: string, o) => done(loadPlan().then((c) => c.planCommand(m, o, io))));
   execOptions(
     planOptions(program.command('run <manifest>').description('plan, ask for approval, run, post-process, report')),
   )
@@ -71,11 +73,11 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
     .option('--fit', 'take new jobs in manifest order while they fit in --max-usd / budget.max_usd; defer the rest')
     .option('--only <selectors>', 'run a subset: shot ids, provider=NAME, model=ID, rows=A..B (comma-separated, repeatable)', collect)
     .option('--emulate', 'start the built-in emulator and point every provider at it')
-    .action((m: string, o) => done(runCommand(m, o, io, signal)));
+    .action((m: string, o) => done(loadRun().then((c) => c.runCommand(m, o, io, signal))));
   execOptions(program.command('resume <run-dir>').description('continue a run from its checkpoint'))
     .option('--verify', 're-hash every downloaded clip (default: trust clips whose size, mtime and inode are unchanged)')
     .action(
-    (d: string, o) => done(resumeCommand(d, o, io, signal)),
+    (d: string, o) => done(loadResume().then((c) => c.resumeCommand(d, o, io, signal))),
   );
   execOptions(program.command('retry <run-dir>').description('send failed jobs again, with a fresh approval of what they cost'))
     .option('--states <list>', 'which jobs: some of failed, expired, rejected, unknown (default failed,expired)')
@@ -83,20 +85,20 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
     .option('--yes', 'approve without asking')
     .addOption(new Option('--max-usd <n>', 'approve only if the retry costs at most N USD').argParser(num))
     .option('--json', 'print one JSON summary on stdout at the end')
-    .action((d: string, o) => done(retryCommand(d, o, io, signal)));
+    .action((d: string, o) => done(loadRetry().then((c) => c.retryCommand(d, o, io, signal))));
   program
     .command('status <run-dir>')
     .description('jobs by state and spend, during or after a run')
     .option('--json', 'machine-readable status')
-    .action((d: string, o) => done(statusCommand(d, o, io)));
+    .action((d: string, o) => done(loadStatus().then((c) => c.statusCommand(d, o, io))));
   program
     .command('cancel <run-dir>')
     .description('ask the providers to stop every task of the run still in flight; record what was billed')
-    .action((d: string) => done(cancelCommand(d, io)));
+    .action((d: string) => done(loadCancel().then((c) => c.cancelCommand(d, io))));
   program
     .command('post <run-dir>')
     .description('re-run post-steps and rewrite results and report')
-    .action((d: string) => done(postCommand(d, io, signal)));
+    .action((d: string) => done(loadPost().then((c) => c.postCommand(d, io, signal))));
   program
     .command('export <run-dir>')
     .description('copy the picked clips into a delivery folder with a manifest (delivery.json, delivery.csv)')
@@ -105,20 +107,20 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
     .option('--name <template>', 'file name template, e.g. "{brand}_{shot}_{aspect}_{seconds}s"')
     .option('--brand <text>', 'value of {brand} (default: the run name)')
     .option('--stitched', 'also deliver the stitched videos that contain a pick')
-    .action((d: string, o) => done(exportCommand(d, o, io)));
+    .action((d: string, o) => done(loadExport().then((c) => c.exportCommand(d, o, io))));
   program
     .command('emulate')
     .description('serve every provider\'s API locally (free, offline)')
     .addOption(new Option('--port <n>', 'port (default: a free one)').argParser(num))
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--faults <json|file>', 'inject faults per provider, e.g. \'{"openai":{"rate429":0.2,"retryAfterS":2}}\'')
-    .action((o) => done(emulateCommand(o, io, signal)));
+    .action((o) => done(loadEmulate().then((c) => c.emulateCommand(o, io, signal))));
   program
     .command('catalog')
     .description('models, limits and prices with their as-of dates')
     .option('--json', 'machine-readable catalog')
     .option('--catalog <file>', 'extra catalog file (repeatable)', collect)
-    .action((o) => done(catalogCommand(o, io)));
+    .action((o) => done(loadCatalog().then((c) => c.catalogCommand(o, io))));
   return program;
 }
 

@@ -24,7 +24,8 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     if (/(_API_KEY|_API_TOKEN|_BASE_URL|^FAL_KEY)$/.test(k)) continue;
     env[k] = v;
   }
-  return { ...env, ...extra, NO_COLOR: '1' };
+  // SHOTLIST_TSX: the binary runs the sources under test, never a dist/ build that may be older.
+  return { ...env, ...extra, NO_COLOR: '1', SHOTLIST_TSX: '1' };
 }
 
 /** The key every emulator-backed CLI test uses: the tests assert it never reaches a file or a log. */
