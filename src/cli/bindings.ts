@@ -95,6 +95,7 @@ export function makeBinder(o: BinderOptions): (name: string) => ProviderBinding 
         ffmpegPath: mediaBinaries().ffmpeg,
       },
       limits,
+      learnLimits: o.settings[name]?.limits === undefined,
       renderSeconds: (job) => o.catalog.resolve(job.provider, job.model)?.render_seconds ?? 60,
       chargesFailures: pc.models.some((m) => m.charges_failures),
     };

@@ -107,6 +107,7 @@ export class EmuCore {
   admit(ctx: Ctx, mod: ProviderModule): boolean {
     const f = this.faults[mod.name];
     const a = f.admitCreate(ctx.key, () => this.store.unfinished(mod.name, ctx.key, this.now()));
+    if (mod.name === 'openai') setRateHeaders(ctx, f.rateInfo(ctx.key, 'create'));
     if (a.ok) return true;
     if (a.reason === 'quota') {
       mod.quotaExhausted(ctx);
@@ -242,4 +243,15 @@ export class EmuCore {
   newId(hexLen: number): string {
     return this.ids.hex(hexLen);
   }
+}
+
+/**
+ * OpenAI sends `x-ratelimit-*` on every answer (PROVIDERS.md): the limit per minute, what is left now
+ * and when the bucket is full again. Set on the response before the handler writes it.
+ */
+export function setRateHeaders(ctx: Ctx, info: { limit: number; remaining: number; resetMs: number } | undefined): void {
+  if (!info || ctx.res.headersSent) return;
+  ctx.res.setHeader('x-ratelimit-limit-requests', String(info.limit));
+  ctx.res.setHeader('x-ratelimit-remaining-requests', String(Math.max(0, info.remaining)));
+  ctx.res.setHeader('x-ratelimit-reset-requests', `${Math.max(0, info.resetMs)}ms`);
 }

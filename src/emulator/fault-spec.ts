@@ -23,6 +23,8 @@ const faultSchema = z.strictObject({
   urlTtlMs: ms.optional(),
   submitPerMin: ms.optional(),
   submitBurst: ms.optional(),
+  pollPerMin: ms.optional(),
+  pollBurst: ms.optional(),
   maxConcurrent: ms.optional(),
   quotaCreates: ms.optional(),
   abortRate: rate.optional(),

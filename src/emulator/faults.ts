@@ -86,17 +86,43 @@ export class ProviderFaults {
     if (c.maxConcurrent !== undefined && unfinished() >= c.maxConcurrent) {
       return { ok: false, reason: 'concurrency', retryAfterS: this.retryAfterS() };
     }
-    if (c.submitPerMin !== undefined && c.submitPerMin > 0) {
-      const perMs = c.submitPerMin / 60_000;
-      const cap = Math.max(1, c.submitBurst ?? c.submitPerMin);
-      const now = this.clock.now();
-      const b = this.buckets.get(key) ?? { tokens: cap, at: now };
-      b.tokens = Math.min(cap, b.tokens + (now - b.at) * perMs);
-      b.at = now;
-      this.buckets.set(key, b);
-      if (b.tokens < 1) return { ok: false, reason: 'rate', retryAfterS: Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000)) };
-      b.tokens -= 1;
-    }
+    return this.take(key, 'create');
+  }
+
+  /** Whether a status request from `key` may go ahead under `pollPerMin` (consumes a token when admitted). */
+  admitPoll(key: string): Admission {
+    return this.take(key, 'poll');
+  }
+
+  /** The per-key bucket behind a limit, refilled to now; undefined when that limit is not set. */
+  private bucket(key: string, kind: RateKind): { b: Bucket; perMin: number; cap: number } | undefined {
+    const c = this.config;
+    const perMin = kind === 'create' ? c.submitPerMin : c.pollPerMin;
+    if (perMin === undefined || !(perMin > 0)) return undefined;
+    const cap = Math.max(1, (kind === 'create' ? c.submitBurst : c.pollBurst) ?? perMin);
+    const now = this.clock.now();
+    const id = `${kind}\u0000${key}`;
+    const b = this.buckets.get(id) ?? { tokens: cap, at: now };
+    b.tokens = Math.min(cap, b.tokens + ((now - b.at) * perMin) / 60_000);
+    b.at = now;
+    this.buckets.set(id, b);
+    return { b, perMin, cap };
+  }
+
+  private take(key: string, kind: RateKind): Admission {
+    const k = this.bucket(key, kind);
+    if (!k) return { ok: true };
+    if (k.b.tokens < 1) return { ok: false, reason: 'rate', retryAfterS: Math.max(1, Math.ceil(((1 - k.b.tokens) * 60) / k.perMin)) };
+    k.b.tokens -= 1;
     return { ok: true };
   }
+
+  /** What an `x-ratelimit-*` header set would say about a limit right now (undefined when it is not set). */
+  rateInfo(key: string, kind: RateKind): { limit: number; remaining: number; resetMs: number } | undefined {
+    const k = this.bucket(key, kind);
+    if (!k) return undefined;
+    return { limit: k.perMin, remaining: Math.floor(k.b.tokens), resetMs: Math.ceil(((k.cap - k.b.tokens) * 60_000) / k.perMin) };
+  }
 }
+
+export type RateKind = 'create' | 'poll';

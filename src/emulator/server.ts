@@ -1,6 +1,6 @@
 /** The HTTP front: routes by prefix and applies the request-level faults before a provider handles it. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Ctx, EmuCore, ProviderModule } from './core.ts';
+import { setRateHeaders, type Ctx, type EmuCore, type ProviderModule } from './core.ts';
 import { bearerKey, readBody, sendJson } from './http.ts';
 import { ADMIN_PREFIX, adminAnswer } from './admin.ts';
 
@@ -83,6 +83,14 @@ export async function handleRequest(core: EmuCore, req: IncomingMessage, res: Se
   if (faults.draw(cfg.rate429)) {
     counts.rejected429++;
     return mod.rateLimited(ctx, faults.retryAfterS(), 'rate');
+  }
+  if (kind === 'status') {
+    const a = faults.admitPoll(key);
+    if (mod.name === 'openai') setRateHeaders(ctx, faults.rateInfo(key, 'poll'));
+    if (!a.ok) {
+      counts.rejected429++;
+      return mod.rateLimited(ctx, a.retryAfterS, 'rate');
+    }
   }
   await mod.handle(ctx);
 }

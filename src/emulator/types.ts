@@ -24,6 +24,9 @@ export interface FaultConfig {
   /** Per-key create rate limit (token bucket) enforced as the provider documents: 429 + Retry-After. */
   submitPerMin?: number;
   submitBurst?: number;
+  /** Per-key status-request rate limit (token bucket): 429 + Retry-After over it. */
+  pollPerMin?: number;
+  pollBurst?: number;
   /** Per-key cap on tasks not yet finished; over it a create is refused as the provider does. */
   maxConcurrent?: number;
   /** Credits/quota: after this many creates, answer the provider's quota-exhausted error. */

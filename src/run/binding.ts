@@ -7,6 +7,8 @@ export interface ProviderBinding {
   provider: Provider;
   env: ProviderEnv;
   limits: ProviderLimits;
+  /** The limits are the catalog's defaults (nothing set by the user): what the server reports may raise them. */
+  learnLimits?: boolean;
   /** Typical seconds from submit to completion (catalog), for the first poll. */
   renderSeconds: (job: Job) => number;
   /** Whether the provider charges failed tasks (catalog); used when a failure's charge is unclear. */

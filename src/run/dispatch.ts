@@ -16,7 +16,13 @@ export async function dispatch(
   launch: (p: Promise<void>) => void,
   verifySlots: Semaphore,
 ): Promise<void> {
-  const slot = () => rt.limiter.inFlight.release();
+  // A slot comes back when the task leaves the provider; how long it was there sizes the cap the rate needs.
+  const slot = (job: Job, resumed: boolean) => () => {
+    rt.limiter.inFlight.release();
+    const at = ctx.cp.get(job.id)?.timings.submittedAt;
+    if (resumed) rt.limiter.noteHold(undefined);
+    else if (at !== undefined) rt.limiter.noteHold(ctx.clock.now() - at);
+  };
   const queue: Job[] = [];
   for (const job of jobs) {
     const rec = ctx.cp.get(job.id);
@@ -25,8 +31,8 @@ export async function dispatch(
       case 'submitting':
       case 'submitted':
       case 'running':
-        rt.limiter.inFlight.forceAcquire();
-        launch(runJob(ctx, rt, job, slot));
+        rt.limiter.adoptInFlight();
+        launch(runJob(ctx, rt, job, slot(job, true)));
         break;
       case 'succeeded':
         launch(runJob(ctx, rt, job, () => undefined));
@@ -47,7 +53,7 @@ export async function dispatch(
   }
   for (const job of queue) {
     if (!(await rt.limiter.inFlight.acquire(rt.halt))) break;
-    launch(runJob(ctx, rt, job, slot));
+    launch(runJob(ctx, rt, job, slot(job, false)));
   }
 }
 
@@ -68,4 +74,3 @@ async function reverify(ctx: RunContext, rt: ProviderRuntime, job: Job, rec: Job
   await setState(ctx, rec, 'succeeded', { clip: undefined }, 'clip missing or changed on disk: downloading again');
   await runJob(ctx, rt, job, () => undefined);
 }
-

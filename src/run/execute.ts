@@ -215,7 +215,10 @@ async function runWithStore(
     const limits = effectiveLimits(binding.limits, opts.limitsOverride);
     // One limiter per provider + key: two names sharing an account share its limits.
     const lkey = `${binding.provider.name}\u0000${binding.env.apiKey}`;
-    const limiter = limiters.get(lkey) ?? new ProviderLimiter(clock, limits);
+    const learn = binding.learnLimits === true && opts.limitsOverride === undefined;
+    const firstJob = opts.jobs.find((j) => j.provider === name);
+    const holdMs = firstJob ? binding.renderSeconds(firstJob) * 1000 : undefined;
+    const limiter = limiters.get(lkey) ?? new ProviderLimiter(clock, limits, { learn, holdMs });
     limiters.set(lkey, limiter);
     const signal = binding.env.signal ? AbortSignal.any([binding.env.signal, opts.signal]) : opts.signal;
     const stop = new AbortController();

@@ -3,10 +3,12 @@
  * catalog's render time and a jittered backoff), inside the provider's poll budget; a callback
  * wakes the loop for an immediate status fetch, and polling becomes a slow safety net.
  */
+import { setMaxListeners } from 'node:events';
 import type { Job } from '../plan/types.ts';
 import type { StatusOutcome } from '../providers/types.ts';
 import { endReservation, renderKey, setState, wakerKey, type ProviderRuntime, type RunContext } from './context.ts';
-import { backoffDelay, pollPlan, updateEstimate } from './retry.ts';
+import { pollPlan, updateEstimate } from './poll-plan.ts';
+import { backoffDelay } from './retry.ts';
 import { RetryLater, retrying } from './retrying.ts';
 import { sleepOrAbort } from './sleep.ts';
 import type { JobRecord } from './types.ts';
@@ -16,6 +18,45 @@ const MAX_STATUS_ERRORS = 12;
 /** Consecutive not-found answers before a task is declared lost (creation may take a moment to show). */
 const MAX_NOT_FOUND = 3;
 
+/** The first task of a kind, then one in this many, probes early (see pollPlan). */
+const PROBE_EVERY = 20;
+/** Sleeping tasks re-plan when the estimate for their kind falls below this share of what it was. */
+const REPLAN_DROP = 0.7;
+
+const drops = new WeakMap<RunContext, Map<string, AbortController>>();
+const followed = new WeakMap<RunContext, Map<string, number>>();
+
+/** How many tasks of `kind` this run has started following before this one. */
+function nextOfKind(ctx: RunContext, kind: string): number {
+  let byKind = followed.get(ctx);
+  if (!byKind) followed.set(ctx, (byKind = new Map()));
+  const n = byKind.get(kind) ?? 0;
+  byKind.set(kind, n + 1);
+  return n;
+}
+
+/** Aborted (and replaced) when the render estimate for `kind` falls a long way. */
+function estimateDrop(ctx: RunContext, kind: string): AbortController {
+  let byKind = drops.get(ctx);
+  if (!byKind) drops.set(ctx, (byKind = new Map()));
+  let c = byKind.get(kind);
+  if (!c) {
+    c = new AbortController();
+    setMaxListeners(0, c.signal); // every task of the kind waits on it: by design
+    byKind.set(kind, c);
+  }
+  return c;
+}
+
+function setEstimate(ctx: RunContext, kind: string, est: number, catalogMs: number): void {
+  const before = ctx.renderEstimates.get(kind) ?? catalogMs;
+  ctx.renderEstimates.set(kind, est);
+  if (est < REPLAN_DROP * before) {
+    estimateDrop(ctx, kind).abort();
+    drops.get(ctx)?.delete(kind);
+  }
+}
+
 export async function trackJob(ctx: RunContext, rt: ProviderRuntime, job: Job, start: JobRecord): Promise<JobRecord> {
   let rec = start;
   const task = rec.task;
@@ -24,13 +65,16 @@ export async function trackJob(ctx: RunContext, rt: ProviderRuntime, job: Job, s
   const kind = renderKey(job);
   const key = wakerKey(rt.name, task.id);
   const createdAt = rec.timings.submittedAt ?? ctx.clock.now();
+  // The first task of a kind, then one in twenty, probes early: renders faster than the estimate get noticed.
+  const probe = nextOfKind(ctx, kind) % PROBE_EVERY === 0;
+  let lastHint: number | undefined;
   const plan = (poll: number, hintMs?: number) =>
-    pollPlan({ poll, hintMs, elapsedMs: ctx.clock.now() - createdAt, estimateMs: ctx.renderEstimates.get(kind), catalogMs, rng: ctx.rng });
+    pollPlan({ poll, hintMs, elapsedMs: ctx.clock.now() - createdAt, estimateMs: ctx.renderEstimates.get(kind), catalogMs, rng: ctx.rng, probe });
   let polls = 0;
   let notFound = 0;
   let lastNotDoneAt: number | undefined;
   /** Sleep before a status request; a callback can cut it short. False when the run is interrupted. */
-  const wait = async (ms: number): Promise<boolean> => {
+  const wait = async (ms: number, replan?: AbortSignal): Promise<boolean> => {
     const delayMs = ctx.callbackMode ? Math.max(ms, 3 * ms, 5_000) : ms;
     // A callback can cut the wait short (callback mode only: a controller per task is not free).
     let wake: AbortController | undefined;
@@ -41,7 +85,7 @@ export async function trackJob(ctx: RunContext, rt: ProviderRuntime, job: Job, s
     }
     // Only an interrupt stops following a task: a provider that stopped taking work (quota) has
     // still created, and billed, this one, and its result may expire if it is not fetched now.
-    await sleepOrAbort(ctx.clock, delayMs, ctx.signal, wake?.signal);
+    await sleepOrAbort(ctx.clock, delayMs, ctx.signal, wake?.signal, replan);
     return !ctx.signal.aborted;
   };
   /** One status answer that moves the task on; status errors, throttles and early not-founds are retried. */
@@ -91,10 +135,18 @@ export async function trackJob(ctx: RunContext, rt: ProviderRuntime, job: Job, s
   // First poll: the create answer's hint, else when tasks like this one have been finishing.
   const hint = ctx.pollHints.get(job.id);
   ctx.pollHints.delete(job.id);
-  let delay = plan(1, hint);
+  // A task from an earlier process has been rendering all along: look at once.
+  const resumed = createdAt < ctx.startedAt;
+  let delay = resumed ? 0 : plan(1, hint);
   try {
     for (;;) {
-      if (!(await wait(delay))) return rec;
+      // A much lower render estimate (a probe found tasks like this one done early) re-plans the wait.
+      const faster = estimateDrop(ctx, kind).signal;
+      if (!(await wait(delay, faster))) return rec;
+      if (faster.aborted) {
+        delay = plan(Math.max(2, polls + 1), lastHint);
+        if (delay > 50) continue;
+      }
       const out = await poll();
       if (!out) return rec; // interrupted, or out of status retries: resumable as it is
       switch (out.kind) {
@@ -110,16 +162,19 @@ export async function trackJob(ctx: RunContext, rt: ProviderRuntime, job: Job, s
               ctx.emit({ kind: 'job.progress', at: ctx.clock.now(), job: job.id, progress });
             }
           }
+          lastHint = out.pollAfterMs;
           delay = plan(polls + 1, out.pollAfterMs);
           continue;
         case 'succeeded': {
-          if (createdAt >= ctx.startedAt) {
-            // It finished somewhere between the last "not yet" and now.
-            // Done at the first look says only "no later than now": nudge the estimate down a little
-            // so that polls keep probing for the real time instead of drifting later and later.
-            const observed =
-              lastNotDoneAt !== undefined ? (lastNotDoneAt + ctx.clock.now()) / 2 - createdAt : 0.9 * (ctx.clock.now() - createdAt);
-            ctx.renderEstimates.set(kind, updateEstimate(ctx.renderEstimates.get(kind), observed));
+          {
+            // Done between the last "not yet" and now (or, at the first look, no later than now). A task
+            // from an earlier process says only "no later": the gap between the processes is in its age.
+            const notDone = lastNotDoneAt !== undefined && !resumed ? lastNotDoneAt - createdAt : undefined;
+            // A real observation replaces the catalog's figure; a bound is weighed against it.
+            const learned = ctx.renderEstimates.get(kind);
+            const prev = notDone !== undefined ? learned : (learned ?? (catalogMs > 0 ? catalogMs : undefined));
+            const est = updateEstimate(prev, ctx.clock.now() - createdAt, notDone);
+            if (est !== undefined) setEstimate(ctx, kind, est, catalogMs);
           }
           return setState(ctx, rec, 'succeeded', {
             ...endReservation(ctx, rec, true),

@@ -17,10 +17,14 @@ export const WIRE: Record<ProviderName, string> = {
   replicate: 'openai/sora-2',
 };
 
+const ID_PREFIX: Record<ProviderName, string> = { openai: 'ope', apidot: 'apd', sorapi: 'sor', apixo: 'apx', fal: 'fal', replicate: 'rep' };
+
 /** A 4 s 720p 16:9 job every provider accepts, with a distinct prompt. */
 export function emuJob(provider: ProviderName, i: number, over: Partial<Job> = {}): Job {
   return makeJob(i, {
-    id: `${provider.slice(0, 3)}${String(i).padStart(5, '0')}`,
+    // Distinct per provider (apidot and apixo share their first three letters: one id for two jobs
+    // made tests that run both depend on which of the two the checkpoint record ended up with).
+    id: `${ID_PREFIX[provider]}${String(i).padStart(5, '0')}`,
     provider,
     wireModel: WIRE[provider],
     prompt: `${provider} test shot ${i}: a red ball bouncing`,

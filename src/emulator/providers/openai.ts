@@ -214,8 +214,6 @@ export const openai: ProviderModule = {
     ctx.json(429, err(msg, 'requests', null, 'rate_limit_exceeded'), {
       'retry-after-ms': String(s * 1000),
       'retry-after': String(s),
-      'x-ratelimit-remaining-requests': '0',
-      'x-ratelimit-reset-requests': `${s}s`,
     });
   },
   serverError: (ctx) => {
