@@ -65,6 +65,7 @@ export async function submitJob(
       if (rec.state !== 'planned') return rec;
       return unreserve(ctx, { ...rec, reservedUsd: reserved }, 'not submitted');
     }
+    if (!(await rt.limiter.acquireSubmit(rt.halt))) throw AGAIN;
     // Reserved and recorded in one step (the intent carries it), so the live view and `status` —
     // one from the ledger, one from the checkpoint — agree on what is reserved.
     let reservedNow = false;
@@ -84,10 +85,8 @@ export async function submitJob(
       });
     }
     if (reservedNow) emitBudget(ctx);
-    // The turn under the submit rate is taken after the intent is durable, right before the request
-    // leaves: a slow journal write between the two would bunch requests up at the server (a burst-1
-    // limit refuses the second of two that arrive together). It also waits out any throttle pause.
-    if (!(await rt.limiter.acquireSubmit(rt.halt)) || ctx.signal.aborted) {
+    // A throttle may have arrived while the intent was being written: never send before it elapsed.
+    if (!(await rt.limiter.waitPause('submit', ctx.signal)) || ctx.signal.aborted) {
       if (!replay) rec = await setState(ctx, rec, 'planned', {}, 'interrupted before sending');
       throw AGAIN;
     }

