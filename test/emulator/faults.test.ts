@@ -129,7 +129,8 @@ describe('emulator faults', () => {
       expect(emu.counts().total).toBe(1);
       const lines = describeEmulator(emu);
       expect(lines.join('\n')).toContain(emu.baseUrls.fal);
-      expect(lines).toHaveLength(9);
+      expect(lines).toHaveLength(10);
+      expect(lines.join('\n')).toContain(`${emu.url}/_emulator/tasks`);
       expect(emu.baseUrls).toEqual({
         openai: `${emu.url}/openai/v1`,
         apidot: `${emu.url}/apidot`,
