@@ -123,3 +123,18 @@ describe('failures: the summary groups them by reason; retry sends them again wi
     }
   });
 });
+
+describe('plan --json', () => {
+  it('over budget: the verdict is in the JSON, stderr says why, exit 3; jobs carry prompt, aspect, seed and params', async () => {
+    const dir = await tempDir('shotlist-planjson-');
+    const manifest = await writeOpenaiManifest(dir, 3, 'budget: { max_usd: 1 }');
+    const res = await runInProcess(['plan', manifest, '--json']);
+    expect(res.code).toBe(3);
+    expect(res.err).toMatch(/exceeds budget\.max_usd \$1\.00/);
+    const plan = JSON.parse(res.out);
+    expect(plan.budget).toMatchObject({ verdict: 'over_budget', total_usd: 1.2, max_usd: 1 });
+    expect(plan.jobs[0]).toMatchObject({ prompt: expect.stringContaining('Test shot number 0'), aspect: '16:9', seed: null, params: {} });
+    expect(plan.changes).toBeNull();
+    await rm(dir, { recursive: true, force: true });
+  });
+});
