@@ -144,9 +144,14 @@ export class EmuCore {
     f.acceptedCreates++;
     this.counts[init.provider].creates++;
     if (outcome === 'success') {
-      const lines = [init.prompt, `${init.provider} · ${init.model} · ${init.width}x${init.height} · ${init.seconds}s`, ...(init.lines ?? [])];
+      const defect = f.drawDefect();
+      const lines = [
+        init.prompt,
+        `${init.provider} · ${init.model} · ${init.width}x${init.height} · ${init.seconds}s`,
+        ...(init.lines ?? []),
+      ];
       task.renderPromise = this.renderer
-        .render({ width: init.width, height: init.height, seconds: init.seconds, lines })
+        .render({ width: init.width, height: init.height, seconds: init.seconds, lines, ...(defect ? { defect } : {}) })
         .then(
           (path) => {
             task.render = { state: 'ready', path, readyAt: this.now() };
@@ -187,7 +192,13 @@ export class EmuCore {
   /** The download URL of a completed task's clip (stable per task). */
   resultUrl(task: EmuTask, phase: Phase & { kind: 'succeeded' }): string {
     if (!task.fileToken) {
-      task.fileToken = this.files.add({ provider: task.provider, taskId: task.id, path: phase.path, contentType: 'video/mp4', completedAt: phase.completedAt });
+      task.fileToken = this.files.add({
+        provider: task.provider,
+        taskId: task.id,
+        path: phase.path,
+        contentType: 'video/mp4',
+        completedAt: phase.completedAt,
+      });
     }
     return `${this.baseUrl}/files/${task.fileToken}.mp4`;
   }
@@ -197,7 +208,14 @@ export class EmuCore {
   }
 
   /** Serve a file with the download faults (truncation). Counts a download. */
-  async serveFile(req: IncomingMessage, res: ServerResponse, provider: ProviderName, path: string, contentType: string, extraHeaders: Record<string, string> = {}): Promise<void> {
+  async serveFile(
+    req: IncomingMessage,
+    res: ServerResponse,
+    provider: ProviderName,
+    path: string,
+    contentType: string,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<void> {
     this.counts[provider].downloads++;
     let size: number;
     try {

@@ -30,6 +30,7 @@ const faultSchema = z.strictObject({
   abortRate: rate.optional(),
   resultNeedsRetry: z.number().int().min(0).optional(),
   dataRetentionMs: ms.optional(),
+  defects: z.partialRecord(z.enum(['black', 'frozen', 'silent', 'short']), rate).optional(),
 }) satisfies z.ZodType<FaultConfig>;
 
 const specSchema = z.partialRecord(z.enum(PROVIDER_NAMES), faultSchema);

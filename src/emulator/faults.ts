@@ -27,6 +27,7 @@ export class ProviderFaults {
   private config: FaultConfig;
   private readonly requestRng: Rng;
   private readonly taskRng: Rng;
+  private readonly defectRng: Rng;
   private readonly buckets = new Map<string, Bucket>();
   /** Creates accepted so far (for `quotaCreates`). */
   acceptedCreates = 0;
@@ -40,6 +41,7 @@ export class ProviderFaults {
     this.config = { ...config };
     this.requestRng = createRng(deriveSeed(seed, `${provider}:requests`));
     this.taskRng = createRng(deriveSeed(seed, `${provider}:tasks`));
+    this.defectRng = createRng(deriveSeed(seed, `${provider}:defects`));
   }
 
   get(): Readonly<FaultConfig> {
@@ -72,6 +74,14 @@ export class ProviderFaults {
     if (this.taskRng.chance(this.config.taskFailRate)) return 'fail';
     if (this.taskRng.chance(this.config.abortRate)) return 'abort';
     return 'success';
+  }
+
+  /** A defect for a finished task's clip, drawn from its own stream so other draws keep their sequence. */
+  drawDefect(): 'black' | 'frozen' | 'silent' | 'short' | undefined {
+    const d = this.config.defects;
+    if (!d) return undefined;
+    for (const kind of ['black', 'frozen', 'silent', 'short'] as const) if (this.defectRng.chance(d[kind])) return kind;
+    return undefined;
   }
 
   /**

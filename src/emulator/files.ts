@@ -7,13 +7,15 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import type { ProviderName } from '../providers/types.ts';
-import { extractFrame, renderSpritesheet, renderTestClip } from '../media/testclip.ts';
+import { extractFrame, renderSpritesheet, renderTestClip, type TestClipDefect } from '../media/testclip.ts';
 
 export interface ClipRequest {
   width: number;
   height: number;
   seconds: number;
   lines: string[];
+  /** An injected defect (faults `defects`), for QC tests. */
+  defect?: TestClipDefect;
 }
 
 export class ClipRenderer {
@@ -32,14 +34,22 @@ export class ClipRenderer {
   /** Path of the rendered clip; identical requests share one render. Rejects when ffmpeg fails. */
   render(r: ClipRequest): Promise<string> {
     const shared = this.mode === 'shared';
-    const keySrc = shared ? `${r.width}x${r.height}:${r.seconds}` : `${r.width}x${r.height}:${r.seconds}:${r.lines.join('\n')}`;
+    const keySrc = `${shared ? `${r.width}x${r.height}:${r.seconds}` : `${r.width}x${r.height}:${r.seconds}:${r.lines.join('\n')}`}${r.defect ? `:${r.defect}` : ''}`;
     const key = createHash('sha256').update(keySrc).digest('hex').slice(0, 20);
     let p = this.cache.get(key);
     if (!p) {
       const file = join(this.dir, `clip-${key}.mp4`);
       const lines = shared ? [`${r.width}x${r.height} ${r.seconds}s`, 'shotlist emulator (shared render)'] : r.lines;
       p = this.limit(async () => {
-        await renderTestClip({ width: r.width, height: r.height, seconds: r.seconds, lines }, file, { signal: this.signal });
+        // The look (colour, mirroring of a moving pattern) follows the request text, so requests differ visibly.
+        const look = lines.join('\n');
+        await renderTestClip(
+          { width: r.width, height: r.height, seconds: r.seconds, lines, look, ...(r.defect ? { defect: r.defect } : {}) },
+          file,
+          {
+            signal: this.signal,
+          },
+        );
         return file;
       });
       this.cache.set(key, p);

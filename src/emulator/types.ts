@@ -37,6 +37,8 @@ export interface FaultConfig {
   resultNeedsRetry?: number;
   /** Replicate: how long a prediction's input and output stay readable after it finishes (default 1 h, as documented). */
   dataRetentionMs?: number;
+  /** Share of finished tasks whose clip is defective, per kind (black, frozen, silent, short): for QC. */
+  defects?: Partial<Record<'black' | 'frozen' | 'silent' | 'short', number>>;
 }
 
 export interface EmulatorOptions {

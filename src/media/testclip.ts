@@ -21,6 +21,36 @@ export interface TestClipSpec {
   toneHz?: number;
   /** Font to draw with; `null` disables text; default: the first font found by `findFontFile`. */
   fontFile?: string | null;
+  /**
+   * Seed text (prompt, model, seed, take): picks the colour and mirroring of a moving pattern so
+   * different requests look visibly and predictably different. Without it: static colour bars.
+   */
+  look?: string;
+  /** A defective clip, for QC tests: black picture, frozen picture, silent audio, or too short. */
+  defect?: TestClipDefect;
+}
+
+export const TEST_CLIP_DEFECTS = ['black', 'frozen', 'silent', 'short'] as const;
+export type TestClipDefect = (typeof TEST_CLIP_DEFECTS)[number];
+
+/** A small stable hash of the look text (FNV-1a). */
+function lookHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** The lavfi video source for a spec: moving pattern tinted and mirrored by the look, or a defect. */
+function videoSource(spec: TestClipSpec, fps: number, d: string): string {
+  const size = `${spec.width}x${spec.height}`;
+  if (spec.defect === 'black') return `color=c=black:size=${size}:rate=${fps}:duration=${d}`;
+  if (spec.look === undefined) return `smptebars=size=${size}:rate=${fps}:duration=${d}`;
+  const h = lookHash(spec.look);
+  const tint = `hue=h=${h % 360}:s=${1 + ((h >>> 9) % 3) / 2}`;
+  const flip = (h >>> 12) & 1 ? ',hflip' : '';
+  const src = `testsrc2=size=${size}:rate=${fps}:duration=${d}`;
+  if (spec.defect === 'frozen') return `${src},trim=end_frame=1,tpad=stop_mode=clone:stop_duration=${d},${tint}${flip}`;
+  return `${src},${tint}${flip}`;
 }
 
 export interface TestClipResult {
@@ -87,17 +117,22 @@ function textFilters(spec: TestClipSpec, font: string, textFile: string | undefi
 
 function ffmpegArgs(spec: TestClipSpec, outFile: string, font: string | undefined, textFile?: string): string[] {
   const fps = spec.fps ?? 12;
-  const d = spec.seconds.toFixed(3);
-  const vf = ['format=yuv420p', ...(font ? textFilters(spec, font, textFile) : [])].join(',');
+  // A short clip misses the request by more than QC's tolerance but less than the download check's.
+  const d = (spec.defect === 'short' ? Math.max(0.2, spec.seconds - 0.4) : spec.seconds).toFixed(3);
+  // Black and frozen pictures stay uniform/still: no text drawn over them (a timestamp moves).
+  const drawText = font && spec.defect !== 'black' && spec.defect !== 'frozen';
+  const vf = ['format=yuv420p', ...(drawText ? textFilters(spec, font, textFile) : [])].join(',');
+  const audio =
+    spec.defect === 'silent' ? `anullsrc=r=44100:cl=stereo` : `sine=frequency=${spec.toneHz ?? 440}:sample_rate=44100:duration=${d}`;
   return [
     '-f',
     'lavfi',
     '-i',
-    `smptebars=size=${spec.width}x${spec.height}:rate=${fps}:duration=${d}`,
+    videoSource(spec, fps, d),
     '-f',
     'lavfi',
     '-i',
-    `sine=frequency=${spec.toneHz ?? 440}:sample_rate=44100:duration=${d}`,
+    audio,
     '-vf',
     vf,
     '-c:v',
