@@ -141,8 +141,8 @@ export class Journal implements JournalWriter {
       this.queue.push({ line, sync: opts.sync ?? true, resolve, reject });
       if (!this.draining) {
         this.draining = true;
-        // Let the rest of this burst queue up first: one write and one fsync for all of it.
-        setImmediate(() => void this.drain());
+        // Lines queued while this write+fsync runs go out together in the next one (group commit).
+        void this.drain();
       }
     });
   }

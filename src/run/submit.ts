@@ -85,15 +85,16 @@ export async function submitJob(
       });
     }
     if (reservedNow) emitBudget(ctx);
+    // The sending mark: written (not fsync'd) before the bytes go out (and before the last pause check, so
+    // nothing awaits between that check and the send). Without it, an intent found after
+    // a process kill in the same boot provably never left (see `settleUnsent`).
+    rec = { ...rec, timings: { ...rec.timings, sendingAt: ctx.clock.now() } };
+    await ctx.cp.put(rec, { sync: false });
     // A throttle may have arrived while the intent was being written: never send before it elapsed.
     if (!(await rt.limiter.waitPause('submit', ctx.signal)) || ctx.signal.aborted) {
       if (!replay) rec = await setState(ctx, rec, 'planned', {}, 'interrupted before sending');
       throw AGAIN;
     }
-    // The sending mark: written (not fsync'd) before the bytes go out. Without it, an intent found after
-    // a process kill in the same boot provably never left (see `settleUnsent`).
-    rec = { ...rec, timings: { ...rec.timings, sendingAt: ctx.clock.now() } };
-    await ctx.cp.put(rec, { sync: false });
     ctx.stats.submitRequests++;
     const out = await rt.provider.submit(rt.env, job, { idempotencyKey: key, callbackUrl: rt.callbackUrl });
     switch (out.kind) {
