@@ -11,7 +11,7 @@ import { apiKeyEnv, baseUrlEnv, defaultBaseUrl, getProvider } from '../providers
 import type { Provider, ProviderName } from '../providers/types.ts';
 import type { ProviderBinding } from '../run/index.ts';
 import { UsageError } from '../errors.ts';
-import { mediaBinaries } from '../media/ffmpeg.ts';
+import { fitImage } from '../media/image.ts';
 import { createTransport } from '../providers/transport.ts';
 
 export interface BinderOptions {
@@ -80,7 +80,7 @@ export function makeBinder(o: BinderOptions): (name: string) => ProviderBinding 
     if (!baseUrl) throw new UsageError(`provider "${name}" has no base URL: set base_url in its declaration or ${baseUrlEnv(name)}`);
     // Keys only from the environment, and each instance's own: a gateway never gets OPENAI_API_KEY.
     const apiKey = o.env[keyEnvFor(name, o)] || (o.emulator ? EMULATOR_KEY : '');
-    const limits = { ...pc.limits, ...(o.settings[name]?.limits ?? {}) };
+    const limits = { ...pc.limits, ...o.settings[name]?.limits };
     // One undici Agent per provider; its connection limit follows the provider's concurrency.
     const connections = Math.min(64, Math.max(4, limits.max_in_flight, limits.downloads));
     const binding: ProviderBinding = {
@@ -92,7 +92,7 @@ export function makeBinder(o: BinderOptions): (name: string) => ProviderBinding 
         signal: o.signal,
         now: () => o.clock.now(),
         workDir: join(o.runDir, 'work'),
-        ffmpegPath: mediaBinaries().ffmpeg,
+        fitImage,
       },
       limits,
       learnLimits: o.settings[name]?.limits === undefined,

@@ -3,7 +3,7 @@ import type { Catalog } from '../catalog/types.ts';
 import { startEmulator } from '../emulator/index.ts';
 import type { EmulatorHandle, EmulatorMount } from '../emulator/types.ts';
 import { PROVIDER_NAMES, type ProviderName } from '../providers/types.ts';
-import type { ExecuteFlags } from './execute.ts';
+import type { ExecuteFlags } from './execute-flags.ts';
 import type { CliIO } from './io.ts';
 
 /**

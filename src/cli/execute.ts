@@ -20,17 +20,9 @@ import { postAndReport } from './finish.ts';
 import type { CliIO } from './io.ts';
 import { createProgress, recoveryText } from './progress.ts';
 
-export interface ExecuteFlags {
-  /** Re-hash every downloaded clip instead of trusting unchanged size + mtime + inode. */
-  verify?: boolean;
-  resubmitUnknown?: boolean;
-  listen?: string;
-  publicUrl?: string;
-  submitPerMin?: number;
-  maxInFlight?: number;
-  /** Print one JSON summary on stdout (the status shape + deferred + report) instead of the lines. */
-  json?: boolean;
-}
+import type { ExecuteFlags } from './execute-flags.ts';
+
+export type { ExecuteFlags } from './execute-flags.ts';
 
 export interface ExecuteAndFinishOptions {
   io: CliIO;

@@ -3,9 +3,8 @@
  * one summary line about every 10 s. Also the `shotlist status` summary, read from the checkpoint.
  */
 import type { Clock } from '../clock.ts';
-import type { Job } from '../plan/types.ts';
 import type { EventSink, RunEvent } from '../run/events.ts';
-import type { JobRecord, JobState } from '../run/types.ts';
+import type { JobState } from '../run/types.ts';
 import { formatUsd } from './format.ts';
 import { formatDuration as formatEta } from '../plan/eta.ts';
 import type { StatusJson } from './status-shape.ts';

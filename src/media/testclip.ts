@@ -5,7 +5,6 @@
  * rendered without text rather than failing.
  */
 import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { runFfmpeg, type RunOptions } from './ffmpeg.ts';
 import { findFont } from './fonts.ts';
 

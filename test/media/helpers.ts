@@ -93,7 +93,7 @@ export function makeJob(s: ItemSpec): Job {
     size: { width: w, height: h },
     ...(s.seed !== undefined ? { seed: s.seed } : {}),
     params: {},
-    fields: { id: shot.split('@')[0]!, provider, model, ...(s.fields ?? {}) },
+    fields: { id: shot.split('@')[0]!, provider, model, ...s.fields },
     cost: { usd: s.usd === undefined ? 0.1 * (s.seconds ?? 1) : s.usd, credits: null },
     source: { file: 'manifest.yaml', line: 1 + (s.index ?? 0), col: 1 },
   };

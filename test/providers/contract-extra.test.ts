@@ -2,6 +2,7 @@
  * Emulator contract details beyond the lifecycle: provider-side validation quirks (APIDot's HTTP 200 +
  * code 400), OpenAI's multipart reference upload, and signed callbacks verified by the adapters.
  */
+import { fitImage } from '../../src/media/image.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ function jobFor(p: ProviderName, over: Partial<Job> = {}): Job {
   return makeJob({ id: `x${p}${n}`, provider: p, wireModel: WIRE[p], prompt: `extra ${p} #${n}`, seconds: 4, ...over });
 }
 function envFor(p: ProviderName): ProviderEnv {
-  return { baseUrl: emu.baseUrls[p], apiKey: 'test-key', fetch: globalThis.fetch, now: () => clock.now(), workDir: dir };
+  return { baseUrl: emu.baseUrls[p], apiKey: 'test-key', fetch: globalThis.fetch, now: () => clock.now(), workDir: dir, fitImage };
 }
 
 beforeAll(async () => {

@@ -2,6 +2,7 @@
  * Each adapter against the emulator over real sockets: submit → status (clock advanced) → contentRequest →
  * download bytes; then the outcome classes produced from the emulator's real fault responses.
  */
+import { fitImage } from '../../src/media/image.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ function jobFor(p: ProviderName, over: Partial<Job> = {}): Job {
   return makeJob({ id: `job${p}${n}`, provider: p, prompt: `contract ${p} #${n}`, seconds: 4, ...JOBS[p], ...over });
 }
 function envFor(p: ProviderName): ProviderEnv {
-  return { baseUrl: emu.baseUrls[p], apiKey: 'test-key', fetch: globalThis.fetch, now: () => clock.now(), workDir: dir };
+  return { baseUrl: emu.baseUrls[p], apiKey: 'test-key', fetch: globalThis.fetch, now: () => clock.now(), workDir: dir, fitImage };
 }
 const realSleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,3 +1,4 @@
+import { fitImage } from '../../src/media/image.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Job } from '../../src/plan/types.ts';
@@ -60,7 +61,7 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
 }
 
 export function envFor(baseUrl: string, over: Partial<ProviderEnv> = {}): ProviderEnv {
-  return { baseUrl, apiKey: 'test-key', fetch: globalThis.fetch, now: () => Date.UTC(2026, 10, 21), workDir: '/tmp', ...over };
+  return { baseUrl, apiKey: 'test-key', fetch: globalThis.fetch, now: () => Date.UTC(2026, 10, 21), workDir: '/tmp', fitImage, ...over };
 }
 
 /** A port nothing listens on (bound then closed). */

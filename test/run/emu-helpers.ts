@@ -1,4 +1,5 @@
 /** Helpers for executor tests against the real emulator with the real adapters. */
+import { fitImage } from '../../src/media/image.ts';
 import { tmpdir } from 'node:os';
 import type { Job } from '../../src/plan/types.ts';
 import { getProvider } from '../../src/providers/index.ts';
@@ -82,7 +83,7 @@ export function emuBinding(
   if (!provider) throw new Error(`no adapter for ${name}`);
   return {
     provider,
-    env: { baseUrl, apiKey: 'test-key', fetch: fetchImpl, now: () => Date.now(), workDir: tmpdir() },
+    env: { baseUrl, apiKey: 'test-key', fetch: fetchImpl, now: () => Date.now(), workDir: tmpdir(), fitImage },
     limits: { submit_per_min: 6000, submit_burst: 20, polls_per_min: 6000, max_in_flight: 10, downloads: 4, ...limits },
     renderSeconds: () => renderSeconds,
     chargesFailures: false,

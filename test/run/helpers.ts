@@ -1,4 +1,5 @@
 /** Test helpers for the executor: jobs, a tiny real MP4, and an in-test fake Provider. */
+import { fitImage } from '../../src/media/image.ts';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -186,7 +187,7 @@ export function clipFetch(clip: Buffer, opts: { truncateFirst?: number; status?:
 export function bindingFor(provider: Provider, fetchImpl: typeof fetch, over: Partial<ProviderBinding> = {}, clock?: Clock): ProviderBinding {
   return {
     provider,
-    env: { baseUrl: 'http://fake', apiKey: 'k', fetch: fetchImpl, now: () => clock?.now() ?? Date.now(), workDir: tmpdir() },
+    env: { baseUrl: 'http://fake', apiKey: 'k', fetch: fetchImpl, now: () => clock?.now() ?? Date.now(), workDir: tmpdir(), fitImage },
     limits: { submit_per_min: 60_000, submit_burst: 100, polls_per_min: 60_000, max_in_flight: 50, downloads: 8 },
     renderSeconds: () => 0.05,
     chargesFailures: false,

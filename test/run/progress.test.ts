@@ -23,6 +23,7 @@ describe('progress rendering', () => {
     p.sink(state(t, 'a', 'planned', 'submitting'));
     await clock.advance(100);
     expect(out).toHaveLength(2);
+    // oxlint-disable-next-line no-control-regex
     expect(out[1]).toMatch(/^\x1b\[\d+A\x1b\[J/); // moved up over the previous frame
     await clock.advance(60_000);
     p.sink(state(clock.now(), 'a', 'submitting', 'downloaded'));
