@@ -90,10 +90,14 @@ async function makespan(): Promise<void> {
     const latency = renderMs / 1000;
     const bound = Math.max(N / (rate / 60), (N * latency) / C) + latency;
     report(`makespan ${N} jobs (2 s render, ${rate}/min, ${C} in flight)`, seconds, 's', bound * 1.1, 'goal');
-    console.log(`  lower bound max(N/rate, N·latency/C) + latency = ${bound.toFixed(1)} s; measured/bound = ${(seconds / bound).toFixed(3)} (goal ≤ 1.10)`);
+    console.log(
+      `  lower bound max(N/rate, N·latency/C) + latency = ${bound.toFixed(1)} s; measured/bound = ${(seconds / bound).toFixed(3)} (goal ≤ 1.10)`,
+    );
     const perJob = emu.counts('openai').statusGets / N;
     report('status requests per job (poll hints)', perJob, 'req', 2, 'goal');
-    console.log(`  client-side count ${((stats?.statusRequests ?? 0) / N).toFixed(3)}/job; creates ${emu.counts('openai').creates} for ${N} jobs`);
+    console.log(
+      `  client-side count ${((stats?.statusRequests ?? 0) / N).toFixed(3)}/job; creates ${emu.counts('openai').creates} for ${N} jobs`,
+    );
   } finally {
     await emu.stop();
     await rm(runDir, { recursive: true, force: true });
@@ -128,7 +132,11 @@ function fakeProvider(renderMs: number, hintMs?: number): Provider & { created: 
 
 const CLIP = new Uint8Array(2048).fill(7);
 const fakeFetch = (async () => new Response(CLIP, { headers: { 'content-length': String(CLIP.length) } })) as unknown as typeof fetch;
-const fakeProbe = async (): Promise<ProbeResult> => ({ durationS: 4, formatName: 'mp4', video: { codec: 'h264', width: 1280, height: 720, fps: 24, pixFmt: 'yuv420p' } });
+const fakeProbe = async (): Promise<ProbeResult> => ({
+  durationS: 4,
+  formatName: 'mp4',
+  video: { codec: 'h264', width: 1280, height: 720, fps: 24, pixFmt: 'yuv420p' },
+});
 
 function fakeBinding(p: Provider, dir: string, inFlight: number): ProviderBinding {
   return {
@@ -164,7 +172,9 @@ async function checkpointBytes(): Promise<void> {
       if (out.kind !== 'completed') throw new Error(`checkpoint run ended ${out.kind}`);
       const bytes = (stats?.checkpointBytes ?? 0) / n;
       perJob.push(bytes);
-      console.log(`checkpoint bytes per job, ${String(n).padStart(6)} jobs ${bytes.toFixed(0).padStart(10)} B     (${((performance.now() - t0) / 1000).toFixed(1)} s run)`);
+      console.log(
+        `checkpoint bytes per job, ${String(n).padStart(6)} jobs ${bytes.toFixed(0).padStart(10)} B     (${((performance.now() - t0) / 1000).toFixed(1)} s run)`,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -185,14 +195,22 @@ async function resumeTime(): Promise<void> {
     for (let i = 0; i < N; i++) {
       const j = jobs[i]!;
       const r: JobRecord = {
-        id: j.id, state: 'submitted', attempts: 1, idempotencyKey: `${j.id}-1`, task: { id: `video_${i.toString(16).padStart(32, '0')}` },
-        reservedUsd: 0.4, spentUsd: 0, timings: { submittingAt: 1_760_000_000_000 + i, submittedAt: 1_760_000_000_100 + i },
+        id: j.id,
+        state: 'submitted',
+        attempts: 1,
+        idempotencyKey: `${j.id}-1`,
+        task: { id: `video_${i.toString(16).padStart(32, '0')}` },
+        reservedUsd: 0.4,
+        spentUsd: 0,
+        timings: { submittingAt: 1_760_000_000_000 + i, submittedAt: 1_760_000_000_100 + i },
       };
       lines.push(JSON.stringify({ s: i + 1, r }));
     }
     await writeFile(join(dir, JOURNAL_FILE), `${lines.join('\n')}\n{"s":${N + 1},"r":{"id":"torn`);
     // Measured in a fresh process, as a resume is: this one's heap is full of the generated data.
-    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--load', dir, String(N)], { encoding: 'utf8' });
+    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--load', dir, String(N)], {
+      encoding: 'utf8',
+    });
     const ms = Number(/load-ms (\d+(?:\.\d+)?)/.exec(child.stdout)?.[1]);
     if (!Number.isFinite(ms)) throw new Error(`resume bench child failed: ${child.stderr}`);
     report(`resume load+replay ${N} jobs`, ms / 1000, 's', 2, 'goal');
@@ -228,7 +246,9 @@ async function rss(): Promise<void> {
     const inFlight = p.created - p.finished;
     ac.abort();
     const out = await run;
-    console.log(`  ${inFlight} tasks in flight after ${((Date.now() - t0) / 1000).toFixed(1)} s; run ended ${out.kind}; baseline RSS ${(base / 2 ** 20).toFixed(0)} MB`);
+    console.log(
+      `  ${inFlight} tasks in flight after ${((Date.now() - t0) / 1000).toFixed(1)} s; run ended ${out.kind}; baseline RSS ${(base / 2 ** 20).toFixed(0)} MB`,
+    );
     report(`peak RSS, ${N} tasks in flight`, peak / 2 ** 20, 'MB', 300, 'goal');
   } finally {
     clearInterval(sampler);
@@ -251,9 +271,13 @@ if (args.includes('--load')) {
 } else if (!only) {
   // Each section in its own process: heaps left over by one would skew the next one's figures.
   for (const name of SECTIONS) {
-    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--only', name, ...(quick ? ['--quick'] : [])], {
-      stdio: 'inherit',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), '--only', name, ...(quick ? ['--quick'] : [])],
+      {
+        stdio: 'inherit',
+      },
+    );
     if (r.status !== 0) process.exitCode = 1;
   }
 } else {

@@ -52,7 +52,17 @@ async function post(dir: string, items: ReportItem[], steps: PostStep[]): Promis
 const dir = await tempRunDir('shotlist-bench-');
 const items = await Promise.all(
   Array.from({ length: CLIPS }, (_, i) =>
-    makeItem(dir, { id: `b${i}`, index: i, seconds: SECONDS, width: 1280, height: 720, fps: 24, source: 'testsrc2', provider: ['openai', 'fal', 'replicate', 'apidot'][i % 4]!, model: `model-${i % 4}` }),
+    makeItem(dir, {
+      id: `b${i}`,
+      index: i,
+      seconds: SECONDS,
+      width: 1280,
+      height: 720,
+      fps: 24,
+      source: 'testsrc2',
+      provider: ['openai', 'fal', 'replicate', 'apidot'][i % 4]!,
+      model: `model-${i % 4}`,
+    }),
   ),
 );
 const abs = items.map((it) => join(dir, it.record.clip!.path));
@@ -75,8 +85,21 @@ const grid = await compare(
   () =>
     runFfmpeg([
       ...abs.slice(0, 4).flatMap((p) => ['-i', p]),
-      '-filter_complex', bareGraph, '-map', '[out]', '-an',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p', '-movflags', '+faststart',
+      '-filter_complex',
+      bareGraph,
+      '-map',
+      '[out]',
+      '-an',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '23',
+      '-pix_fmt',
+      'yuv420p',
+      '-movflags',
+      '+faststart',
       join(dir, 'bare-grid.mp4'),
     ]),
 );

@@ -18,7 +18,9 @@ export function makeCsv(rows: number): string {
   const out = ['id,prompt,seconds,aspect,resolution,subject,setting,n'];
   for (let i = 1; i <= rows; i++) {
     const prompt = i % 2 ? '"A {subject} in a {setting}, take {n}"' : `"Close-up of a ${SUBJECTS[i % SUBJECTS.length]}, ""variant"" ${i}"`;
-    out.push(`r${i},${prompt},${[2, 5, 10][i % 3]},${i % 4 ? '16:9' : '9:16'},${i % 5 ? '720p' : '1080p'},${SUBJECTS[i % SUBJECTS.length]},${SETTINGS[i % SETTINGS.length]},${i}`);
+    out.push(
+      `r${i},${prompt},${[2, 5, 10][i % 3]},${i % 4 ? '16:9' : '9:16'},${i % 5 ? '720p' : '1080p'},${SUBJECTS[i % SUBJECTS.length]},${SETTINGS[i % SETTINGS.length]},${i}`,
+    );
   }
   return out.join('\n') + '\n';
 }

@@ -49,7 +49,12 @@ export async function loadCatalog(opts: LoadCatalogOptions = {}): Promise<Catalo
     if (parsed === undefined) continue;
     const value = parsed.value;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      diags.push({ file, line: 1, col: 1, message: 'catalog file must be a YAML map with "provider:" and "models:" (or "providers: [...]")' });
+      diags.push({
+        file,
+        line: 1,
+        col: 1,
+        message: 'catalog file must be a YAML map with "provider:" and "models:" (or "providers: [...]")',
+      });
       continue;
     }
     // Pick the shape by its key rather than letting a union say only "Invalid input".
@@ -122,8 +127,12 @@ function applyPatch(providers: ProviderCatalog[], patch: Patch, diags: Diagnosti
     const r = modelEntrySchema.safeParse(fields);
     if (!r.success) {
       const fieldsRec = fields as Record<string, unknown>;
-      const missing = r.error.issues.filter((x) => x.path.length === 1 && fieldsRec[String(x.path[0])] === undefined).map((x) => String(x.path[0]));
-      const other = r.error.issues.filter((x) => !(x.path.length === 1 && fieldsRec[String(x.path[0])] === undefined)).map((x) => `${x.path.join('.')}: ${x.message}`);
+      const missing = r.error.issues
+        .filter((x) => x.path.length === 1 && fieldsRec[String(x.path[0])] === undefined)
+        .map((x) => String(x.path[0]));
+      const other = r.error.issues
+        .filter((x) => !(x.path.length === 1 && fieldsRec[String(x.path[0])] === undefined))
+        .map((x) => `${x.path.join('.')}: ${x.message}`);
       const what = [...(missing.length ? [`missing ${missing.join(', ')}`] : []), ...other].join('; ');
       diags.push({ ...at(['models', j]), message: `catalog: model "${pc.provider}/${m.id}" is incomplete (${what})` });
       continue;

@@ -40,9 +40,13 @@ export function describePrice(rule: PriceRule, usdPerCredit?: number): string {
     u === 'usd' ? `$${money(n)}` : `${fmt(n)} cr${usdPerCredit ? ` ($${money(roundUsd(n * usdPerCredit))})` : ''}`;
   switch (rule.kind) {
     case 'per_second':
-      return Object.entries(rule.by_resolution).map(([r, v]) => `${r} ${unit(v, rule.unit)}/s`).join(', ');
+      return Object.entries(rule.by_resolution)
+        .map(([r, v]) => `${r} ${unit(v, rule.unit)}/s`)
+        .join(', ');
     case 'per_clip':
-      return Object.entries(rule.by_duration).map(([d, v]) => `${d}s ${unit(v, rule.unit)}/clip`).join(', ');
+      return Object.entries(rule.by_duration)
+        .map(([d, v]) => `${d}s ${unit(v, rule.unit)}/clip`)
+        .join(', ');
     case 'unknown':
       return `unpriced${rule.note ? ` (${rule.note})` : ''}`;
   }

@@ -10,7 +10,11 @@ export const priceRuleSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('per_second'),
     unit: z.enum(['usd', 'credits']),
-    by_resolution: z.strictObject({ '720p': z.number().nonnegative().optional(), '1024p': z.number().nonnegative().optional(), '1080p': z.number().nonnegative().optional() }),
+    by_resolution: z.strictObject({
+      '720p': z.number().nonnegative().optional(),
+      '1024p': z.number().nonnegative().optional(),
+      '1080p': z.number().nonnegative().optional(),
+    }),
   }),
   z.strictObject({
     kind: z.literal('per_clip'),
@@ -55,9 +59,16 @@ export const modelEntrySchema = z.strictObject(modelFields);
  * variable holds its key (e.g. an OpenAI-compatible gateway serving Veo 3.1 under `/v1/videos`).
  */
 const instanceFields = {
-  protocol: z.enum(PROVIDER_NAMES).optional().describe('Wire protocol of a provider not built in (openai | apidot | fal | replicate | sorapi | apixo).'),
+  protocol: z
+    .enum(PROVIDER_NAMES)
+    .optional()
+    .describe('Wire protocol of a provider not built in (openai | apidot | fal | replicate | sorapi | apixo).'),
   base_url: z.url().optional().describe("The instance's API base URL (`<NAME>_BASE_URL` overrides it)."),
-  key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name, e.g. MYGW_API_KEY').optional().describe('Environment variable holding its key (default <NAME>_API_KEY).'),
+  key_env: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name, e.g. MYGW_API_KEY')
+    .optional()
+    .describe('Environment variable holding its key (default <NAME>_API_KEY).'),
 };
 
 /** One shipped catalog file: everything required. */

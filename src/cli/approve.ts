@@ -17,9 +17,7 @@ export interface ApprovalInput {
 }
 
 export type ApprovalDecision =
-  | { kind: 'approved'; reason: string; capUsd?: number }
-  | { kind: 'ask' }
-  | { kind: 'refused'; reason: string };
+  { kind: 'approved'; reason: string; capUsd?: number } | { kind: 'ask' } | { kind: 'refused'; reason: string };
 
 export function decideApproval(input: ApprovalInput): ApprovalDecision {
   if (input.maxUsd !== undefined) {

@@ -27,7 +27,11 @@ const IN_FLIGHT = new Set(['submitted', 'running']);
  * error code `cancelled` (so resume never resubmits it); its cost is settled by the provider's rule:
  * charged → the reserved amount is spent, not charged → released.
  */
-export async function cancelInFlight(store: CheckpointStore, bind: (provider: string) => ProviderBinding, now: () => number): Promise<CancelResult[]> {
+export async function cancelInFlight(
+  store: CheckpointStore,
+  bind: (provider: string) => ProviderBinding,
+  now: () => number,
+): Promise<CancelResult[]> {
   const jobs = new Map<string, Job>([...store.allDroppedJobs(), ...store.allJobs()].map((j) => [j.id, j]));
   const results: CancelResult[] = [];
   for (const rec of store.allRecords()) {
@@ -76,7 +80,12 @@ export async function cancelCommand(dir: string, io: CliIO): Promise<number> {
   }
   const inFlight = state.jobs.filter((j) => IN_FLIGHT.has(state.records[j.id]?.state ?? ''));
   const catalog = await loadCatalog({ extraFiles: meta.catalogFiles });
-  const missing = missingKeys(inFlight.map((j) => j.provider), io.env, false, { catalog, settings: meta.providers });
+  const missing = missingKeys(
+    inFlight.map((j) => j.provider),
+    io.env,
+    false,
+    { catalog, settings: meta.providers },
+  );
   if (missing.length > 0) throw new UsageError(`missing API key in the environment: ${missing.join(', ')}`);
   const lock = await acquireRunLock(runDir);
   try {
@@ -102,7 +111,8 @@ function report(results: CancelResult[], io: CliIO): number {
     return 0;
   }
   for (const r of results) {
-    if (r.kind === 'cancelled') io.out(`cancelled ${r.job} (${r.provider}): ${r.charged ? `billed ${formatUsd(r.spentUsd)}` : 'not billed'}`);
+    if (r.kind === 'cancelled')
+      io.out(`cancelled ${r.job} (${r.provider}): ${r.charged ? `billed ${formatUsd(r.spentUsd)}` : 'not billed'}`);
     else if (r.kind === 'already_done') io.out(`${r.job} (${r.provider}): ${r.reason}`);
     else io.err(`could not cancel ${r.job} (${r.provider}): ${r.reason}; it keeps running and may be billed`);
   }

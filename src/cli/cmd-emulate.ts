@@ -17,7 +17,8 @@ export async function emulateCommand(
     handle = await startEmulator({ port: flags.port ?? 0, host, render: 'unique', faults: spec.faults });
   } catch (e) {
     const code = errnoCode(e);
-    if (code === 'EADDRINUSE') throw new UsageError(`port ${flags.port} on ${host} is already in use; pick another --port, or omit it for a free one`);
+    if (code === 'EADDRINUSE')
+      throw new UsageError(`port ${flags.port} on ${host} is already in use; pick another --port, or omit it for a free one`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') {
       throw new UsageError(`cannot listen on ${host}:${flags.port ?? 0} (${code}); check --host and --port`);
     }

@@ -10,22 +10,33 @@ import { loadAndPlan, refuseIfOverBudget, type PlanFlags } from './context.ts';
 import type { CliIO } from './io.ts';
 import { renderPlan } from './render-plan.ts';
 
-export async function planCommand(
-  manifestPath: string,
-  flags: PlanFlags & { json?: boolean; out?: string },
-  io: CliIO,
-): Promise<number> {
+export async function planCommand(manifestPath: string, flags: PlanFlags & { json?: boolean; out?: string }, io: CliIO): Promise<number> {
   const { manifest, plan } = await loadAndPlan(manifestPath, io.cwd, flags);
   const runDir = flags.out ? resolve(io.cwd, flags.out) : defaultRunDir(manifest.file, manifest.name);
   const previous = await readRunState(runDir);
   if (flags.json) {
-    const diff = previous ? diffPlan(previous.jobs.map((j) => j.id), plan) : undefined;
+    const diff = previous
+      ? diffPlan(
+          previous.jobs.map((j) => j.id),
+          plan,
+        )
+      : undefined;
     io.out(JSON.stringify(planJsonFull(plan, diff), null, 2));
     // The verdict is in the JSON; stderr says why the exit code is 3.
     if (plan.overBudget) io.err(`error: ${formatDiagnostic(plan.overBudget.diagnostic)}; nothing was spent`);
     return plan.overBudget ? 3 : 0;
   }
-  io.out(renderPlan(plan, previous ? diffPlan(previous.jobs.map((j) => j.id), plan) : undefined));
+  io.out(
+    renderPlan(
+      plan,
+      previous
+        ? diffPlan(
+            previous.jobs.map((j) => j.id),
+            plan,
+          )
+        : undefined,
+    ),
+  );
   io.out(runDirLine(runDir, previous !== undefined));
   refuseIfOverBudget(plan);
   return 0;

@@ -13,7 +13,12 @@ export async function resumeCommand(dir: string, flags: ExecuteFlags, io: CliIO,
   const [meta, state] = await Promise.all([readRunMeta(runDir), readRunState(runDir)]);
   if (!meta || !state) throw new UsageError(`${runDir} is not a shotlist run directory (no run.json / checkpoint.json)`);
   const catalog = await loadCatalog({ extraFiles: meta.catalogFiles });
-  const missing = missingKeys(state.jobs.map((j) => j.provider), io.env, meta.emulated, { catalog, settings: meta.providers });
+  const missing = missingKeys(
+    state.jobs.map((j) => j.provider),
+    io.env,
+    meta.emulated,
+    { catalog, settings: meta.providers },
+  );
   if (missing.length > 0) throw new UsageError(`missing API key in the environment: ${missing.join(', ')}`);
   // An emulated run resumes on a fresh emulator: the old one's tasks ended with its process.
   return executeAndFinish({

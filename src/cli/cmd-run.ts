@@ -38,7 +38,12 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
   const { manifest, catalog, plan } = await loadAndPlan(manifestPath, io.cwd, flags);
   const runDir = flags.out ? resolve(io.cwd, flags.out) : defaultRunDir(manifest.file, manifest.name);
   const previous = await readRunState(runDir);
-  const diff = previous ? diffPlan(previous.jobs.map((j) => j.id), plan) : undefined;
+  const diff = previous
+    ? diffPlan(
+        previous.jobs.map((j) => j.id),
+        plan,
+      )
+    : undefined;
   // With --json, stdout carries only the final JSON summary: the plan goes to stderr.
   const say = (t: string) => (flags.json ? io.err(t) : io.out(t));
   say(renderPlan(plan, diff));
@@ -56,10 +61,17 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
   if (!flags.fit && !flags.only) refuseIfOverBudget(plan);
   if (flags.only) say(`--only: ${sel.jobs.length} of ${plan.jobs.length} job(s) selected`);
   if (sel.deferred.length > 0) {
-    say(`--fit: ${sel.added.length} new job(s) fit (${formatSpend(sel.addedUsd, sel.addedUnpriced)}); ${sel.deferred.length} deferred (${formatUsd(sel.deferredUsd)}) — run again to approve them`);
+    say(
+      `--fit: ${sel.added.length} new job(s) fit (${formatSpend(sel.addedUsd, sel.addedUnpriced)}); ${sel.deferred.length} deferred (${formatUsd(sel.deferredUsd)}) — run again to approve them`,
+    );
   }
 
-  const missing = missingKeys(sel.jobs.map((j) => j.provider), io.env, Boolean(flags.emulate), { catalog, settings: manifest.providers });
+  const missing = missingKeys(
+    sel.jobs.map((j) => j.provider),
+    io.env,
+    Boolean(flags.emulate),
+    { catalog, settings: manifest.providers },
+  );
   if (missing.length > 0) {
     throw new UsageError(`missing API key in the environment: ${missing.join(', ')} (or pass --emulate to use the local emulator)`);
   }
@@ -86,7 +98,8 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
     tty: io.isTTY,
   });
   if (decision.kind === 'refused') throw new NotApprovedError(decision.reason);
-  const what = sel.addedUnpriced > 0 ? `${formatSpend(newCost, sel.addedUnpriced)} (unpriced jobs are not bounded by any cap)` : formatUsd(newCost);
+  const what =
+    sel.addedUnpriced > 0 ? `${formatSpend(newCost, sel.addedUnpriced)} (unpriced jobs are not bounded by any cap)` : formatUsd(newCost);
   if (decision.kind === 'ask' && !(await io.confirm(`Approve spending up to ${what} (run directory ${runDir})?`))) {
     throw new NotApprovedError('not approved; nothing was spent');
   }

@@ -73,7 +73,15 @@ async function execute(o: ExecuteAndFinishOptions, emulator: EmulatorHandle | un
   let logError: unknown;
   const signal = AbortSignal.any([o.signal, logFailed.signal]);
   setMaxListeners(0, signal);
-  const bind = makeBinder({ catalog: o.catalog, settings: o.settings, env: o.io.env, emulator, runDir: o.runDir, clock: systemClock, signal });
+  const bind = makeBinder({
+    catalog: o.catalog,
+    settings: o.settings,
+    env: o.io.env,
+    emulator,
+    runDir: o.runDir,
+    clock: systemClock,
+    signal,
+  });
   const log = await openEventLog(runPaths(o.runDir).events, (e) => {
     logError ??= e;
     logFailed.abort(e);
@@ -86,7 +94,11 @@ async function execute(o: ExecuteAndFinishOptions, emulator: EmulatorHandle | un
   try {
     const callbacks =
       o.flags.listen && o.flags.publicUrl
-        ? { listen: o.flags.listen, publicUrl: o.flags.publicUrl, secrets: emulator ? emulatorCallbackSecrets(emulator) : webhookSecrets(o.io.env) }
+        ? {
+            listen: o.flags.listen,
+            publicUrl: o.flags.publicUrl,
+            secrets: emulator ? emulatorCallbackSecrets(emulator) : webhookSecrets(o.io.env),
+          }
         : undefined;
     const outcome = await executeRun({
       runDir: o.runDir,

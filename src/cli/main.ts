@@ -43,8 +43,8 @@ function execOptions(cmd: Command): Command {
     .option('--resubmit-unknown', 'resubmit jobs whose submit could not be reconciled (may pay twice)')
     .option('--listen <host:port>', 'receive provider callbacks on this address')
     .option('--public-url <url>', 'public URL that reaches --listen (sent to providers as the callback URL)')
-    .addOption(new Option('--submit-per-min <n>', 'override every provider\'s submit rate').argParser(num))
-    .addOption(new Option('--max-in-flight <n>', 'override every provider\'s cap on tasks in flight').argParser(num));
+    .addOption(new Option('--submit-per-min <n>', "override every provider's submit rate").argParser(num))
+    .addOption(new Option('--max-in-flight <n>', "override every provider's cap on tasks in flight").argParser(num));
 }
 
 export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: number) => void): Command {
@@ -56,16 +56,14 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
     .showHelpAfterError('(add --help for usage)');
   const done = (p: Promise<number>) => p.then(setExit);
 
-  planOptions(program.command('validate <manifest>').description('check a manifest; sends nothing')).action(
-    (m: string, o) => done(loadPlan().then((c) => c.validateCommand(m, o, io))),
+  planOptions(program.command('validate <manifest>').description('check a manifest; sends nothing')).action((m: string, o) =>
+    done(loadPlan().then((c) => c.validateCommand(m, o, io))),
   );
   planOptions(program.command('plan <manifest>').description('expand, check and price a manifest; sends nothing'))
     .option('--json', 'machine-readable plan')
     .option('--out <dir>', 'run directory to compare with (default <manifest folder>/runs/<name>)')
     .action((m: string, o) => done(loadPlan().then((c) => c.planCommand(m, o, io))));
-  execOptions(
-    planOptions(program.command('run <manifest>').description('plan, ask for approval, run, post-process, report')),
-  )
+  execOptions(planOptions(program.command('run <manifest>').description('plan, ask for approval, run, post-process, report')))
     .option('--out <dir>', 'run directory (default <manifest folder>/runs/<name>)')
     .option('--yes', 'approve the plan without asking')
     .addOption(new Option('--max-usd <n>', 'approve only if the plan costs at most N USD, and cap spend at N').argParser(num))
@@ -76,9 +74,7 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
     .action((m: string, o) => done(loadRun().then((c) => c.runCommand(m, o, io, signal))));
   execOptions(program.command('resume <run-dir>').description('continue a run from its checkpoint'))
     .option('--verify', 're-hash every downloaded clip (default: trust clips whose size, mtime and inode are unchanged)')
-    .action(
-    (d: string, o) => done(loadResume().then((c) => c.resumeCommand(d, o, io, signal))),
-  );
+    .action((d: string, o) => done(loadResume().then((c) => c.resumeCommand(d, o, io, signal))));
   execOptions(program.command('retry <run-dir>').description('send failed jobs again, with a fresh approval of what they cost'))
     .option('--states <list>', 'which jobs: some of failed, expired, rejected, unknown (default failed,expired)')
     .option('--only <selectors>', 'of those, only: shot ids, provider=NAME, model=ID, rows=A..B', collect)
@@ -110,7 +106,7 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
     .action((d: string, o) => done(loadExport().then((c) => c.exportCommand(d, o, io))));
   program
     .command('emulate')
-    .description('serve every provider\'s API locally (free, offline)')
+    .description("serve every provider's API locally (free, offline)")
     .addOption(new Option('--port <n>', 'port (default: a free one)').argParser(num))
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--faults <json|file>', 'inject faults per provider, e.g. \'{"openai":{"rate429":0.2,"retryAfterS":2}}\'')

@@ -10,7 +10,18 @@ import { formatDuration as formatEta } from '../plan/eta.ts';
 import type { StatusJson } from './status-shape.ts';
 import { buildStatus, renderStatusText, type RunStateView } from './summary.ts';
 
-const ORDER: JobState[] = ['planned', 'submitting', 'submitted', 'running', 'succeeded', 'downloaded', 'rejected', 'failed', 'expired', 'unknown'];
+const ORDER: JobState[] = [
+  'planned',
+  'submitting',
+  'submitted',
+  'running',
+  'succeeded',
+  'downloaded',
+  'rejected',
+  'failed',
+  'expired',
+  'unknown',
+];
 const DONE: JobState[] = ['downloaded', 'rejected', 'failed', 'expired', 'unknown'];
 
 export interface ProgressOptions {
@@ -145,8 +156,18 @@ function apply(v: View, e: RunEvent): void {
 
 export function createProgress(o: ProgressOptions): { sink: EventSink; close(): void } {
   const v: View = {
-    jobs: 0, counts: {}, spentUsd: 0, reservedUsd: 0, approvedUsd: 0, startedAt: o.clock.now(), doneAtStart: 0,
-    throttles: 0, retries: 0, warnings: [], stopped: [], finished: false,
+    jobs: 0,
+    counts: {},
+    spentUsd: 0,
+    reservedUsd: 0,
+    approvedUsd: 0,
+    startedAt: o.clock.now(),
+    doneAtStart: 0,
+    throttles: 0,
+    retries: 0,
+    warnings: [],
+    stopped: [],
+    finished: false,
   };
   const stop = new AbortController();
   let drawnLines = 0;
@@ -227,10 +248,21 @@ export function renderStatus(s: StatusJson): string {
 }
 
 /** One line for a rebuilt checkpoint (also printed by `status`). */
-export function recoveryText(e: { from?: 'previous' | 'journal'; reason?: string; damagedEntries: number; partialsRemoved?: number }): string {
+export function recoveryText(e: {
+  from?: 'previous' | 'journal';
+  reason?: string;
+  damagedEntries: number;
+  partialsRemoved?: number;
+}): string {
   const parts: string[] = [];
-  if (e.from) parts.push(`${e.reason ?? 'checkpoint.json unusable'}: state rebuilt from ${e.from === 'previous' ? 'checkpoint.prev.json + the journal' : 'the journal alone'}`);
-  if (e.damagedEntries > 0) parts.push(`${e.damagedEntries} damaged journal entr${e.damagedEntries === 1 ? 'y' : 'ies'}: their jobs are unknown (reconciled where the provider allows)`);
+  if (e.from)
+    parts.push(
+      `${e.reason ?? 'checkpoint.json unusable'}: state rebuilt from ${e.from === 'previous' ? 'checkpoint.prev.json + the journal' : 'the journal alone'}`,
+    );
+  if (e.damagedEntries > 0)
+    parts.push(
+      `${e.damagedEntries} damaged journal entr${e.damagedEntries === 1 ? 'y' : 'ies'}: their jobs are unknown (reconciled where the provider allows)`,
+    );
   if (e.partialsRemoved) parts.push(`${e.partialsRemoved} partial file(s) from an interrupted write removed`);
   return parts.join('; ');
 }

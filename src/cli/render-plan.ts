@@ -27,15 +27,33 @@ function fmtNum(n: number): string {
 export function table(header: string[], rows: string[][], right: ReadonlySet<number> = new Set()): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]): string =>
-    r.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  ').trimEnd(), ...rows.map(line)].join('\n');
+    r
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(header),
+    widths
+      .map((w) => '-'.repeat(w))
+      .join('  ')
+      .trimEnd(),
+    ...rows.map(line),
+  ].join('\n');
 }
 
 export function renderPlan(plan: Plan, diff?: PlanDiff): string {
   const out: string[] = [];
   out.push(`Plan "${plan.name}": ${plan.totals.jobs} job${plan.totals.jobs === 1 ? '' : 's'}`);
   out.push('');
-  const rows = plan.lines.map((l) => [l.provider, l.model, l.size, `${l.seconds}s`, String(l.jobs), costText(l.unit), costText(l.subtotal)]);
+  const rows = plan.lines.map((l) => [
+    l.provider,
+    l.model,
+    l.size,
+    `${l.seconds}s`,
+    String(l.jobs),
+    costText(l.unit),
+    costText(l.subtotal),
+  ]);
   out.push(table(['provider', 'model', 'size', 'secs', 'jobs', 'unit', 'subtotal'], rows, new Set([3, 4, 5, 6])));
   out.push('');
   const credits = plan.totals.credits ? ` (${fmtNum(plan.totals.credits)} credits)` : '';
@@ -44,12 +62,14 @@ export function renderPlan(plan: Plan, diff?: PlanDiff): string {
     const parts = Object.entries(plan.eta.byProvider).map(([p, t]) => `${p} ${formatDuration(t)}`);
     out.push(`Estimated time: ~${formatDuration(plan.eta.seconds)}${parts.length > 1 ? ` (${parts.join(', ')})` : ''}`);
   }
-  if (plan.totals.unpriced) out.push(`Unpriced: ${plan.totals.unpriced} job${plan.totals.unpriced === 1 ? '' : 's'} not included in the total`);
+  if (plan.totals.unpriced)
+    out.push(`Unpriced: ${plan.totals.unpriced} job${plan.totals.unpriced === 1 ? '' : 's'} not included in the total`);
   if (diff) {
     out.push('');
     out.push(`Changes since the last run: ${diff.kept.length} kept, ${diff.added.length} added, ${diff.dropped.length} dropped`);
     out.push(`Added cost: ${usd(diff.addedUsd)}`);
-    if (diff.added.length) out.push(...diff.added.slice(0, 20).map((j) => `  + ${j.id}  ${j.shotId}${j.take > 1 ? ` (take ${j.take})` : ''}`));
+    if (diff.added.length)
+      out.push(...diff.added.slice(0, 20).map((j) => `  + ${j.id}  ${j.shotId}${j.take > 1 ? ` (take ${j.take})` : ''}`));
     if (diff.added.length > 20) out.push(`  … and ${diff.added.length - 20} more`);
     if (diff.dropped.length) out.push(...diff.dropped.slice(0, 20).map((id) => `  - ${id}`));
     if (diff.dropped.length > 20) out.push(`  … and ${diff.dropped.length - 20} more`);
@@ -75,7 +95,8 @@ export function renderCatalog(catalog: Catalog): string {
     out.push(`${p.provider}  (as of ${p.as_of}; ${p.source})`);
     out.push(
       `  limits: ${l.submit_per_min} submits/min (burst ${l.submit_burst}), ${l.polls_per_min} polls/min, ` +
-        `${l.max_in_flight} in flight, ${l.downloads} downloads` + (p.usd_per_credit ? `; 1 credit = $${p.usd_per_credit}` : ''),
+        `${l.max_in_flight} in flight, ${l.downloads} downloads` +
+        (p.usd_per_credit ? `; 1 credit = $${p.usd_per_credit}` : ''),
     );
     const rows = p.models.map((m) => [
       m.id,

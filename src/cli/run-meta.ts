@@ -43,6 +43,7 @@ export async function readRunMeta(runDir: string): Promise<RunMeta | undefined> 
   const path = runPaths(runDir).meta;
   const got = await readJsonFile(path, runMetaSchema);
   if (got.kind === 'missing') return undefined;
-  if (got.kind === 'corrupt') throw new UsageError(`${path} is damaged (${got.reason}); run the manifest again with --out ${runDir} to rewrite it`);
+  if (got.kind === 'corrupt')
+    throw new UsageError(`${path} is damaged (${got.reason}); run the manifest again with --out ${runDir} to rewrite it`);
   return got.value;
 }

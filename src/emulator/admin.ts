@@ -8,7 +8,6 @@ import type { EmuCore } from './core.ts';
 import { phaseOf, type EmuTask } from './tasks.ts';
 import type { AdminTask } from './types.ts';
 
-
 export const ADMIN_PREFIX = '/_emulator';
 
 export function adminTask(t: EmuTask, now: number): AdminTask {

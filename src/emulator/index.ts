@@ -39,9 +39,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const stop = new AbortController();
   setMaxListeners(0, stop.signal); // every pending task timer and callback delivery listens to it
 
-  const faults = Object.fromEntries(
-    PROVIDER_NAMES.map((p) => [p, new ProviderFaults(p, opts.faults?.[p], seed, clock)]),
-  ) as Record<ProviderName, ProviderFaults>;
+  const faults = Object.fromEntries(PROVIDER_NAMES.map((p) => [p, new ProviderFaults(p, opts.faults?.[p], seed, clock)])) as Record<
+    ProviderName,
+    ProviderFaults
+  >;
   const secrets: Partial<Record<ProviderName, string>> = { ...DEFAULT_WEBHOOK_SECRETS, ...opts.webhookSecrets };
   const falSigner = createFalSigner();
   // Ids and URL tokens are fresh per instance (fault draws stay seeded): a restarted emulator must never
@@ -58,7 +59,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     new CallbackSender({ clock, signal: stop.signal, duplicates: opts.webhookDuplicates ?? 0 }),
     falSigner,
     secrets,
-    { openaiWebhookUrl: opts.openaiWebhookUrl, outOfOrder: opts.webhookOutOfOrder ?? false, falUserId: EMULATOR_FAL_USER_ID, dataDir, mounts: opts.mounts },
+    {
+      openaiWebhookUrl: opts.openaiWebhookUrl,
+      outOfOrder: opts.webhookOutOfOrder ?? false,
+      falUserId: EMULATOR_FAL_USER_ID,
+      dataDir,
+      mounts: opts.mounts,
+    },
     stop.signal,
   );
   for (const m of PROVIDER_MODULES) core.modules.set(m.name, m);
@@ -80,9 +87,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const url = `http://${host}:${addr.port}`;
   core.baseUrl = url;
 
-  const baseUrls = Object.fromEntries(
-    PROVIDER_MODULES.map((m: ProviderModule) => [m.name, `${url}${m.prefix}`]),
-  ) as Record<ProviderName, string>;
+  const baseUrls = Object.fromEntries(PROVIDER_MODULES.map((m: ProviderModule) => [m.name, `${url}${m.prefix}`])) as Record<
+    ProviderName,
+    string
+  >;
 
   return {
     url,

@@ -87,7 +87,8 @@ function checkOne(field: string, p: PropSchema, v: unknown): SchemaError | undef
     if (p.maximum !== undefined && v > p.maximum) return err('less_than_equal', `Input should be less than or equal to ${p.maximum}`);
   }
   if (typeof v === 'string') {
-    if (p.maxLength !== undefined && v.length > p.maxLength) return err('string_too_long', `String should have at most ${p.maxLength} characters`);
+    if (p.maxLength !== undefined && v.length > p.maxLength)
+      return err('string_too_long', `String should have at most ${p.maxLength} characters`);
     if (p.format === 'uri' && !/^(https?:\/\/|data:)/.test(v)) return err('url_parsing', 'Input should be a valid URL');
   }
   return undefined;
@@ -96,7 +97,8 @@ function checkOne(field: string, p: PropSchema, v: unknown): SchemaError | undef
 /** Validate an input object: required fields, then each known field. Unknown fields pass (as pydantic ignores them). */
 export function validateInput(schema: InputSchema, input: Record<string, unknown>): SchemaError[] {
   const errors: SchemaError[] = [];
-  for (const r of schema.required) if (input[r] === undefined || input[r] === null) errors.push({ field: r, type: 'missing', message: 'Field required' });
+  for (const r of schema.required)
+    if (input[r] === undefined || input[r] === null) errors.push({ field: r, type: 'missing', message: 'Field required' });
   for (const [k, v] of Object.entries(input)) {
     const p = schema.properties[k];
     if (!p || v === undefined) continue;

@@ -33,7 +33,7 @@ export function createRng(seed: number): Rng {
 
 /** Derive an independent stream per purpose, so e.g. 429 draws don't shift task-failure draws. */
 export function deriveSeed(seed: number, label: string): number {
-  let h = seed >>> 0 ^ 0x9e3779b9;
+  let h = (seed >>> 0) ^ 0x9e3779b9;
   for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193) >>> 0;
   return h;
 }

@@ -4,7 +4,15 @@ import { setRateHeaders, type Ctx, type EmuCore, type ProviderModule } from './c
 import { bearerKey, readBody, sendJson } from './http.ts';
 import { ADMIN_PREFIX, adminAnswer } from './admin.ts';
 
-function makeCtx(core: EmuCore, mod: ProviderModule, req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, prefix = mod.prefix): Ctx {
+function makeCtx(
+  core: EmuCore,
+  mod: ProviderModule,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  requestId: string,
+  prefix = mod.prefix,
+): Ctx {
   let body: Promise<Buffer> | undefined;
   const ctx: Ctx = {
     core,
@@ -73,7 +81,8 @@ export async function handleRequest(core: EmuCore, req: IncomingMessage, res: Se
   if (kind === 'list') counts.lists++;
 
   if (faults.draw(cfg.dropRate)) {
-    if (kind === 'create') ctx.dropResponse = true; // do the work, then lose the answer
+    if (kind === 'create')
+      ctx.dropResponse = true; // do the work, then lose the answer
     else {
       req.socket.destroy();
       return;

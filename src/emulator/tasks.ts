@@ -57,7 +57,12 @@ export function phaseOf(t: EmuTask, now: number): Phase {
   if (t.outcome === 'fail') return { kind: 'failed', completedAt: t.dueAt, code: t.failCode, message: t.failMessage };
   if (t.outcome === 'abort') return { kind: 'aborted', completedAt: t.dueAt };
   if (t.render.state === 'error') {
-    return { kind: 'failed', completedAt: Math.max(t.dueAt, t.render.readyAt ?? t.dueAt), code: 'render_failed', message: t.render.error ?? 'render failed' };
+    return {
+      kind: 'failed',
+      completedAt: Math.max(t.dueAt, t.render.readyAt ?? t.dueAt),
+      code: 'render_failed',
+      message: t.render.error ?? 'render failed',
+    };
   }
   if (t.render.state === 'ready' && t.render.path) {
     return { kind: 'succeeded', completedAt: Math.max(t.dueAt, t.render.readyAt ?? t.dueAt), path: t.render.path };

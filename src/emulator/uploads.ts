@@ -34,7 +34,13 @@ export interface StoredUpload extends PendingUpload {
   createdAt: number;
 }
 
-const EXT: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp', 'video/mp4': 'mp4', 'audio/mpeg': 'mp3' };
+const EXT: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/webp': 'webp',
+  'video/mp4': 'mp4',
+  'audio/mpeg': 'mp3',
+};
 
 export function extFor(contentType: string, fileName: string): string {
   const fromName = /\.([A-Za-z0-9]{1,5})$/.exec(fileName)?.[1];
@@ -46,10 +52,19 @@ export class UploadStore {
   readonly stored = new Map<string, StoredUpload>();
 
   /** Reserve a token: the file's public URL is known before its bytes arrive. */
-  initiate(core: UploadHost, provider: ProviderName, contentType: string, fileName: string): { token: string; uploadUrl: string; fileUrl: string } {
+  initiate(
+    core: UploadHost,
+    provider: ProviderName,
+    contentType: string,
+    fileName: string,
+  ): { token: string; uploadUrl: string; fileUrl: string } {
     const token = core.newId(24);
     this.pending.set(token, { provider, token, contentType, fileName });
-    return { token, uploadUrl: `${core.baseUrl}/uploads/${token}`, fileUrl: `${core.baseUrl}/files/${token}.${extFor(contentType, fileName)}` };
+    return {
+      token,
+      uploadUrl: `${core.baseUrl}/uploads/${token}`,
+      fileUrl: `${core.baseUrl}/files/${token}.${extFor(contentType, fileName)}`,
+    };
   }
 
   /** Store the bytes of a reserved (or a direct) upload and make its file URL serve them. */

@@ -123,13 +123,19 @@ function classifyHeader(header: string[], loc: CsvLocator, diags: Diagnostic[], 
     const p = PARSERS.get(name);
     if (p) return { kind: 'field', name: name as keyof ShotInput, ...p };
     if (name === 'vars' || name === 'params' || name === 'matrix') {
-      diags.push({ ...at(), message: `column "${name}" is not supported in CSV (use "${name === 'matrix' ? 'matrix: in the YAML' : name + '.<key>'}" columns)` });
+      diags.push({
+        ...at(),
+        message: `column "${name}" is not supported in CSV (use "${name === 'matrix' ? 'matrix: in the YAML' : name + '.<key>'}" columns)`,
+      });
       return { kind: 'skip' };
     }
     // Unknown columns are template variables, but a near-miss of a field name is almost always a typo.
     const near = name.length >= 5 ? closest(name, SHOT_FIELD_NAMES, { abbreviations: false }) : undefined;
     if (near) {
-      diags.push({ ...at(), message: `unknown column "${name}" (did you mean "${near}"? name it "vars.${name}" to use it as a template variable)` });
+      diags.push({
+        ...at(),
+        message: `unknown column "${name}" (did you mean "${near}"? name it "vars.${name}" to use it as a template variable)`,
+      });
       return { kind: 'skip' };
     }
     implicit.push({ name, pos: at() });
@@ -231,11 +237,12 @@ export function parseShotsCsv(
     const at = open !== undefined ? loc.at(open) : undefined;
     const line = at?.line ?? Math.max(1, Math.min(typeof err.lines === 'number' ? err.lines : 1, loc.lineCount()));
     const col = at?.col ?? (typeof err.column === 'number' ? loc.cell(line, err.column).col : 1);
-    const why = err.code === 'CSV_INVALID_CLOSING_QUOTE' || err.code === 'CSV_QUOTE_NOT_CLOSED'
-      ? 'bad quoting (a field with quotes must be wrapped in "…" and inner quotes doubled as "")'
-      : err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'
-        ? 'wrong number of fields for the header'
-        : 'cannot parse';
+    const why =
+      err.code === 'CSV_INVALID_CLOSING_QUOTE' || err.code === 'CSV_QUOTE_NOT_CLOSED'
+        ? 'bad quoting (a field with quotes must be wrapped in "…" and inner quotes doubled as "")'
+        : err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'
+          ? 'wrong number of fields for the header'
+          : 'cannot parse';
     // csv-parse's own line numbers can disagree with ours (see above): the position says where.
     const detail = err.message.replace(/^[A-Z_]+: ?/, '').replace(/,? (?:on|at) line \d+/g, '');
     diagnostics.push({ file, line, col, message: `CSV ${why}: ${detail}` });

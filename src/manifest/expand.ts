@@ -48,9 +48,26 @@ export interface RawShot {
 }
 
 /** Fields whose plan-time errors point at where the value was written. */
-const TRACKED_FIELDS = ['provider', 'model', 'prompt', 'seconds', 'aspect', 'resolution', 'tier', 'image', 'seed', 'negative_prompt', 'guidance'] as const;
+const TRACKED_FIELDS = [
+  'provider',
+  'model',
+  'prompt',
+  'seconds',
+  'aspect',
+  'resolution',
+  'tier',
+  'image',
+  'seed',
+  'negative_prompt',
+  'guidance',
+] as const;
 
-function fieldSources(raw: RawShot, ctx: ExpandContext, dims: readonly MatrixDim[], combo: readonly number[]): Partial<Record<string, SourcePos>> {
+function fieldSources(
+  raw: RawShot,
+  ctx: ExpandContext,
+  dims: readonly MatrixDim[],
+  combo: readonly number[],
+): Partial<Record<string, SourcePos>> {
   const out: Partial<Record<string, SourcePos>> = {};
   for (const f of TRACKED_FIELDS) {
     const k = dims.findIndex((d) => dimKeys(d).includes(f));
@@ -118,7 +135,9 @@ function withinJobLimit(raw: RawShot, dims: MatrixDim[], top: ShotInput, base: S
     return true;
   }
   ctx.tooManyJobs = true;
-  const how = dims.length ? `${dims.map((d) => `${d.key} (${d.values.length})`).join(' × ')} = ${combos} matrix combination(s) × ${takes} take(s)` : `${takes} take(s)`;
+  const how = dims.length
+    ? `${dims.map((d) => `${d.key} (${d.values.length})`).join(' × ')} = ${combos} matrix combination(s) × ${takes} take(s)`
+    : `${takes} take(s)`;
   ctx.diagnostics.push({
     ...raw.pos(),
     message: `shot "${baseId}": expands to ${jobs} job(s) (${how}); the manifest would plan more than ${MAX_JOBS} jobs. Use fewer matrix values or takes, or split it into several manifests`,
@@ -190,7 +209,9 @@ export function expandShot(raw: RawShot, ctx: ExpandContext): void {
   for (const d of ctx.globalMatrix) {
     const keys = dimKeys(d);
     if (seen.has(d.key) || keys.some((k) => seen.has(k))) continue;
-    const pinned = keys.some((k) => isShotField(k) && (Reflect.get(top, k) !== undefined || (raw.group !== undefined && Reflect.get(raw.group, k) !== undefined)));
+    const pinned = keys.some(
+      (k) => isShotField(k) && (Reflect.get(top, k) !== undefined || (raw.group !== undefined && Reflect.get(raw.group, k) !== undefined)),
+    );
     if (!pinned) dims.push(d);
   }
   if (!withinJobLimit(raw, dims, top, base, baseId, ctx)) return;
@@ -258,8 +279,10 @@ function finishShot(
   const provider = top.provider ?? base.provider;
   const model = top.model ?? base.model;
   const prompt = top.prompt ?? base.prompt;
-  if (provider === undefined) d.push({ ...raw.pos(), message: `shot "${id}": no provider (set "provider:" at the top, in defaults, or on the shot)` });
-  if (model === undefined) d.push({ ...raw.pos(), message: `shot "${id}": no model (set "model:" at the top, in defaults, or on the shot)` });
+  if (provider === undefined)
+    d.push({ ...raw.pos(), message: `shot "${id}": no provider (set "provider:" at the top, in defaults, or on the shot)` });
+  if (model === undefined)
+    d.push({ ...raw.pos(), message: `shot "${id}": no model (set "model:" at the top, in defaults, or on the shot)` });
   if (prompt === undefined) {
     d.push({ ...raw.pos(), message: `shot "${id}": missing prompt` });
     return undefined;
@@ -283,7 +306,10 @@ function finishShot(
   if (image !== undefined && !isUrl(image)) {
     const abs = isAbsolute(image) ? image : join(ctx.manifestDir, image);
     if (!ctx.fileExists(abs)) {
-      d.push({ ...raw.pos(top.image !== undefined ? 'image' : undefined), message: `shot "${id}": image file not found: ${image} (looked at ${relative(ctx.manifestDir, abs) || abs} next to the manifest)` });
+      d.push({
+        ...raw.pos(top.image !== undefined ? 'image' : undefined),
+        message: `shot "${id}": image file not found: ${image} (looked at ${relative(ctx.manifestDir, abs) || abs} next to the manifest)`,
+      });
     }
     image = abs;
   }
@@ -321,7 +347,14 @@ function finishShot(
  * many shots (a `from:` entry's or `defaults`' prompt) gets the same message for each, so the
  * collapsed report shows it once with a count; a shot's own template names the shot.
  */
-function placeholderProblem(field: 'prompt' | 'negative_prompt', missing: string[], raw: RawShot, ctx: ExpandContext, id: string, vars: Record<string, string>): Diagnostic {
+function placeholderProblem(
+  field: 'prompt' | 'negative_prompt',
+  missing: string[],
+  raw: RawShot,
+  ctx: ExpandContext,
+  id: string,
+  vars: Record<string, string>,
+): Diagnostic {
   const where = templatePos(raw, ctx, field);
   const known = [...Object.keys(vars), 'id', ...SHOT_FIELD_NAMES.filter((f) => f !== 'prompt' && f !== 'vars' && f !== 'params')];
   const hints: string[] = [];

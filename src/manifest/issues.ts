@@ -20,7 +20,8 @@ function typeName(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a map';
   if (typeof v === 'string') return `string "${v.length > 40 ? v.slice(0, 40) + '…' : v}"`;
-  if (typeof v === 'number') return Number.isInteger(v) ? `integer ${v}` : Number.isFinite(v) ? `number ${v}` : `${v} (not a finite number)`;
+  if (typeof v === 'number')
+    return Number.isInteger(v) ? `integer ${v}` : Number.isFinite(v) ? `number ${v}` : `${v} (not a finite number)`;
   return `${typeof v} ${String(v)}`;
 }
 
@@ -188,9 +189,13 @@ export function issuesToDiagnostics(
         const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
         const strict = issue.inclusive === false;
         const what =
-          issue.origin === 'array' ? `${word} ${bound} item(s)` :
-          issue.origin === 'string' ? `${word} ${bound} character(s)` :
-          strict ? `${issue.code === 'too_small' ? 'greater' : 'less'} than ${bound}` : `${word} ${bound}`;
+          issue.origin === 'array'
+            ? `${word} ${bound} item(s)`
+            : issue.origin === 'string'
+              ? `${word} ${bound} character(s)`
+              : strict
+                ? `${issue.code === 'too_small' ? 'greater' : 'less'} than ${bound}`
+                : `${word} ${bound}`;
         out.push({ ...pos.at(full), message: `${where}: must be ${what}, got ${typeName(actual)}` });
         continue;
       }
@@ -200,13 +205,26 @@ export function issuesToDiagnostics(
           continue;
         }
         // A branch whose type matched failed inside: its own issues say what is wrong.
-        const inner = issue.errors.find((b) => b.length > 0 && b.every((i) => i.path.length > 0 || (i.code !== 'invalid_type' && i.code !== 'invalid_value')));
+        const inner = issue.errors.find(
+          (b) => b.length > 0 && b.every((i) => i.path.length > 0 || (i.code !== 'invalid_type' && i.code !== 'invalid_value')),
+        );
         if (inner) {
-          out.push(...issuesToDiagnostics(inner.map((i) => ({ ...i, path: [...rel, ...i.path] })), value, base, root, pos));
+          out.push(
+            ...issuesToDiagnostics(
+              inner.map((i) => ({ ...i, path: [...rel, ...i.path] })),
+              value,
+              base,
+              root,
+              pos,
+            ),
+          );
           continue;
         }
         const want = unionExpected(issue);
-        out.push({ ...pos.at(full), message: `${where ? where + ': ' : ''}${want ? `expected ${want}` : issue.message}, got ${typeName(actual)}` });
+        out.push({
+          ...pos.at(full),
+          message: `${where ? where + ': ' : ''}${want ? `expected ${want}` : issue.message}, got ${typeName(actual)}`,
+        });
         continue;
       }
       default:

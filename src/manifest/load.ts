@@ -150,7 +150,8 @@ export async function loadManifest(path: string, opts: LoadOptions = {}): Promis
     const ids = new Set([...ctx.ids.keys(), ...ctx.out.map((s) => s.id)]);
     diags.push(...unknownShotRefs(refs.shots, ids, [...ctx.ids.keys()]));
   }
-  if (!diags.length && ctx.out.length === 0) diags.push({ ...pos.at(['shots']), message: 'shots: the manifest has no shots (its CSV files have no rows)' });
+  if (!diags.length && ctx.out.length === 0)
+    diags.push({ ...pos.at(['shots']), message: 'shots: the manifest has no shots (its CSV files have no rows)' });
   if (diags.length) throw fail(diags);
 
   const manifest: Manifest = {
@@ -186,7 +187,14 @@ function checkTop(value: object, pos: YamlPositions, diags: Diagnostic[]): { doc
   return { doc: {}, broken };
 }
 
-async function readCsv(csvAbs: string, csvDisplay: string, from: string, at: SourcePos, i: number, diags: Diagnostic[]): Promise<string | undefined> {
+async function readCsv(
+  csvAbs: string,
+  csvDisplay: string,
+  from: string,
+  at: SourcePos,
+  i: number,
+  diags: Diagnostic[],
+): Promise<string | undefined> {
   try {
     const decoded = decodeUtf8(await readFile(csvAbs), csvDisplay, 'the CSV file');
     if ('diagnostic' in decoded) {
@@ -196,7 +204,12 @@ async function readCsv(csvAbs: string, csvDisplay: string, from: string, at: Sou
     return decoded.text;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'EISDIR' ? 'is a directory, not a CSV file' : code === 'ENOENT' ? 'CSV file not found' : `cannot read the CSV file (${(e as Error).message})`;
+    const why =
+      code === 'EISDIR'
+        ? 'is a directory, not a CSV file'
+        : code === 'ENOENT'
+          ? 'CSV file not found'
+          : `cannot read the CSV file (${(e as Error).message})`;
     diags.push({ ...at, message: `shots[${i}].from: ${why}: ${from}` });
     return undefined;
   }
@@ -227,7 +240,8 @@ async function loadCsvManifest(path: string, abs: string, text: string, opts: Lo
   parseShotsCsv(text, path, (row) => expandShot(row, ctx), diags, false, columns);
   if (!diags.length && !ctx.tooManyJobs) diags.push(...unusedColumns(columns, ctx.usedPlaceholders));
   // Line 2 is where the first row belongs, unless the file is a single line.
-  if (!diags.length && ctx.out.length === 0) diags.push({ file: path, line: /[\r\n]/.test(text) ? 2 : 1, col: 1, message: 'CSV has a header but no rows' });
+  if (!diags.length && ctx.out.length === 0)
+    diags.push({ file: path, line: /[\r\n]/.test(text) ? 2 : 1, col: 1, message: 'CSV has a header but no rows' });
   if (diags.length) throw fail(diags);
   return {
     file: abs,
@@ -294,7 +308,8 @@ function checkShotItem(item: unknown, i: number, pos: YamlPositions, diags: Diag
     const before = diags.length;
     toDims(r.data.matrix, [...base, 'matrix'], pos, diags);
     const id: unknown = Reflect.get(r.data, 'id');
-    if (diags.length !== before) return { kind: 'shot', ok: false, id: typeof id === 'string' || typeof id === 'number' ? String(id) : undefined };
+    if (diags.length !== before)
+      return { kind: 'shot', ok: false, id: typeof id === 'string' || typeof id === 'number' ? String(id) : undefined };
   }
   return (isFrom ? { kind: 'from', ok: true, value: r.data } : { kind: 'shot', ok: true, value: r.data }) as CheckedItem;
 }
@@ -303,7 +318,10 @@ function checkTopLevel(doc: Partial<Doc>, pos: YamlPositions, diags: Diagnostic[
   for (const name of Object.keys(doc.providers ?? {})) {
     // A name of the user's own is an instance when it says which protocol it speaks.
     if (!(PROVIDER_NAMES as readonly string[]).includes(name) && doc.providers?.[name]?.protocol === undefined) {
-      diags.push({ ...pos.at(['providers'], name), message: `providers: unknown provider "${name}"${didYouMean(name, PROVIDER_NAMES)} (one of ${PROVIDER_NAMES.join(', ')})` });
+      diags.push({
+        ...pos.at(['providers'], name),
+        message: `providers: unknown provider "${name}"${didYouMean(name, PROVIDER_NAMES)} (one of ${PROVIDER_NAMES.join(', ')})`,
+      });
     }
   }
   (doc.pricing ?? []).forEach((p, i) => {

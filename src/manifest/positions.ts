@@ -112,10 +112,11 @@ export function parseYaml(rawText: string, file: string): ParsedYaml {
     const lp = lines.linePos(start ?? e.pos[0]);
     const first = e.message.split('\n')[0] ?? e.message;
     // A stack overflow while parsing means absurdly deep nesting, not a bug in the user's syntax.
-    const why =
-      /call stack/i.test(first) ? 'nesting is too deep' :
-      e.code === 'MULTIPLE_DOCS' ? 'the file holds more than one YAML document; remove the "---" line and what follows it' :
-      first.replace(/ at line \d+, column \d+:?$/, '');
+    const why = /call stack/i.test(first)
+      ? 'nesting is too deep'
+      : e.code === 'MULTIPLE_DOCS'
+        ? 'the file holds more than one YAML document; remove the "---" line and what follows it'
+        : first.replace(/ at line \d+, column \d+:?$/, '');
     return { file, line: lp.line, col: lp.col, message: `YAML syntax: ${why}` };
   });
   if (errors.length) return { doc, value: undefined, errors, pos };
@@ -128,9 +129,11 @@ export function parseYaml(rawText: string, file: string): ParsedYaml {
     const unresolved = /Unresolved alias/.test(message) ? message.slice(message.lastIndexOf(': ') + 2) : undefined;
     const lp = lines.linePos(firstAlias(doc, unresolved) ?? 0);
     const why =
-      unresolved !== undefined ? `alias *${unresolved} has no anchor &${unresolved} before it` :
-      /Excessive alias count/.test(message) ? 'aliases (*name) expand to too much data; repeat the values instead of nesting aliases' :
-      message.split('\n')[0];
+      unresolved !== undefined
+        ? `alias *${unresolved} has no anchor &${unresolved} before it`
+        : /Excessive alias count/.test(message)
+          ? 'aliases (*name) expand to too much data; repeat the values instead of nesting aliases'
+          : message.split('\n')[0];
     return { doc, value: undefined, errors: [{ file, line: lp.line, col: lp.col, message: `YAML: ${why}` }], pos };
   }
 }

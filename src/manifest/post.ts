@@ -85,9 +85,7 @@ function collectFieldRefs(body: unknown, path: Path, pos: YamlPositions, refs: P
       if (typeof v !== 'string') continue;
       // A label template ("{model} take {take}") names its fields in braces.
       const names = v.includes('{') ? [...v.matchAll(/\{\s*([\w.-]+)\s*\}/g)].map((m) => m[1] ?? '') : v.split(',');
-      for (const name of names
-        .map((n) => n.trim())
-        .filter(Boolean)) {
+      for (const name of names.map((n) => n.trim()).filter(Boolean)) {
         refs.push({ name, where: pathText(p), source: pos.at(p) });
       }
     }

@@ -55,12 +55,22 @@ const optionalFields = {
 };
 
 export const shotIdSchema = z
-  .union([z.string().min(1).regex(/^[^@\s,=]+$/, 'ids may not contain spaces, "@", "," or "="'), z.number().int()])
+  .union([
+    z
+      .string()
+      .min(1)
+      .regex(/^[^@\s,=]+$/, 'ids may not contain spaces, "@", "," or "="'),
+    z.number().int(),
+  ])
   .describe('Unique shot id (default shot-N / row-N).');
 
 export const shotSchema = z.strictObject({ id: shotIdSchema.optional(), ...optionalFields, matrix: matrixSchema.optional() });
 export const fromSchema = z
-  .strictObject({ from: z.string().min(1).describe('CSV file (relative to the manifest); rows become shots.'), ...optionalFields, matrix: matrixSchema.optional() })
+  .strictObject({
+    from: z.string().min(1).describe('CSV file (relative to the manifest); rows become shots.'),
+    ...optionalFields,
+    matrix: matrixSchema.optional(),
+  })
   .describe('Shots from a CSV file; the other fields are defaults for its rows.');
 export const defaultsSchema = z.strictObject(optionalFields);
 
@@ -76,7 +86,11 @@ export const providerSettingsSchema = z.strictObject({
   limits: limitsSchema.optional(),
   // A provider instance as data: a name of your own that speaks one of the built-in protocols.
   protocol: z.enum(PROVIDER_NAMES).optional().describe('For a provider of your own (a gateway): the protocol it speaks.'),
-  key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name, e.g. MYGW_API_KEY').optional().describe('Environment variable holding its key (default <NAME>_API_KEY).'),
+  key_env: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name, e.g. MYGW_API_KEY')
+    .optional()
+    .describe('Environment variable holding its key (default <NAME>_API_KEY).'),
 });
 
 const groupBy = z.string().min(1);
@@ -84,7 +98,10 @@ export const postStepSchemas = {
   thumbnails: z
     .strictObject({
       at: z
-        .union([z.number().nonnegative(), z.string().regex(/^\s*\d+(\.\d+)?\s*%?\s*$/, 'expected seconds (e.g. 1.5) or a percentage (e.g. "50%")')])
+        .union([
+          z.number().nonnegative(),
+          z.string().regex(/^\s*\d+(\.\d+)?\s*%?\s*$/, 'expected seconds (e.g. 1.5) or a percentage (e.g. "50%")'),
+        ])
         .optional(),
       sheet: z
         .union([
@@ -152,7 +169,11 @@ export const pricingEntrySchema = z.strictObject({
 });
 
 const topFields = {
-  name: z.string().min(1).describe('Names the run directory: letters and digits of any script, "-", "_", "."; at most 80 characters.').optional(),
+  name: z
+    .string()
+    .min(1)
+    .describe('Names the run directory: letters and digits of any script, "-", "_", "."; at most 80 characters.')
+    .optional(),
   provider: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
   defaults: defaultsSchema.optional(),

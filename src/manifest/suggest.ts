@@ -10,7 +10,8 @@ export function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
       let d = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
-      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) d = Math.min(d, (prev2[j - 2] ?? 0) + 1);
+      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1))
+        d = Math.min(d, (prev2[j - 2] ?? 0) + 1);
       cur.push(d);
     }
     prev2 = prev;
@@ -36,7 +37,9 @@ export function closest(word: string, candidates: Iterable<string>, opts: { abbr
   // Abbreviations ("secs" → "seconds"): a candidate that starts with the word.
   if (opts.abbreviations !== false && lower.length >= 3) {
     for (const c of candidates) if (c.toLowerCase().startsWith(lower)) return c;
-    if (lower.length >= 4) for (const c of candidates) if (c.length >= 3 && lower.startsWith(c.slice(0, 3).toLowerCase()) && editDistance(lower, c.toLowerCase()) <= 3) return c;
+    if (lower.length >= 4)
+      for (const c of candidates)
+        if (c.length >= 3 && lower.startsWith(c.slice(0, 3).toLowerCase()) && editDistance(lower, c.toLowerCase()) <= 3) return c;
   }
   return undefined;
 }

@@ -40,7 +40,11 @@ export interface Shot extends GenerationRequest {
 }
 
 export type PostStep =
-  | { kind: 'thumbnails'; at?: number | string; sheet?: boolean | { cols?: number; rows?: number; per?: 'clip' | 'group'; group_by?: string } }
+  | {
+      kind: 'thumbnails';
+      at?: number | string;
+      sheet?: boolean | { cols?: number; rows?: number; per?: 'clip' | 'group'; group_by?: string };
+    }
   | { kind: 'stitch'; group_by?: string; select?: { ids?: string[]; field?: string; equals?: string }; order?: string[]; name?: string }
   | { kind: 'grid'; group_by: string | string[]; order_by?: string; label?: string[] | string; max_tile?: number; audio?: number }
   | { kind: 'contact_sheet'; group_by?: string; cols?: number; rows?: number }

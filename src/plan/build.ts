@@ -49,7 +49,12 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
     const cost = costs.get(shot, entry, pc, manifest);
     // A huge price (1e308 in pricing: or a catalog file) overflows to Infinity: not a price anyone can approve.
     if ((cost.usd !== null && !Number.isFinite(cost.usd)) || (cost.credits !== null && !Number.isFinite(cost.credits))) {
-      shotError(errors, shot, `the price of ${entry.provider}/${entry.id} for ${shot.seconds} s is not a finite amount (check pricing: or the catalog)`, 'model');
+      shotError(
+        errors,
+        shot,
+        `the price of ${entry.provider}/${entry.id} for ${shot.seconds} s is not a finite amount (check pricing: or the catalog)`,
+        'model',
+      );
       continue;
     }
     if (cost.usd === null) {
@@ -67,7 +72,12 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
     const size = sizes.get(shot.aspect, shot.resolution);
     const tier = entry.tier;
     // Local images hash by their path relative to the manifest, so moving the project keeps ids.
-    const imageKey = shot.image === undefined ? undefined : isAbsolute(shot.image) && !/^https?:/i.test(shot.image) ? relative(manifestDir, shot.image) : shot.image;
+    const imageKey =
+      shot.image === undefined
+        ? undefined
+        : isAbsolute(shot.image) && !/^https?:/i.test(shot.image)
+          ? relative(manifestDir, shot.image)
+          : shot.image;
     const fields = fieldsOf(shot, entry, sizes.text(size), tier);
     // The request as planned: the shot's, with the catalog's neutral model id and the model's tier.
     const request = { ...pickRequest(shot), provider: entry.provider, model: entry.id, tier };
@@ -135,7 +145,10 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
   }
   const totals = { usd: roundUsd(usd), credits: roundUsd(credits), jobs: jobs.length, unpriced: unpricedJobs };
   if (!Number.isFinite(totals.usd) || !Number.isFinite(totals.credits)) {
-    errors.push({ ...(jobs[0]?.source ?? { file: manifest.file, line: 1, col: 1 }), message: 'the plan total is not a finite amount (prices too large); check pricing: and the catalog' });
+    errors.push({
+      ...(jobs[0]?.source ?? { file: manifest.file, line: 1, col: 1 }),
+      message: 'the plan total is not a finite amount (prices too large); check pricing: and the catalog',
+    });
   }
   const max = manifest.budget.max_usd;
   let overBudget: Plan['overBudget'];
@@ -146,7 +159,15 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
     overBudget = { totalUsd: totals.usd, maxUsd: max, diagnostic: { ...pos, message } };
   }
   // One line per source position: a bad matrix value is reported once, with its expansion count.
-  const plan: Plan = { name: manifest.name, jobs, lines, totals, warnings, errors: collapseDiagnostics(errors), eta: estimateEta(jobs, catalog, manifest.providers) };
+  const plan: Plan = {
+    name: manifest.name,
+    jobs,
+    lines,
+    totals,
+    warnings,
+    errors: collapseDiagnostics(errors),
+    eta: estimateEta(jobs, catalog, manifest.providers),
+  };
   if (overBudget) plan.overBudget = overBudget;
   return plan;
 }
@@ -194,7 +215,10 @@ function shotError(errors: Diagnostic[], shot: Shot, message: string, field?: st
 function costFor(shot: Shot, entry: ModelEntry, pc: ProviderCatalog, manifest: Manifest): Cost {
   let override: Manifest['pricing'][number] | undefined;
   for (const p of manifest.pricing) {
-    if ((p.provider === undefined || p.provider === entry.provider) && (p.model === entry.id || p.model === entry.wire_id || p.model === shot.model)) {
+    if (
+      (p.provider === undefined || p.provider === entry.provider) &&
+      (p.model === entry.id || p.model === entry.wire_id || p.model === shot.model)
+    ) {
       override = p;
       break;
     }
@@ -261,7 +285,16 @@ function costLines(jobs: Job[]): CostLine[] {
     let l: CostLine | undefined;
     for (const x of group) if (x.unit === j.cost || (x.unit.usd === j.cost.usd && x.unit.credits === j.cost.credits)) l = x;
     if (!l) {
-      l = { provider: j.provider, model: j.model, resolution: j.resolution, size: sizeText(j.size), seconds: j.seconds, jobs: 0, unit: j.cost, subtotal: { usd: j.cost.usd === null ? null : 0, credits: j.cost.credits === null ? null : 0 } };
+      l = {
+        provider: j.provider,
+        model: j.model,
+        resolution: j.resolution,
+        size: sizeText(j.size),
+        seconds: j.seconds,
+        jobs: 0,
+        unit: j.cost,
+        subtotal: { usd: j.cost.usd === null ? null : 0, credits: j.cost.credits === null ? null : 0 },
+      };
       group.push(l);
       lines.push(l);
     }

@@ -28,7 +28,9 @@ export function canonicalJson(v: unknown): string {
 
 function canonicalObject(v: object): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort();
+  const keys = Object.keys(v)
+    .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
 }
 
@@ -37,13 +39,36 @@ export function requestKey(r: Omit<JobRequest, 'take'>): string {
   // Fixed field order, one separator that JSON text never contains unescaped (free text is
   // JSON-encoded), so the input is unambiguous and independent of how r was built.
   return (
-    'v1' + SEP + r.provider + SEP + r.model + SEP + JSON.stringify(r.prompt) + SEP + r.seconds + SEP + r.aspect + SEP +
-    r.resolution + SEP + r.size.width + 'x' + r.size.height + SEP + r.tier + SEP +
-    (r.image === undefined ? '' : JSON.stringify(r.image)) + SEP +
-    (r.seed === undefined ? '' : r.seed) + SEP +
-    (r.negativePrompt === undefined ? '' : JSON.stringify(r.negativePrompt)) + SEP +
-    (r.guidance === undefined ? '' : r.guidance) + SEP +
-    canonicalJson(r.params) + SEP
+    'v1' +
+    SEP +
+    r.provider +
+    SEP +
+    r.model +
+    SEP +
+    JSON.stringify(r.prompt) +
+    SEP +
+    r.seconds +
+    SEP +
+    r.aspect +
+    SEP +
+    r.resolution +
+    SEP +
+    r.size.width +
+    'x' +
+    r.size.height +
+    SEP +
+    r.tier +
+    SEP +
+    (r.image === undefined ? '' : JSON.stringify(r.image)) +
+    SEP +
+    (r.seed === undefined ? '' : r.seed) +
+    SEP +
+    (r.negativePrompt === undefined ? '' : JSON.stringify(r.negativePrompt)) +
+    SEP +
+    (r.guidance === undefined ? '' : r.guidance) +
+    SEP +
+    canonicalJson(r.params) +
+    SEP
   );
 }
 

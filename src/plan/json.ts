@@ -3,7 +3,15 @@ import { sizeText } from '../catalog/sizes.ts';
 import type { Plan } from './types.ts';
 
 export interface PlanJson {
-  jobs: Array<{ id: string; shot: string; provider: string; model: string; seconds: number; size: string; cost: { usd: number | null; credits: number | null } }>;
+  jobs: Array<{
+    id: string;
+    shot: string;
+    provider: string;
+    model: string;
+    seconds: number;
+    size: string;
+    cost: { usd: number | null; credits: number | null };
+  }>;
   totals: { usd: number; credits: number; jobs: number };
   warnings: string[];
 }
@@ -54,7 +62,12 @@ export function planJsonFull(
     }),
     totals: { ...base.totals, unpriced: plan.totals.unpriced },
     budget: plan.overBudget
-      ? { verdict: 'over_budget', total_usd: plan.overBudget.totalUsd, max_usd: plan.overBudget.maxUsd, message: plan.overBudget.diagnostic.message }
+      ? {
+          verdict: 'over_budget',
+          total_usd: plan.overBudget.totalUsd,
+          max_usd: plan.overBudget.maxUsd,
+          message: plan.overBudget.diagnostic.message,
+        }
       : { verdict: 'ok', total_usd: plan.totals.usd, max_usd: null, message: null },
     changes: diff
       ? { kept: diff.kept.map((j) => j.id), added: diff.added.map((j) => j.id), dropped: [...diff.dropped], added_usd: diff.addedUsd }

@@ -15,7 +15,10 @@ function isUrl(s: string): boolean {
 export function unknownModelMessage(catalog: Catalog, provider: string, model: string): string {
   const pc = catalog.provider(provider);
   if (!pc) {
-    const hint = closest(provider, catalog.providers.map((p) => p.provider));
+    const hint = closest(
+      provider,
+      catalog.providers.map((p) => p.provider),
+    );
     return `unknown provider "${provider}"${hint ? ` (did you mean "${hint}"?)` : ''}; known: ${catalog.providers.map((p) => p.provider).join(', ')}`;
   }
   const ids = pc.models.flatMap((m) => [m.id, m.wire_id]);
@@ -55,10 +58,18 @@ export function checkShot(shot: Shot, e: ModelEntry, catalog: Catalog): ShotProb
   const errs: ShotProblem[] = [];
   // Cheapest possible happy path: this runs once per shot on 100k-shot plans.
   if (
-    e.durations.includes(shot.seconds) && e.resolutions.includes(shot.resolution) && e.aspects.includes(shot.aspect) &&
-    shot.aspect !== 'auto' && (shot.tier === undefined || shot.tier === e.tier) && shot.seed === undefined &&
-    shot.negativePrompt === undefined && shot.guidance === undefined && shot.image === undefined &&
-    shot.prompt.length <= e.max_prompt_chars && !CONTROL_CHAR.test(shot.prompt) && !FORMAT_CHAR.test(shot.prompt)
+    e.durations.includes(shot.seconds) &&
+    e.resolutions.includes(shot.resolution) &&
+    e.aspects.includes(shot.aspect) &&
+    shot.aspect !== 'auto' &&
+    (shot.tier === undefined || shot.tier === e.tier) &&
+    shot.seed === undefined &&
+    shot.negativePrompt === undefined &&
+    shot.guidance === undefined &&
+    shot.image === undefined &&
+    shot.prompt.length <= e.max_prompt_chars &&
+    !CONTROL_CHAR.test(shot.prompt) &&
+    !FORMAT_CHAR.test(shot.prompt)
   ) {
     return errs;
   }
@@ -67,22 +78,35 @@ export function checkShot(shot: Shot, e: ModelEntry, catalog: Catalog): ShotProb
   }
   const name = `${e.provider}/${e.id}`;
   if (!e.durations.includes(shot.seconds)) {
-    push('seconds', `${name} does not offer ${shot.seconds} s clips (accepts ${list(e.durations)} s)${sibling(catalog, e, (m) => m.durations.includes(shot.seconds))}`);
+    push(
+      'seconds',
+      `${name} does not offer ${shot.seconds} s clips (accepts ${list(e.durations)} s)${sibling(catalog, e, (m) => m.durations.includes(shot.seconds))}`,
+    );
   }
   if (!e.resolutions.includes(shot.resolution)) {
-    push('resolution', `${name} does not offer ${shot.resolution} (accepts ${list(e.resolutions)})${sibling(catalog, e, (m) => m.resolutions.includes(shot.resolution))}`);
+    push(
+      'resolution',
+      `${name} does not offer ${shot.resolution} (accepts ${list(e.resolutions)})${sibling(catalog, e, (m) => m.resolutions.includes(shot.resolution))}`,
+    );
   }
   if (!e.aspects.includes(shot.aspect)) {
-    push('aspect', `${name} does not accept aspect ${shot.aspect} (accepts ${list(e.aspects)})${sibling(catalog, e, (m) => m.aspects.includes(shot.aspect))}`);
+    push(
+      'aspect',
+      `${name} does not accept aspect ${shot.aspect} (accepts ${list(e.aspects)})${sibling(catalog, e, (m) => m.aspects.includes(shot.aspect))}`,
+    );
   } else if (shot.aspect === 'auto' && shot.image === undefined) {
     push('aspect', `aspect auto needs an image (the provider takes the aspect from it); set image: or use 16:9 / 9:16`);
   }
   if (shot.tier !== undefined && shot.tier !== e.tier) {
     const t: Tier = shot.tier;
-    push('tier', `tier ${t} requested, but ${name} is a ${e.tier} model${sibling(catalog, e, (m) => m.tier === t).replace(' does', ' is ' + t)}`);
+    push(
+      'tier',
+      `tier ${t} requested, but ${name} is a ${e.tier} model${sibling(catalog, e, (m) => m.tier === t).replace(' does', ' is ' + t)}`,
+    );
   }
   if (shot.seed !== undefined && !e.supports.seed) push('seed', `${name} does not support seed (remove it)`);
-  if (shot.negativePrompt !== undefined && !e.supports.negative_prompt) push('negative_prompt', `${name} does not support negative_prompt (remove it)`);
+  if (shot.negativePrompt !== undefined && !e.supports.negative_prompt)
+    push('negative_prompt', `${name} does not support negative_prompt (remove it)`);
   if (shot.guidance !== undefined && !e.supports.guidance) push('guidance', `${name} does not support guidance (remove it)`);
   if (shot.image !== undefined) {
     if (e.image === 'none') push('image', `${name} does not accept a reference image (text-to-video only)`);

@@ -6,7 +6,19 @@
 import type { Job } from '../plan/types.ts';
 import type { MapResult, Provider, ProviderEnv, StatusOutcome, SubmitOutcome, TaskRef, TaskStatus } from './types.ts';
 import { bodyDeliveryId, callbackJson } from './webhooks.ts';
-import { asNumber, asRecord, asString, classifyHttpFailure, envelopeStatus, failureToStatus, failureToSubmit, isUrl, sendWire, transportToStatus, transportToSubmit } from './http.ts';
+import {
+  asNumber,
+  asRecord,
+  asString,
+  classifyHttpFailure,
+  envelopeStatus,
+  failureToStatus,
+  failureToSubmit,
+  isUrl,
+  sendWire,
+  transportToStatus,
+  transportToSubmit,
+} from './http.ts';
 
 function auth(env: ProviderEnv): Record<string, string> {
   return { authorization: `Bearer ${env.apiKey}` };
@@ -14,9 +26,11 @@ function auth(env: ProviderEnv): Record<string, string> {
 
 export function toApidotRequest(job: Job, opts: { callbackUrl?: string }): MapResult {
   const errors: string[] = [];
-  if (job.image && !isUrl(job.image)) errors.push('apidot takes reference images as URLs only (image_urls); upload the image somewhere and give its https URL');
+  if (job.image && !isUrl(job.image))
+    errors.push('apidot takes reference images as URLs only (image_urls); upload the image somewhere and give its https URL');
   const sora = job.wireModel.startsWith('sora-2');
-  if (job.aspect === 'auto' && !(job.image && (job.tier === 'pro' || !sora))) errors.push('apidot: aspect "auto" is only accepted for pro models with a reference image');
+  if (job.aspect === 'auto' && !(job.image && (job.tier === 'pro' || !sora)))
+    errors.push('apidot: aspect "auto" is only accepted for pro models with a reference image');
   if (!job.prompt) errors.push('apidot: prompt is required');
   if (errors.length) return { ok: false, errors };
   const input: Record<string, unknown> = { prompt: job.prompt, duration: job.seconds, aspect_ratio: job.aspect };
@@ -34,7 +48,11 @@ export function toApidotRequest(job: Job, opts: { callbackUrl?: string }): MapRe
 }
 
 export function apidotFiles(data: Record<string, unknown>): string[] {
-  const files = Array.isArray(data.files) ? data.files : Array.isArray(asRecord(data.output).files) ? (asRecord(data.output).files as unknown[]) : [];
+  const files = Array.isArray(data.files)
+    ? data.files
+    : Array.isArray(asRecord(data.output).files)
+      ? (asRecord(data.output).files as unknown[])
+      : [];
   const items = files.map(asRecord);
   const videos = items.filter((f) => !f.file_type || f.file_type === 'video');
   return (videos.length ? videos : items).map((f) => asString(f.file_url) ?? asString(f.url)).filter((u): u is string => !!u);
@@ -60,7 +78,12 @@ export function parseApidotStatus(data: Record<string, unknown>): TaskStatus {
       return { kind: 'succeeded', outputs };
     }
     case 'failed':
-      return { kind: 'failed', code: asString(data.error_code) ?? 'task_failed', message: asString(data.error_message) ?? 'apidot task failed', charged: false };
+      return {
+        kind: 'failed',
+        code: asString(data.error_code) ?? 'task_failed',
+        message: asString(data.error_message) ?? 'apidot task failed',
+        charged: false,
+      };
     default:
       return { kind: 'running', ...(progress === undefined ? {} : { progress }) };
   }

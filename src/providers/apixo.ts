@@ -5,7 +5,19 @@
  */
 import type { Job } from '../plan/types.ts';
 import type { MapResult, Provider, ProviderEnv, StatusOutcome, SubmitOutcome, TaskRef, TaskStatus } from './types.ts';
-import { asNumber, asRecord, asString, classifyHttpFailure, envelopeStatus, failureToStatus, failureToSubmit, isUrl, sendWire, transportToStatus, transportToSubmit } from './http.ts';
+import {
+  asNumber,
+  asRecord,
+  asString,
+  classifyHttpFailure,
+  envelopeStatus,
+  failureToStatus,
+  failureToSubmit,
+  isUrl,
+  sendWire,
+  transportToStatus,
+  transportToSubmit,
+} from './http.ts';
 import { bodyDeliveryId, callbackJson } from './webhooks.ts';
 
 /** Docs (apixo.ai/docs/models/video/sora-2-pro, 2026-11): 1–5,000 characters. */
@@ -37,13 +49,19 @@ export function toApixoRequest(job: Job, opts: { callbackUrl?: string }): MapRes
   const pro = isPro(job);
   const proSize = PRO_T2V_SIZE[job.resolution];
   if (pro && !job.image && !proSize) {
-    errors.push(`apixo ${job.wireModel} text-to-video offers 720p (1280*720, 720*1280) and 1024p (1792*1024, 1024*1792), not ${job.resolution}`);
+    errors.push(
+      `apixo ${job.wireModel} text-to-video offers 720p (1280*720, 720*1280) and 1024p (1792*1024, 1024*1792), not ${job.resolution}`,
+    );
   }
   if (pro && job.image && !PRO_I2V_RESOLUTIONS.includes(job.resolution)) {
     errors.push(`apixo ${job.wireModel} image-to-video offers resolution ${PRO_I2V_RESOLUTIONS.join(' or ')}, not ${job.resolution}`);
   }
   if (errors.length) return { ok: false, errors };
-  const input: Record<string, unknown> = { mode: job.image ? 'image-to-video' : 'text-to-video', prompt: job.prompt, duration: job.seconds };
+  const input: Record<string, unknown> = {
+    mode: job.image ? 'image-to-video' : 'text-to-video',
+    prompt: job.prompt,
+    duration: job.seconds,
+  };
   // Standard takes an orientation; pro spells the frame as `size` (text) or `resolution` (image).
   if (!pro) input.aspect_ratio = job.aspect === '9:16' ? 'portrait' : 'landscape';
   else if (job.image) input.resolution = job.resolution;
@@ -87,7 +105,12 @@ export function parseApixoStatus(data: Record<string, unknown>): TaskStatus {
     }
     case 'failed':
     case 'fail':
-      return { kind: 'failed', code: asString(data.failCode) ?? 'task_failed', message: asString(data.failMsg) ?? 'apixo task failed', charged: false };
+      return {
+        kind: 'failed',
+        code: asString(data.failCode) ?? 'task_failed',
+        message: asString(data.failMsg) ?? 'apixo task failed',
+        charged: false,
+      };
     default:
       return { kind: 'running' };
   }

@@ -53,7 +53,12 @@ export async function uploadToFal(env: ProviderEnv, path: string, contentType: s
   const rest = falRestBase(env.baseUrl);
   const init = await sendWire(
     { ...env, baseUrl: rest },
-    { method: 'POST', path: `${rest}/storage/upload/initiate`, query: { storage_type: 'fal-cdn-v3' }, json: { content_type: contentType, file_name: basename(path) } },
+    {
+      method: 'POST',
+      path: `${rest}/storage/upload/initiate`,
+      query: { storage_type: 'fal-cdn-v3' },
+      json: { content_type: contentType, file_name: basename(path) },
+    },
     { headers: auth(env) },
   );
   if (!init.ok) return { kind: 'transient', message: `fal storage: ${errText(init.error)}` };
@@ -65,12 +70,18 @@ export async function uploadToFal(env: ProviderEnv, path: string, contentType: s
   // The signed upload URL carries its own authorization: the key is never sent there.
   let put: Response;
   try {
-    put = await env.fetch(uploadUrl, { method: 'PUT', headers: { 'content-type': contentType }, body: new Uint8Array(bytes), signal: env.signal });
+    put = await env.fetch(uploadUrl, {
+      method: 'PUT',
+      headers: { 'content-type': contentType },
+      body: new Uint8Array(bytes),
+      signal: env.signal,
+    });
     await put.arrayBuffer().catch(() => undefined);
   } catch (err) {
     return { kind: 'transient', message: `fal storage upload: ${errText(err)}` };
   }
-  if (!put.ok) return { kind: put.status >= 500 || put.status === 429 ? 'transient' : 'rejected', message: `fal storage upload HTTP ${put.status}` };
+  if (!put.ok)
+    return { kind: put.status >= 500 || put.status === 429 ? 'transient' : 'rejected', message: `fal storage upload HTTP ${put.status}` };
   return { kind: 'uploaded', url: fileUrl };
 }
 
@@ -88,14 +99,30 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * our send, and not owned by another job, is ours. The history lists requests as they end, so "not
  * found" cannot prove the submit never arrived: it stays `unknown`, never `absent`.
  */
-export async function reconcileFal(env: ProviderEnv, app: string, sent: Record<string, unknown>, sentAtMs: number, opts: ReconcileOptions = {}): Promise<ReconcileOutcome> {
+export async function reconcileFal(
+  env: ProviderEnv,
+  app: string,
+  sent: Record<string, unknown>,
+  sentAtMs: number,
+  opts: ReconcileOptions = {},
+): Promise<ReconcileOutcome> {
   const exclude = new Set(opts.excludeTaskIds ?? []);
   const base = falPlatformBase(env.baseUrl);
   let cursor: string | undefined;
   for (let page = 0; page < 10; page++) {
-    const query: Record<string, string> = { endpoint_id: app, start: iso(sentAtMs - 120_000), expand: 'payloads', limit: '100', ...(cursor ? { cursor } : {}) };
+    const query: Record<string, string> = {
+      endpoint_id: app,
+      start: iso(sentAtMs - 120_000),
+      expand: 'payloads',
+      limit: '100',
+      ...(cursor ? { cursor } : {}),
+    };
     // The Platform API host is fal's own: it is the configured origin for this call.
-    const r = await sendWire({ ...env, baseUrl: base }, { method: 'GET', path: `${base}/models/requests/by-endpoint`, query }, { headers: auth(env) });
+    const r = await sendWire(
+      { ...env, baseUrl: base },
+      { method: 'GET', path: `${base}/models/requests/by-endpoint`, query },
+      { headers: auth(env) },
+    );
     if (!r.ok) return { kind: 'unknown', message: `fal request history: ${errText(r.error)}` };
     if (r.res.status < 200 || r.res.status >= 300) return { kind: 'unknown', message: `fal request history HTTP ${r.res.status}` };
     const b = asRecord(r.res.body);
@@ -115,4 +142,3 @@ export async function reconcileFal(env: ProviderEnv, app: string, sent: Record<s
 export function sameInput(got: Record<string, unknown>, sent: Record<string, unknown>): boolean {
   return Object.entries(sent).every(([k, v]) => JSON.stringify(got[k]) === JSON.stringify(v));
 }
-

@@ -7,8 +7,17 @@
 import type { Job } from '../plan/types.ts';
 import type { CallbackVerdict, MapResult, Provider, ProviderEnv, StatusOutcome, SubmitOutcome, TaskRef, TaskStatus } from './types.ts';
 import {
-  asRecord, asString, classifyHttpFailure, errorInfo, failureToStatus, failureToSubmit, isUrl, sendWire,
-  transportToStatus, transportToSubmit, type HttpResponse,
+  asRecord,
+  asString,
+  classifyHttpFailure,
+  errorInfo,
+  failureToStatus,
+  failureToSubmit,
+  isUrl,
+  sendWire,
+  transportToStatus,
+  transportToSubmit,
+  type HttpResponse,
 } from './http.ts';
 import { withJobRef } from './job-ref.ts';
 import { cancelFal, reconcileFal, uploadToFal } from './fal-ops.ts';
@@ -53,7 +62,13 @@ const neutralRes = (job: Job) => job.resolution;
 
 const FAL_PROFILES: FalProfile[] = [
   // Sora 2: duration "4" | "8" | "12" | …; pro takes 720p | 1080p (| true_1080p via params), standard only 720p.
-  { match: /(^|\/)sora-2(\/|$)/, duration: (s) => String(s), imageField: 'image_url', resolution: (job, app) => (/\/pro(\/|$)/.test(app) ? job.resolution : '720p'), aspect: always },
+  {
+    match: /(^|\/)sora-2(\/|$)/,
+    duration: (s) => String(s),
+    imageField: 'image_url',
+    resolution: (job, app) => (/\/pro(\/|$)/.test(app) ? job.resolution : '720p'),
+    aspect: always,
+  },
   { match: /(^|\/)veo3/, duration: (s) => `${s}s`, imageField: 'image_url', resolution: neutralRes, aspect: always },
   { match: /kling-video/, duration: (s) => String(s), imageField: 'start_image_url', resolution: () => undefined, aspect: textOnly },
   { match: /seedance/, duration: (s) => String(s), imageField: 'image_url', resolution: neutralRes, aspect: always },
@@ -84,7 +99,12 @@ export function toFalRequest(job: Job, opts: { callbackUrl?: string }): MapResul
   if (job.seed !== undefined) json.seed = job.seed;
   if (job.negative_prompt !== undefined) json.negative_prompt = job.negative_prompt;
   Object.assign(json, job.params);
-  const request = { method: 'POST' as const, path: `/${app}`, json, ...(opts.callbackUrl ? { query: { fal_webhook: withJobRef(opts.callbackUrl, job.id) } } : {}) };
+  const request = {
+    method: 'POST' as const,
+    path: `/${app}`,
+    json,
+    ...(opts.callbackUrl ? { query: { fal_webhook: withJobRef(opts.callbackUrl, job.id) } } : {}),
+  };
   return { ok: true, request };
 }
 
@@ -110,12 +130,19 @@ export function falOutputs(result: unknown): string[] {
 export function interpretFalResult(res: HttpResponse, nowMs: number): StatusOutcome {
   if (res.status >= 200 && res.status < 300) {
     const outputs = falOutputs(res.body);
-    return outputs.length ? { kind: 'succeeded', outputs } : { kind: 'failed', code: 'no_output', message: 'fal: result without video.url', charged: false };
+    return outputs.length
+      ? { kind: 'succeeded', outputs }
+      : { kind: 'failed', code: 'no_output', message: 'fal: result without video.url', charged: false };
   }
   const needsRetry = res.headers['x-fal-needs-retry'] === '1' || res.headers['x-fal-needs-retry']?.toLowerCase() === 'true';
   const f = classifyHttpFailure(res.status, res.headers, res.body, nowMs);
   if (f.kind === 'throttled' || f.kind === 'quota_exhausted' || f.kind === 'not_found') return f;
-  if (needsRetry) return { kind: 'transient', message: `fal result HTTP ${res.status}, marked X-Fal-Needs-Retry: fetching it again`, httpStatus: res.status };
+  if (needsRetry)
+    return {
+      kind: 'transient',
+      message: `fal result HTTP ${res.status}, marked X-Fal-Needs-Retry: fetching it again`,
+      httpStatus: res.status,
+    };
   const info = errorInfo(res.body, `http_${res.status}`);
   const errorType = res.headers['x-fal-error-type'] ?? asString(asRecord(res.body).error_type);
   // A bare gateway 5xx (no fal error type, no JSON body) is not fal's verdict on the request: ask again.
@@ -128,7 +155,13 @@ export function parseFalQueueStatus(body: Record<string, unknown>): TaskStatus |
   const status = (asString(body.status) ?? '').toUpperCase();
   if (status === 'IN_QUEUE') return { kind: 'queued' };
   if (status === 'COMPLETED') {
-    if (body.error) return { kind: 'failed', code: asString(body.error_type) ?? 'task_failed', message: String(asString(body.error) ?? 'fal task failed'), charged: false };
+    if (body.error)
+      return {
+        kind: 'failed',
+        code: asString(body.error_type) ?? 'task_failed',
+        message: String(asString(body.error) ?? 'fal task failed'),
+        charged: false,
+      };
     return 'completed';
   }
   return { kind: 'running' };
@@ -151,12 +184,17 @@ export function createFalProvider(options: FalProviderOptions = {}): Provider {
       if (!mapped.ok) return { kind: 'rejected', code: 'invalid_request', message: mapped.errors.join('; ') };
       const r = await sendWire(env, mapped.request, { headers: auth(env) });
       if (!r.ok) return transportToSubmit(r.error, r.notSent);
-      if (r.res.status < 200 || r.res.status >= 300) return failureToSubmit(classifyHttpFailure(r.res.status, r.res.headers, r.res.body, env.now()));
+      if (r.res.status < 200 || r.res.status >= 300)
+        return failureToSubmit(classifyHttpFailure(r.res.status, r.res.headers, r.res.body, env.now()));
       const b = asRecord(r.res.body);
       const id = asString(b.request_id);
       if (!id) return { kind: 'ambiguous', message: 'fal: submit answered without request_id' };
       const urls: Record<string, string> = { app: falApp(job) };
-      for (const [k, field] of [['status', 'status_url'], ['response', 'response_url'], ['cancel', 'cancel_url']] as const) {
+      for (const [k, field] of [
+        ['status', 'status_url'],
+        ['response', 'response_url'],
+        ['cancel', 'cancel_url'],
+      ] as const) {
         const u = asString(b[field]);
         // A follow-up URL on another origin is not used (the key would go there): the queue's own path is.
         if (u && isProviderOrigin(u, env.baseUrl)) urls[k] = u;
@@ -169,7 +207,8 @@ export function createFalProvider(options: FalProviderOptions = {}): Provider {
       const statusUrl = ownUrl(env, task.urls?.status) ?? `/${root}/requests/${encodeURIComponent(task.id)}/status`;
       const r = await sendWire(env, { method: 'GET', path: statusUrl }, { headers: auth(env) });
       if (!r.ok) return transportToStatus(r.error);
-      if (r.res.status < 200 || r.res.status >= 300) return failureToStatus(classifyHttpFailure(r.res.status, r.res.headers, r.res.body, env.now()));
+      if (r.res.status < 200 || r.res.status >= 300)
+        return failureToStatus(classifyHttpFailure(r.res.status, r.res.headers, r.res.body, env.now()));
       const parsed = parseFalQueueStatus(asRecord(r.res.body));
       if (parsed !== 'completed') return parsed;
       const responseUrl = ownUrl(env, task.urls?.response) ?? `/${root}/requests/${encodeURIComponent(task.id)}`;

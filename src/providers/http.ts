@@ -54,7 +54,9 @@ export function parseBody(text: string): unknown {
 
 /** Resolve a WireRequest path against a base URL; absolute URLs (fal's status_url) are used as given. */
 export function buildUrl(baseUrl: string, path: string, query?: Record<string, string>): string {
-  const url = /^https?:\/\//i.test(path) ? new URL(path) : new URL(baseUrl.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`));
+  const url = /^https?:\/\//i.test(path)
+    ? new URL(path)
+    : new URL(baseUrl.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`));
   for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
   return url.toString();
 }
@@ -100,7 +102,10 @@ export async function sendWire(env: ProviderEnv, req: WireRequest, opts: SendOpt
     const read = await readCapped(res, MAX_API_BODY_BYTES);
     if (!read.ok) {
       // An answer arrived, so for a create the request was received: that stays ambiguous.
-      const error = new TransportError(new Error(`response body over ${MAX_API_BODY_BYTES} bytes (${read.bytes}+), not read`), { requestSent: true, responseStarted: true });
+      const error = new TransportError(new Error(`response body over ${MAX_API_BODY_BYTES} bytes (${read.bytes}+), not read`), {
+        requestSent: true,
+        responseStarted: true,
+      });
       return { ok: false, error, notSent: false };
     }
     return { ok: true, res: { status: res.status, headers: headersToRecord(res.headers), body: parseBody(read.text) } };
@@ -114,9 +119,22 @@ export async function sendWire(env: ProviderEnv, req: WireRequest, opts: SendOpt
 
 /** Failures that happen while connecting, i.e. before a byte of the request can have been sent. */
 const CONNECT_PHASE = new Set([
-  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN',
-  'ENETDOWN', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_INVALID_URL',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_NONAME',
+  'EAI_FAIL',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_INVALID_URL',
 ]);
 
 interface ErrorFacts {
@@ -170,7 +188,8 @@ export function classifyTransportError(err: unknown, op: Op, notSent = false): {
 // ---------------------------------------------------------------------------------------------
 // HTTP error answers
 
-const QUOTA_CODES = /insufficient_quota|insufficient_credits|insufficient_balance|quota_exceeded|billing_hard_limit|out_of_credits|credits_exhausted/i;
+const QUOTA_CODES =
+  /insufficient_quota|insufficient_credits|insufficient_balance|quota_exceeded|billing_hard_limit|out_of_credits|credits_exhausted/i;
 
 /** Best-effort code + message from the error shapes the six providers use. */
 export function errorInfo(body: unknown, fallbackCode: string): { code: string; message: string } {
@@ -194,7 +213,8 @@ export function errorInfo(body: unknown, fallbackCode: string): { code: string; 
     return { code: str(first?.type) ?? fallbackCode, message: msgs.join('; ') };
   }
   const code = str(o.failCode) ?? str(o.code) ?? str(o.type) ?? str(err) ?? fallbackCode;
-  const message = str(o.detail) ?? str(o.message) ?? str(o.msg) ?? str(o.failMsg) ?? str(o.error_message) ?? str(err) ?? str(o.title) ?? code;
+  const message =
+    str(o.detail) ?? str(o.message) ?? str(o.msg) ?? str(o.failMsg) ?? str(o.error_message) ?? str(err) ?? str(o.title) ?? code;
   return { code, message };
 }
 
@@ -221,14 +241,22 @@ export type HttpFailure =
  * Classify a non-success answer. `status` is the effective status: for envelope APIs (APIDot,
  * APIXO) the caller passes `body.code` when the HTTP status was 200.
  */
-export function classifyHttpFailure(status: number, headers: Record<string, string>, body: unknown, nowMs: number, defaultRetryMs = DEFAULT_RETRY_AFTER_MS): HttpFailure {
+export function classifyHttpFailure(
+  status: number,
+  headers: Record<string, string>,
+  body: unknown,
+  nowMs: number,
+  defaultRetryMs = DEFAULT_RETRY_AFTER_MS,
+): HttpFailure {
   const info = errorInfo(body, `http_${status}`);
   const message = `HTTP ${status}: ${info.message}`;
   if (isQuota(status, body, info)) return { kind: 'quota_exhausted', message };
   if (status === 429) return { kind: 'throttled', retryAfterMs: parseRetryAfter(headers, body, nowMs)?.ms ?? defaultRetryMs, message };
   if (isTransientStatus(status)) {
     const ra = parseRetryAfter(headers, body, nowMs);
-    return ra ? { kind: 'transient', message, httpStatus: status, retryAfterMs: ra.ms } : { kind: 'transient', message, httpStatus: status };
+    return ra
+      ? { kind: 'transient', message, httpStatus: status, retryAfterMs: ra.ms }
+      : { kind: 'transient', message, httpStatus: status };
   }
   if (status === 404 || status === 410) return { kind: 'not_found', message };
   return { kind: 'rejected', code: status === 401 ? 'unauthorized' : info.code, message, httpStatus: status };
@@ -283,5 +311,7 @@ export function asNumber(v: unknown): number | undefined {
  */
 export function envelopeStatus(httpStatus: number, body: unknown): number {
   const code = asNumber(asRecord(body).code);
-  return httpStatus >= 200 && httpStatus < 300 && code !== undefined && Number.isInteger(code) && code >= 100 && code < 600 ? code : httpStatus;
+  return httpStatus >= 200 && httpStatus < 300 && code !== undefined && Number.isInteger(code) && code >= 100 && code < 600
+    ? code
+    : httpStatus;
 }

@@ -9,9 +9,29 @@ import { basename, join } from 'node:path';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, toFile } from 'openai';
 import type { Job } from '../plan/types.ts';
 import type {
-  CallbackVerdict, MapResult, Provider, ProviderEnv, ReconcileOptions, ReconcileOutcome, StatusOutcome, SubmitOutcome, TaskRef, TaskStatus,
+  CallbackVerdict,
+  MapResult,
+  Provider,
+  ProviderEnv,
+  ReconcileOptions,
+  ReconcileOutcome,
+  StatusOutcome,
+  SubmitOutcome,
+  TaskRef,
+  TaskStatus,
 } from './types.ts';
-import { asNumber, asRecord, asString, classifyHttpFailure, classifyTransportError, failureToStatus, failureToSubmit, headersToRecord, isUrl, type Op } from './http.ts';
+import {
+  asNumber,
+  asRecord,
+  asString,
+  classifyHttpFailure,
+  classifyTransportError,
+  failureToStatus,
+  failureToSubmit,
+  headersToRecord,
+  isUrl,
+  type Op,
+} from './http.ts';
 import { callbackJson, verifyStandardWebhook } from './webhooks.ts';
 import { cappedFetch, MAX_API_BODY_BYTES } from './transport.ts';
 
@@ -35,11 +55,19 @@ function contentTypeFor(path: string): string {
 export function toOpenAIRequest(job: Job): MapResult {
   const errors: string[] = [];
   if (job.aspect === 'auto') errors.push('openai: aspect "auto" is not supported; the size must be explicit');
-  if (!job.prompt || job.prompt.length > OPENAI_MAX_PROMPT) errors.push(`openai: prompt must be 1–${OPENAI_MAX_PROMPT} characters (got ${job.prompt.length})`);
+  if (!job.prompt || job.prompt.length > OPENAI_MAX_PROMPT)
+    errors.push(`openai: prompt must be 1–${OPENAI_MAX_PROMPT} characters (got ${job.prompt.length})`);
   if (!Number.isInteger(job.seconds) || job.seconds <= 0) errors.push(`openai: seconds must be a positive integer (got ${job.seconds})`);
-  if (job.image && isUrl(job.image)) errors.push('openai takes the reference image as an upload (input_reference); give a local file path, not a URL');
+  if (job.image && isUrl(job.image))
+    errors.push('openai takes the reference image as an upload (input_reference); give a local file path, not a URL');
   if (errors.length) return { ok: false, errors };
-  const fields: Record<string, unknown> = { model: job.wireModel, prompt: job.prompt, seconds: String(job.seconds), size: openaiSize(job), ...job.params };
+  const fields: Record<string, unknown> = {
+    model: job.wireModel,
+    prompt: job.prompt,
+    seconds: String(job.seconds),
+    size: openaiSize(job),
+    ...job.params,
+  };
   if (!job.image) return { ok: true, request: { method: 'POST', path: '/videos', json: fields } };
   const strings = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
   return {
@@ -53,16 +81,26 @@ export function toOpenAIRequest(job: Job): MapResult {
 }
 
 function client(env: ProviderEnv): OpenAI {
-  return new OpenAI({ apiKey: env.apiKey || 'missing-key', baseURL: env.baseUrl, maxRetries: 0, fetch: cappedFetch(env.fetch, MAX_API_BODY_BYTES), timeout: REQUEST_TIMEOUT_MS });
+  return new OpenAI({
+    apiKey: env.apiKey || 'missing-key',
+    baseURL: env.baseUrl,
+    maxRetries: 0,
+    fetch: cappedFetch(env.fetch, MAX_API_BODY_BYTES),
+    timeout: REQUEST_TIMEOUT_MS,
+  });
 }
 
 /** Map whatever the SDK threw onto an outcome. Order matters: the abort/connection errors extend APIError. */
 export function classifySdkError(err: unknown, op: Op, nowMs: number, notSent = false): SubmitOutcome | StatusOutcome {
   if (err instanceof APIUserAbortError) {
-    return op === 'create' && !notSent ? { kind: 'ambiguous', message: 'aborted while the create was in flight' } : { kind: 'transient', message: 'aborted' };
+    return op === 'create' && !notSent
+      ? { kind: 'ambiguous', message: 'aborted while the create was in flight' }
+      : { kind: 'transient', message: 'aborted' };
   }
   if (err instanceof APIConnectionTimeoutError) {
-    return op === 'create' ? { kind: 'ambiguous', message: 'timed out waiting for the create answer' } : { kind: 'transient', message: 'request timed out' };
+    return op === 'create'
+      ? { kind: 'ambiguous', message: 'timed out waiting for the create answer' }
+      : { kind: 'transient', message: 'request timed out' };
   }
   if (err instanceof APIConnectionError) {
     const c = classifyTransportError(err.cause ?? err, op, notSent);
@@ -86,11 +124,18 @@ export function parseOpenAIVideo(v: Record<string, unknown>, contentUrl: string,
       const expires = asNumber(v.expires_at);
       const completed = asNumber(v.completed_at);
       const expiresAt = expires !== undefined ? expires * 1000 : completed !== undefined ? completed * 1000 + CONTENT_TTL_MS : undefined;
-      return expiresAt === undefined ? { kind: 'succeeded', outputs: [contentUrl] } : { kind: 'succeeded', outputs: [contentUrl], expiresAt };
+      return expiresAt === undefined
+        ? { kind: 'succeeded', outputs: [contentUrl] }
+        : { kind: 'succeeded', outputs: [contentUrl], expiresAt };
     }
     case 'failed': {
       const e = asRecord(v.error);
-      return { kind: 'failed', code: asString(e.code) ?? 'video_failed', message: asString(e.message) ?? 'openai video failed', charged: false };
+      return {
+        kind: 'failed',
+        code: asString(e.code) ?? 'video_failed',
+        message: asString(e.message) ?? 'openai video failed',
+        charged: false,
+      };
     }
     default:
       return progress === undefined ? { kind: 'running', ...poll } : { kind: 'running', progress, ...poll };
@@ -111,7 +156,12 @@ export function matchesJob(v: Record<string, unknown>, job: Job, cutoffMs: numbe
   if (created === undefined || created * 1000 < cutoffMs) return false;
   const model = asString(v.model) ?? '';
   const modelOk = model === job.wireModel || model.startsWith(`${job.wireModel}-20`); // dated snapshots
-  return modelOk && (asString(v.prompt) ?? '') === job.prompt && asString(v.size) === openaiSize(job) && String(v.seconds) === String(job.seconds);
+  return (
+    modelOk &&
+    (asString(v.prompt) ?? '') === job.prompt &&
+    asString(v.size) === openaiSize(job) &&
+    String(v.seconds) === String(job.seconds)
+  );
 }
 
 async function prepareReference(env: ProviderEnv, job: Job, image: string): Promise<string> {
@@ -130,14 +180,24 @@ export const openai: Provider = {
   async submit(env, job): Promise<SubmitOutcome> {
     const mapped = toOpenAIRequest(job);
     if (!mapped.ok) return { kind: 'rejected', code: 'invalid_request', message: mapped.errors.join('; ') };
-    const params: Record<string, unknown> = { model: job.wireModel, prompt: job.prompt, seconds: String(job.seconds), size: openaiSize(job), ...job.params };
+    const params: Record<string, unknown> = {
+      model: job.wireModel,
+      prompt: job.prompt,
+      seconds: String(job.seconds),
+      size: openaiSize(job),
+      ...job.params,
+    };
     if (job.image) {
       try {
         const prepared = await prepareReference(env, job, job.image);
         params.input_reference = await toFile(await readFile(prepared), basename(prepared), { type: 'image/png' });
       } catch (err) {
         // An unreadable or missing image will not get better by retrying.
-        return { kind: 'rejected', code: 'invalid_image', message: `openai: cannot prepare reference image ${job.image}: ${(err as Error).message}` };
+        return {
+          kind: 'rejected',
+          code: 'invalid_image',
+          message: `openai: cannot prepare reference image ${job.image}: ${(err as Error).message}`,
+        };
       }
     }
     if (env.signal?.aborted) return { kind: 'transient', message: 'aborted before sending' };
@@ -147,7 +207,9 @@ export const openai: Provider = {
         .withResponse();
       if (!data?.id) return { kind: 'ambiguous', message: 'openai: create answered without a video id' };
       const poll = pollAfter(response.headers);
-      return poll === undefined ? { kind: 'accepted', task: { id: data.id } } : { kind: 'accepted', task: { id: data.id }, pollAfterMs: poll };
+      return poll === undefined
+        ? { kind: 'accepted', task: { id: data.id } }
+        : { kind: 'accepted', task: { id: data.id }, pollAfterMs: poll };
     } catch (err) {
       return classifySdkError(err, 'create', env.now()) as SubmitOutcome;
     }
@@ -163,7 +225,10 @@ export const openai: Provider = {
   },
 
   /** A task cannot be stopped here; `shotlist cancel` reports it as still running. */
-  cancel: async () => ({ kind: 'unsupported', message: 'OpenAI has no cancel: DELETE /videos/{id} removes only completed or failed videos (spec, 2026)' }),
+  cancel: async () => ({
+    kind: 'unsupported',
+    message: 'OpenAI has no cancel: DELETE /videos/{id} removes only completed or failed videos (spec, 2026)',
+  }),
 
   contentRequest: (env, task) => ({ url: contentUrl(env, task.id), headers: { authorization: `Bearer ${env.apiKey}` } }),
 

@@ -25,13 +25,17 @@ export function billedWithoutOutput(p: Record<string, unknown>): boolean {
 export async function cancelReplicate(env: ProviderEnv, task: TaskRef): Promise<CancelOutcome> {
   const r = await sendWire(env, { method: 'POST', path: `/predictions/${encodeURIComponent(task.id)}/cancel` }, { headers: auth(env) });
   if (!r.ok) return { kind: 'failed', message: `replicate cancel: ${errText(r.error)}` };
-  if (r.res.status < 200 || r.res.status >= 300) return { kind: 'failed', message: `replicate cancel HTTP ${r.res.status}: ${errorInfo(r.res.body, `http_${r.res.status}`).message}` };
+  if (r.res.status < 200 || r.res.status >= 300)
+    return { kind: 'failed', message: `replicate cancel HTTP ${r.res.status}: ${errorInfo(r.res.body, `http_${r.res.status}`).message}` };
   const p = asRecord(r.res.body);
   const status = asString(p.status);
   if (status === 'succeeded' || status === 'failed') return { kind: 'already_done' };
   if (status === 'aborted') return { kind: 'cancelled', charged: false };
   // The answer may still say `processing` while the cancel takes hold; it has started, so it is billed.
-  return { kind: 'cancelled', charged: status === 'canceled' || status === 'cancelled' ? billedWithoutOutput(p) : !!asString(p.started_at) };
+  return {
+    kind: 'cancelled',
+    charged: status === 'canceled' || status === 'cancelled' ? billedWithoutOutput(p) : !!asString(p.started_at),
+  };
 }
 
 /** `POST /files` (multipart `content`): the file's `urls.get` is what model inputs take. */
@@ -41,7 +45,11 @@ export async function uploadToReplicate(env: ProviderEnv, path: string, contentT
   } catch (err) {
     return { kind: 'rejected', message: `cannot read ${path}: ${errText(err)}` };
   }
-  const r = await sendWire(env, { method: 'POST', path: '/files', multipart: { fields: {}, files: [{ field: 'content', path, contentType }] } }, { headers: auth(env) });
+  const r = await sendWire(
+    env,
+    { method: 'POST', path: '/files', multipart: { fields: {}, files: [{ field: 'content', path, contentType }] } },
+    { headers: auth(env) },
+  );
   if (!r.ok) return { kind: 'transient', message: `replicate files: ${errText(r.error)}` };
   if (r.res.status < 200 || r.res.status >= 300) {
     const f = classifyHttpFailure(r.res.status, r.res.headers, r.res.body, env.now());
@@ -66,7 +74,13 @@ export function sameInput(got: Record<string, unknown>, sent: Record<string, unk
  * prediction as soon as it exists, so a complete scan without a match means none was created.
  * Input removed after an hour (`data_removed`) cannot be matched: then the answer is `unknown`.
  */
-export async function reconcileReplicate(env: ProviderEnv, model: string, sent: Record<string, unknown>, sentAtMs: number, opts: ReconcileOptions = {}): Promise<ReconcileOutcome> {
+export async function reconcileReplicate(
+  env: ProviderEnv,
+  model: string,
+  sent: Record<string, unknown>,
+  sentAtMs: number,
+  opts: ReconcileOptions = {},
+): Promise<ReconcileOutcome> {
   const exclude = new Set(opts.excludeTaskIds ?? []);
   let path = '/predictions';
   let query: Record<string, string> | undefined = { created_after: new Date(sentAtMs - 120_000).toISOString() };
@@ -91,5 +105,7 @@ export async function reconcileReplicate(env: ProviderEnv, model: string, sent: 
     path = next;
     query = undefined;
   }
-  return unmatchable ? { kind: 'unknown', message: 'replicate: predictions in the window have had their input removed (after 1 h); cannot match' } : { kind: 'absent' };
+  return unmatchable
+    ? { kind: 'unknown', message: 'replicate: predictions in the window have had their input removed (after 1 h); cannot match' }
+    : { kind: 'absent' };
 }

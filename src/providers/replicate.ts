@@ -6,7 +6,17 @@
  */
 import type { Job } from '../plan/types.ts';
 import type { CallbackVerdict, MapResult, Provider, ProviderEnv, StatusOutcome, SubmitOutcome, TaskRef, TaskStatus } from './types.ts';
-import { asRecord, asString, classifyHttpFailure, failureToStatus, failureToSubmit, isUrl, sendWire, transportToStatus, transportToSubmit } from './http.ts';
+import {
+  asRecord,
+  asString,
+  classifyHttpFailure,
+  failureToStatus,
+  failureToSubmit,
+  isUrl,
+  sendWire,
+  transportToStatus,
+  transportToSubmit,
+} from './http.ts';
 import { withJobRef } from './job-ref.ts';
 import { billedWithoutOutput, cancelReplicate, reconcileReplicate, uploadToReplicate } from './replicate-ops.ts';
 import { callbackJson, verifyStandardWebhook } from './webhooks.ts';
@@ -21,7 +31,11 @@ function auth(env: ProviderEnv): Record<string, string> {
 function replicateInput(job: Job, model: string): Record<string, unknown> | string {
   if (model.startsWith('openai/sora-2')) {
     if (job.aspect === 'auto') return 'replicate sora-2: aspect must be 16:9 (landscape) or 9:16 (portrait)';
-    const input: Record<string, unknown> = { prompt: job.prompt, seconds: job.seconds, aspect_ratio: job.aspect === '9:16' ? 'portrait' : 'landscape' };
+    const input: Record<string, unknown> = {
+      prompt: job.prompt,
+      seconds: job.seconds,
+      aspect_ratio: job.aspect === '9:16' ? 'portrait' : 'landscape',
+    };
     if (job.image) input.input_reference = job.image;
     // Pro only: "standard" is 720p, "high" the larger size.
     if (job.tier === 'pro') input.resolution = job.resolution === '720p' ? 'standard' : 'high';
@@ -99,7 +113,8 @@ export const replicate: Provider = {
     if (!mapped.ok) return { kind: 'rejected', code: 'invalid_request', message: mapped.errors.join('; ') };
     const r = await sendWire(env, mapped.request, { headers: auth(env) });
     if (!r.ok) return transportToSubmit(r.error, r.notSent);
-    if (r.res.status < 200 || r.res.status >= 300) return failureToSubmit(classifyHttpFailure(r.res.status, r.res.headers, r.res.body, env.now()));
+    if (r.res.status < 200 || r.res.status >= 300)
+      return failureToSubmit(classifyHttpFailure(r.res.status, r.res.headers, r.res.body, env.now()));
     const id = asString(asRecord(r.res.body).id);
     if (!id) return { kind: 'ambiguous', message: 'replicate: create answered without a prediction id' };
     return { kind: 'accepted', task: { id } };
@@ -108,7 +123,8 @@ export const replicate: Provider = {
   async status(env, task: TaskRef): Promise<StatusOutcome> {
     const r = await sendWire(env, { method: 'GET', path: `/predictions/${encodeURIComponent(task.id)}` }, { headers: auth(env) });
     if (!r.ok) return transportToStatus(r.error);
-    if (r.res.status < 200 || r.res.status >= 300) return failureToStatus(classifyHttpFailure(r.res.status, r.res.headers, r.res.body, env.now()));
+    if (r.res.status < 200 || r.res.status >= 300)
+      return failureToStatus(classifyHttpFailure(r.res.status, r.res.headers, r.res.body, env.now()));
     return parseReplicatePrediction(asRecord(r.res.body));
   },
 

@@ -14,7 +14,22 @@ export interface RetryAfter {
 /** Used when a throttle carries no hint at all. */
 export const DEFAULT_RETRY_AFTER_MS = 5_000;
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000, m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000, h: 3_600_000, hour: 3_600_000, hours: 3_600_000 };
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  sec: 1000,
+  secs: 1000,
+  second: 1000,
+  seconds: 1000,
+  m: 60_000,
+  min: 60_000,
+  mins: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+};
 
 function header(headers: Record<string, string>, name: string): string | undefined {
   const v = headers[name] ?? headers[name.toLowerCase()];

@@ -6,7 +6,17 @@
 import { createHash } from 'node:crypto';
 import type { Job } from '../plan/types.ts';
 import type { MapResult, Provider, ProviderEnv, StatusOutcome, SubmitOutcome, TaskRef, TaskStatus } from './types.ts';
-import { asNumber, asRecord, asString, classifyHttpFailure, failureToStatus, failureToSubmit, sendWire, transportToStatus, transportToSubmit } from './http.ts';
+import {
+  asNumber,
+  asRecord,
+  asString,
+  classifyHttpFailure,
+  failureToStatus,
+  failureToSubmit,
+  sendWire,
+  transportToStatus,
+  transportToSubmit,
+} from './http.ts';
 import { callbackJson, verifyHexHmac } from './webhooks.ts';
 
 export const SORAPI_MAX_PROMPT = 5_000;
@@ -40,7 +50,8 @@ function callbackProblem(url: string): string | undefined {
 export function toSorapiRequest(job: Job, opts: { callbackUrl?: string; idempotencyKey?: string }): MapResult {
   const errors: string[] = [];
   if (!job.prompt) errors.push('sorapi: prompt is required');
-  if (job.prompt.length > SORAPI_MAX_PROMPT) errors.push(`sorapi: prompt is ${job.prompt.length} characters, the limit is ${SORAPI_MAX_PROMPT}`);
+  if (job.prompt.length > SORAPI_MAX_PROMPT)
+    errors.push(`sorapi: prompt is ${job.prompt.length} characters, the limit is ${SORAPI_MAX_PROMPT}`);
   if (job.image) errors.push('sorapi does not accept a reference image');
   if (job.aspect === 'auto') errors.push('sorapi: aspect "auto" is not supported; use 16:9 or 9:16');
   const cbProblem = opts.callbackUrl === undefined ? undefined : callbackProblem(opts.callbackUrl);
@@ -87,7 +98,12 @@ export function parseSorapiStatus(body: Record<string, unknown>): TaskStatus {
     case 'failed':
     case 'failure':
     case 'error':
-      return { kind: 'failed', code: asString(body.error_code) ?? 'task_failed', message: asString(body.error_message) ?? 'sorapi task failed', charged: true };
+      return {
+        kind: 'failed',
+        code: asString(body.error_code) ?? 'task_failed',
+        message: asString(body.error_message) ?? 'sorapi task failed',
+        charged: true,
+      };
     case 'expired':
       return { kind: 'failed', code: 'expired', message: asString(body.error_message) ?? 'sorapi task expired', charged: true };
     default: {
@@ -113,7 +129,8 @@ export const sorapi: Provider = {
     if (!mapped.ok) return { kind: 'rejected', code: 'invalid_request', message: mapped.errors.join('; ') };
     const r = await sendWire(env, mapped.request, { headers: auth(env) });
     if (!r.ok) return transportToSubmit(r.error, r.notSent);
-    if (r.res.status < 200 || r.res.status >= 300) return failureToSubmit(classifyHttpFailure(r.res.status, r.res.headers, r.res.body, env.now()));
+    if (r.res.status < 200 || r.res.status >= 300)
+      return failureToSubmit(classifyHttpFailure(r.res.status, r.res.headers, r.res.body, env.now()));
     const body = unwrap(r.res.body);
     const id = asString(body.task_id) ?? asString(body.id);
     if (!id) return { kind: 'ambiguous', message: 'sorapi: submit answered without task_id' };
@@ -123,7 +140,8 @@ export const sorapi: Provider = {
   async status(env, task: TaskRef): Promise<StatusOutcome> {
     const r = await sendWire(env, { method: 'GET', path: '/api/status', query: { id: task.id } }, { headers: auth(env) });
     if (!r.ok) return transportToStatus(r.error);
-    if (r.res.status < 200 || r.res.status >= 300) return failureToStatus(classifyHttpFailure(r.res.status, r.res.headers, r.res.body, env.now()));
+    if (r.res.status < 200 || r.res.status >= 300)
+      return failureToStatus(classifyHttpFailure(r.res.status, r.res.headers, r.res.body, env.now()));
     return parseSorapiStatus(unwrap(r.res.body));
   },
 

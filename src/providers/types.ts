@@ -47,10 +47,7 @@ export type StatusOutcome =
   | { kind: 'not_found'; message: string }
   | { kind: 'quota_exhausted'; message: string };
 
-export type ReconcileOutcome =
-  | { kind: 'found'; task: TaskRef }
-  | { kind: 'absent' }
-  | { kind: 'unknown'; message: string };
+export type ReconcileOutcome = { kind: 'found'; task: TaskRef } | { kind: 'absent' } | { kind: 'unknown'; message: string };
 
 export interface ReconcileOptions {
   /** Task ids already owned by other jobs (e.g. another take of the same shot): never claim them. */
@@ -68,9 +65,7 @@ export type CancelOutcome =
 
 /** Outcome of uploading a local reference image through the provider's own upload facility. */
 export type UploadOutcome =
-  | { kind: 'uploaded'; url: string; expiresAt?: number }
-  | { kind: 'rejected'; message: string }
-  | { kind: 'transient'; message: string };
+  { kind: 'uploaded'; url: string; expiresAt?: number } | { kind: 'rejected'; message: string } | { kind: 'transient'; message: string };
 
 export type CallbackVerdict =
   | { kind: 'verified'; taskId: string; deliveryId: string }

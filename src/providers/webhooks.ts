@@ -51,7 +51,12 @@ export function signStandardWebhook(secret: string, id: string, timestampS: numb
  * injected clock. So the window is checked here and the package signs the expected value, which is
  * compared in constant time against every `v1` entry of the header (the package's method, too).
  */
-export function verifyStandardWebhook(req: CallbackRequest, secret: string | undefined, nowMs: number, toleranceS = WEBHOOK_TOLERANCE_S): SignatureCheck {
+export function verifyStandardWebhook(
+  req: CallbackRequest,
+  secret: string | undefined,
+  nowMs: number,
+  toleranceS = WEBHOOK_TOLERANCE_S,
+): SignatureCheck {
   if (!secret) return { ok: false, reason: 'no webhook secret configured' };
   const wh = standardWebhook(secret);
   if (!wh) return { ok: false, reason: 'webhook secret is not a whsec_ base64 key' };
@@ -80,7 +85,9 @@ export function verifyHexHmac(req: CallbackRequest, secret: string | undefined, 
   const raw = req.headers[headerName]?.trim().replace(/^sha256=/i, '');
   if (!raw || !/^[0-9a-f]+$/i.test(raw)) return { ok: false, reason: `missing or malformed ${headerName}` };
   const expected = createHmac('sha256', secret).update(req.rawBody).digest();
-  return safeEqual(Buffer.from(raw, 'hex'), expected) ? { ok: true, id: bodyDeliveryId(req.rawBody) } : { ok: false, reason: 'signature mismatch' };
+  return safeEqual(Buffer.from(raw, 'hex'), expected)
+    ? { ok: true, id: bodyDeliveryId(req.rawBody) }
+    : { ok: false, reason: 'signature mismatch' };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -124,7 +131,12 @@ export function falSignedMessage(requestId: string, userId: string, timestamp: s
   return Buffer.from(`${requestId}\n${userId}\n${timestamp}\n${bodyHash}`, 'utf8');
 }
 
-export function verifyFalSignature(req: CallbackRequest, keys: KeyObject[], nowMs: number, toleranceS = WEBHOOK_TOLERANCE_S): SignatureCheck {
+export function verifyFalSignature(
+  req: CallbackRequest,
+  keys: KeyObject[],
+  nowMs: number,
+  toleranceS = WEBHOOK_TOLERANCE_S,
+): SignatureCheck {
   const h = req.headers;
   const requestId = h['x-fal-webhook-request-id'];
   const userId = h['x-fal-webhook-user-id'];
@@ -146,7 +158,12 @@ export function verifyFalSignature(req: CallbackRequest, keys: KeyObject[], nowM
   return { ok: false, reason: keys.length ? 'signature does not verify with any published key' : 'no Ed25519 keys in JWKS' };
 }
 
-export async function verifyFalWebhook(req: CallbackRequest, jwksUrl: string | undefined, nowMs: number, cache: JwksCache): Promise<SignatureCheck> {
+export async function verifyFalWebhook(
+  req: CallbackRequest,
+  jwksUrl: string | undefined,
+  nowMs: number,
+  cache: JwksCache,
+): Promise<SignatureCheck> {
   if (!jwksUrl) return { ok: false, reason: 'no JWKS URL configured' };
   try {
     const first = verifyFalSignature(req, await cache.keys(jwksUrl, nowMs), nowMs);

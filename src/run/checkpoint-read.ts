@@ -44,7 +44,18 @@ export interface LoadedCheckpoint extends CheckpointData {
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const STATES = new Set(['planned', 'submitting', 'submitted', 'running', 'succeeded', 'downloaded', 'rejected', 'failed', 'expired', 'unknown']);
+const STATES = new Set([
+  'planned',
+  'submitting',
+  'submitted',
+  'running',
+  'succeeded',
+  'downloaded',
+  'rejected',
+  'failed',
+  'expired',
+  'unknown',
+]);
 
 // Shallow checks of what the reader relies on; the rest was validated when it was written.
 const recordLike = z.custom<JobRecord>(
@@ -100,7 +111,14 @@ export function decodeSnapshot(text: string): SnapshotRead {
   const parsed = snapshotSchema.safeParse(raw);
   if (!parsed.success) return { kind: 'corrupt', reason: parsed.error.issues[0]?.message ?? 'invalid' };
   const d = parsed.data;
-  const data: CheckpointData = { version: 1, seq: d.seq, approvedUsd: d.approvedUsd, spentUsd: d.spentUsd, jobs: d.jobs, records: d.records };
+  const data: CheckpointData = {
+    version: 1,
+    seq: d.seq,
+    approvedUsd: d.approvedUsd,
+    spentUsd: d.spentUsd,
+    jobs: d.jobs,
+    records: d.records,
+  };
   if (d.capUsd !== undefined) data.capUsd = d.capUsd;
   if (d.droppedJobs !== undefined) data.droppedJobs = d.droppedJobs;
   return { kind: 'ok', data };
@@ -184,7 +202,11 @@ export async function loadOnce(runDir: string): Promise<LoadedCheckpoint | undef
   snap.seq = seq;
   markDamaged(snap, damaged, lastSeqOf);
   snap.spentUsd = spentOf(Object.values(snap.records));
-  const out: LoadedCheckpoint = { ...snap, journalSkipped: older.skipped * (recovered ? 1 : 0) + newer.skipped, damagedEntries: damaged.length };
+  const out: LoadedCheckpoint = {
+    ...snap,
+    journalSkipped: older.skipped * (recovered ? 1 : 0) + newer.skipped,
+    damagedEntries: damaged.length,
+  };
   if (recovered) out.recovered = recovered;
   return out;
 }

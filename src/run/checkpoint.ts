@@ -82,7 +82,9 @@ export class CheckpointStore {
     const prev = await loadOnce(runDir);
     if (prev?.recovered && !prev.recovered.reason.includes('missing')) {
       // Keep the damaged copy for inspection, out of the way of the snapshot rotation.
-      await rename(paths.snapshot, `${paths.snapshot}.damaged`).catch((e: unknown) => (errnoOf(e) === 'ENOENT' ? undefined : Promise.reject(e)));
+      await rename(paths.snapshot, `${paths.snapshot}.damaged`).catch((e: unknown) =>
+        errnoOf(e) === 'ENOENT' ? undefined : Promise.reject(e),
+      );
     }
     const records: Record<string, JobRecord> = prev?.records ?? {};
     // `jobs` is the current plan, in order; jobs an edited manifest no longer has move to
@@ -174,7 +176,10 @@ export class CheckpointStore {
    */
   private async writeSnapshot(): Promise<void> {
     const p = runPaths(this.runDir);
-    this.snapshotBytes += await writeFileAtomic(p.snapshot, sealJson(this.snapshotData()), { write: this.opts.write, keepPrevious: p.snapshotPrev });
+    this.snapshotBytes += await writeFileAtomic(p.snapshot, sealJson(this.snapshotData()), {
+      write: this.opts.write,
+      keepPrevious: p.snapshotPrev,
+    });
     await this.journal.rotate(p.journalPrev);
     this.sinceCompact = 0;
     this.forceCompact = false;

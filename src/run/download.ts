@@ -91,7 +91,10 @@ export async function downloadClip(a: DownloadArgs): Promise<DownloadOutcome> {
   const expected = Number(res.headers.get('content-length') ?? NaN);
   if (Number.isFinite(expected) && expected > cap) {
     await res.body.cancel().catch(() => undefined);
-    return { kind: 'too_large', message: `result is ${expected} bytes, over the ${cap}-byte cap for a ${a.job.seconds} s clip; not downloaded` };
+    return {
+      kind: 'too_large',
+      message: `result is ${expected} bytes, over the ${cap}-byte cap for a ${a.job.seconds} s clip; not downloaded`,
+    };
   }
   const hash = createHash('sha256');
   let bytes = 0;
@@ -154,7 +157,10 @@ async function verifyMedia(
   probe: (file: string) => Promise<ProbeResult>,
 ): Promise<{ kind: 'ok'; media: { durationS: number; width: number; height: number } } | { kind: 'invalid'; message: string }> {
   // Whole first: a clip cut short can still carry a header that probes fine.
-  const whole = await checkMp4Whole(file).catch((e: unknown) => ({ ok: false as const, reason: e instanceof Error ? e.message : String(e) }));
+  const whole = await checkMp4Whole(file).catch((e: unknown) => ({
+    ok: false as const,
+    reason: e instanceof Error ? e.message : String(e),
+  }));
   if (!whole.ok) return { kind: 'invalid', message: `incomplete clip: ${whole.reason}` };
   let p: ProbeResult;
   try {
@@ -187,7 +193,11 @@ async function syncDir(dir: string): Promise<void> {
  * re-check on resume is deleted before it is fetched again), so a file that still probes as the job's
  * video is that download: adopt it rather than fetch it again from a URL that may have expired.
  */
-export async function adoptFinishedClip(runDir: string, job: Job, probe?: (file: string) => Promise<ProbeResult>): Promise<ClipInfo | undefined> {
+export async function adoptFinishedClip(
+  runDir: string,
+  job: Job,
+  probe?: (file: string) => Promise<ProbeResult>,
+): Promise<ClipInfo | undefined> {
   const rel = clipPath(job.id);
   const file = join(runDir, rel);
   let bytes: number;
@@ -229,7 +239,9 @@ export async function writeSidecar(runDir: string, job: Job, rec: JobRecord, pro
   const body = {
     job,
     provider: job.provider,
-    request: mapped.ok ? { method: mapped.request.method, path: mapped.request.path, body: mapped.request.json ?? mapped.request.multipart?.fields } : undefined,
+    request: mapped.ok
+      ? { method: mapped.request.method, path: mapped.request.path, body: mapped.request.json ?? mapped.request.multipart?.fields }
+      : undefined,
     task: { id: rec.task?.id },
     attempts: rec.attempts,
     timings: rec.timings,

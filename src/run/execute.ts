@@ -340,7 +340,15 @@ async function requeue(cp: CheckpointStore, ids: ReadonlySet<string>): Promise<v
   for (const id of ids) {
     const rec = cp.get(id);
     if (!rec || !RETRYABLE.has(rec.state)) continue;
-    const { task: _task, outputs: _outputs, expiresAt: _expiresAt, progress: _progress, error: _error, idempotencyKey: _key, ...rest } = rec;
+    const {
+      task: _task,
+      outputs: _outputs,
+      expiresAt: _expiresAt,
+      progress: _progress,
+      error: _error,
+      idempotencyKey: _key,
+      ...rest
+    } = rec;
     await cp.put({ ...rest, state: 'planned', reservedUsd: 0 });
   }
 }

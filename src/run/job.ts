@@ -137,7 +137,8 @@ async function downloadJob(ctx: RunContext, rt: ProviderRuntime, job: Job, start
         signals: [ctx.signal],
         delayMs: (f, n) => (f.kind === 'transient' ? backoffDelay(n, f.hintMs, { rng: ctx.rng, capMs: 10_000 }) : 0),
         onRetry: (f, n, delayMs) => {
-          if (f.kind === 'transient') ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: n, delayMs, reason: f.message });
+          if (f.kind === 'transient')
+            ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: n, delayMs, reason: f.message });
         },
         exhausted: (f) => {
           ctx.messages.push(`job ${job.id}: download keeps failing (${f.message}); resume to retry`);
@@ -150,8 +151,21 @@ async function downloadJob(ctx: RunContext, rt: ProviderRuntime, job: Job, start
   }
 }
 
-async function recordDownloaded(ctx: RunContext, rt: ProviderRuntime, job: Job, rec: JobRecord, clip: ClipInfo, detail?: string): Promise<JobRecord> {
-  const done: JobRecord = { ...rec, state: 'downloaded', clip, error: undefined, timings: { ...rec.timings, downloadedAt: ctx.clock.now() } };
+async function recordDownloaded(
+  ctx: RunContext,
+  rt: ProviderRuntime,
+  job: Job,
+  rec: JobRecord,
+  clip: ClipInfo,
+  detail?: string,
+): Promise<JobRecord> {
+  const done: JobRecord = {
+    ...rec,
+    state: 'downloaded',
+    clip,
+    error: undefined,
+    timings: { ...rec.timings, downloadedAt: ctx.clock.now() },
+  };
   await writeSidecar(ctx.runDir, job, done, rt.provider);
   return setState(ctx, rec, 'downloaded', done, detail);
 }

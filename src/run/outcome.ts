@@ -80,4 +80,3 @@ export function finish(opts: OutcomeInput, ctx: RunContext, runtimes: Map<string
         : 'completed_with_failures';
   return { kind, counts, spentUsd, messages };
 }
-

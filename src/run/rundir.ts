@@ -135,7 +135,11 @@ const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).di
  * file or the whole new one: write a temporary file completely, fsync it, read it back (length and
  * checksum), rename it over the target, fsync the directory. Returns the bytes written.
  */
-export async function writeFileAtomic(path: string, data: string | Buffer, opts: AtomicWriteOptions & { keepPrevious?: string } = {}): Promise<number> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Buffer,
+  opts: AtomicWriteOptions & { keepPrevious?: string } = {},
+): Promise<number> {
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
   const durable = opts.durable ?? true;
@@ -152,7 +156,8 @@ export async function writeFileAtomic(path: string, data: string | Buffer, opts:
       throw Object.assign(new Error(`verification failed: ${back.length} of ${buf.length} bytes on disk`), { code: 'EIO' });
     }
     // The file being replaced becomes `keepPrevious` (one rename: at every instant one of the two is whole).
-    if (opts.keepPrevious) await rename(path, opts.keepPrevious).catch((e: unknown) => (errnoOf(e) === 'ENOENT' ? undefined : Promise.reject(e)));
+    if (opts.keepPrevious)
+      await rename(path, opts.keepPrevious).catch((e: unknown) => (errnoOf(e) === 'ENOENT' ? undefined : Promise.reject(e)));
     await rename(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);

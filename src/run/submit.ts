@@ -26,13 +26,7 @@ async function unreserve(ctx: RunContext, rec: JobRecord, detail: string): Promi
  * reconcile next) | planned (stopped, interrupted or over budget).
  * With `replay`, re-sends the recorded idempotency key (idempotent providers reconciling).
  */
-export async function submitJob(
-  ctx: RunContext,
-  rt: ProviderRuntime,
-  job: Job,
-  start: JobRecord,
-  replay = false,
-): Promise<JobRecord> {
+export async function submitJob(ctx: RunContext, rt: ProviderRuntime, job: Job, start: JobRecord, replay = false): Promise<JobRecord> {
   let rec = start;
   const fresh = rec.state === 'unknown' || !rec.idempotencyKey;
   const key = replay && rec.idempotencyKey ? rec.idempotencyKey : fresh ? `${job.id}-${rec.attempts + 1}` : rec.idempotencyKey!;
@@ -109,7 +103,10 @@ export async function submitJob(
       }
       case 'rejected':
         throw neverRetry(
-          await setState(ctx, rec, 'rejected', { ...endReservation(ctx, { ...rec, reservedUsd: reserved }, false), error: { code: out.code, message: out.message } }),
+          await setState(ctx, rec, 'rejected', {
+            ...endReservation(ctx, { ...rec, reservedUsd: reserved }, false),
+            error: { code: out.code, message: out.message },
+          }),
         );
       case 'quota_exhausted':
         ctx.stopProvider(rt, out.message);
@@ -163,7 +160,13 @@ export const SUBMIT_GAVE_UP = 'submit_gave_up';
  * rather than to a terminal `failed` that no resume would ever pick up again.
  */
 async function giveUp(ctx: RunContext, rec: JobRecord, reserved: number, why: string, message: string): Promise<JobRecord> {
-  return setState(ctx, rec, 'planned', { ...endReservation(ctx, { ...rec, reservedUsd: reserved }, false), error: { code: SUBMIT_GAVE_UP, message: `${why}: ${message}` } }, `not submitted: ${why}`);
+  return setState(
+    ctx,
+    rec,
+    'planned',
+    { ...endReservation(ctx, { ...rec, reservedUsd: reserved }, false), error: { code: SUBMIT_GAVE_UP, message: `${why}: ${message}` } },
+    `not submitted: ${why}`,
+  );
 }
 
 /**
@@ -177,14 +180,22 @@ export async function reconcileJob(ctx: RunContext, rt: ProviderRuntime, job: Jo
     return retrying(
       async () => {
         if (!(await rt.limiter.acquirePoll(ctx.signal))) return rec;
-        const out = await reconcile(rt.env, job, rec.timings.submittingAt ?? ctx.clock.now(), { excludeTaskIds: ownedByOthers(ctx, job.id) });
+        const out = await reconcile(rt.env, job, rec.timings.submittingAt ?? ctx.clock.now(), {
+          excludeTaskIds: ownedByOthers(ctx, job.id),
+        });
         if (ctx.signal.aborted && out.kind !== 'found') return rec;
         switch (out.kind) {
           case 'found':
             // Another take of the same request may have claimed this task while our list was in flight:
             // look again with it excluded (the check and the claim below are one synchronous step).
             if (ownedByOthers(ctx, job.id).includes(out.task.id)) throw new RetryLater(`task ${out.task.id} is another job's`, 'claimed');
-            return setState(ctx, rec, 'submitted', { task: out.task, timings: { ...rec.timings, submittedAt: ctx.clock.now() } }, 'reconciled');
+            return setState(
+              ctx,
+              rec,
+              'submitted',
+              { task: out.task, timings: { ...rec.timings, submittedAt: ctx.clock.now() } },
+              'reconciled',
+            );
           case 'absent':
             return setState(ctx, rec, 'planned', {}, 'reconciled: no task was created');
           case 'unknown':
@@ -200,7 +211,8 @@ export async function reconcileJob(ctx: RunContext, rt: ProviderRuntime, job: Jo
         // A claimed task is looked for again at once; a failed list backs off.
         delayMs: (f, n) => (f.kind === 'claimed' ? 0 : backoffDelay(n, undefined, { rng: ctx.rng })),
         onRetry: (f, n, delayMs) => {
-          if (f.kind === 'unknown') ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: n, delayMs, reason: f.message });
+          if (f.kind === 'unknown')
+            ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: n, delayMs, reason: f.message });
         },
         onInterrupted: () => rec,
         exhausted: (f) => stillSubmitting(ctx, rec, f.message),

@@ -69,7 +69,15 @@ export async function trackJob(ctx: RunContext, rt: ProviderRuntime, job: Job, s
   const probe = nextOfKind(ctx, kind) % PROBE_EVERY === 0;
   let lastHint: number | undefined;
   const plan = (poll: number, hintMs?: number) =>
-    pollPlan({ poll, hintMs, elapsedMs: ctx.clock.now() - createdAt, estimateMs: ctx.renderEstimates.get(kind), catalogMs, rng: ctx.rng, probe });
+    pollPlan({
+      poll,
+      hintMs,
+      elapsedMs: ctx.clock.now() - createdAt,
+      estimateMs: ctx.renderEstimates.get(kind),
+      catalogMs,
+      rng: ctx.rng,
+      probe,
+    });
   let polls = 0;
   let notFound = 0;
   let lastNotDoneAt: number | undefined;
@@ -123,7 +131,8 @@ export async function trackJob(ctx: RunContext, rt: ProviderRuntime, job: Job, s
               ? backoffDelay(n, f.hintMs, { rng: ctx.rng, baseMs: 1000 })
               : backoffDelay(notFound, undefined, { rng: ctx.rng, baseMs: 1000 }),
         onRetry: (f, n, delayMs) => {
-          if (f.kind === 'transient') ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: n, delayMs, reason: f.message });
+          if (f.kind === 'transient')
+            ctx.emit({ kind: 'job.retry', at: ctx.clock.now(), job: job.id, attempt: n, delayMs, reason: f.message });
         },
         onInterrupted: () => undefined,
         exhausted: (f) => {

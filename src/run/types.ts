@@ -2,16 +2,7 @@ import type { TaskRef } from '../providers/types.ts';
 
 /** Job lifecycle as recorded in the checkpoint (see DESIGN.md "Job lifecycle"). */
 export type JobState =
-  | 'planned'
-  | 'submitting'
-  | 'submitted'
-  | 'running'
-  | 'succeeded'
-  | 'downloaded'
-  | 'rejected'
-  | 'failed'
-  | 'expired'
-  | 'unknown';
+  'planned' | 'submitting' | 'submitted' | 'running' | 'succeeded' | 'downloaded' | 'rejected' | 'failed' | 'expired' | 'unknown';
 
 export const TERMINAL_STATES: readonly JobState[] = ['downloaded', 'rejected', 'failed', 'expired', 'unknown'];
 

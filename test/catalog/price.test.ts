@@ -39,13 +39,21 @@ describe('priceJob against PROVIDERS.md figures', () => {
     expect(price('apixo', 'sora-2', 4, '720p')).toEqual({ usd: null, credits: null });
   });
   it('per_clip with an unlisted duration is unpriced', () => {
-    expect(priceRule({ kind: 'per_clip', unit: 'usd', by_duration: { '4': 1 } }, undefined, { seconds: 8, resolution: '720p' })).toEqual({ usd: null, credits: null });
+    expect(priceRule({ kind: 'per_clip', unit: 'usd', by_duration: { '4': 1 } }, undefined, { seconds: 8, resolution: '720p' })).toEqual({
+      usd: null,
+      credits: null,
+    });
   });
   it('credits without usd_per_credit keep credits and leave usd unknown', () => {
-    expect(priceRule({ kind: 'per_second', unit: 'credits', by_resolution: { '720p': 10 } }, undefined, { seconds: 3, resolution: '720p' })).toEqual({ usd: null, credits: 30 });
+    expect(
+      priceRule({ kind: 'per_second', unit: 'credits', by_resolution: { '720p': 10 } }, undefined, { seconds: 3, resolution: '720p' }),
+    ).toEqual({ usd: null, credits: 30 });
   });
   it('per_clip in usd', () => {
-    expect(priceRule({ kind: 'per_clip', unit: 'usd', by_duration: { '5': 0.35 } }, 0.005, { seconds: 5, resolution: '1080p' })).toEqual({ usd: 0.35, credits: null });
+    expect(priceRule({ kind: 'per_clip', unit: 'usd', by_duration: { '5': 0.35 } }, 0.005, { seconds: 5, resolution: '1080p' })).toEqual({
+      usd: 0.35,
+      credits: null,
+    });
   });
 });
 

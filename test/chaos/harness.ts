@@ -27,7 +27,14 @@ import { cleanEnv, spawnCli, type CliResult } from '../helpers/cli.ts';
 export type Trigger = 'approved' | 'submitting' | 'downloading' | 'post' | 'random';
 export type Damage = 'truncate-snapshot' | 'delete-snapshot' | 'empty-snapshot' | 'garble-journal' | 'truncate-clip' | 'leftovers';
 const TRIGGERS: readonly Trigger[] = ['approved', 'submitting', 'downloading', 'post', 'random'];
-const DAMAGES: readonly Damage[] = ['truncate-snapshot', 'delete-snapshot', 'empty-snapshot', 'garble-journal', 'truncate-clip', 'leftovers'];
+const DAMAGES: readonly Damage[] = [
+  'truncate-snapshot',
+  'delete-snapshot',
+  'empty-snapshot',
+  'garble-journal',
+  'truncate-clip',
+  'leftovers',
+];
 
 export interface ChaosConfig {
   seed: number;
@@ -78,8 +85,8 @@ export interface ChaosReport {
 
 /** Small seeded PRNG (LCG): the same seed gives the same kill schedule and damage choices. */
 function rng(seed: number): () => number {
-  let s = (seed >>> 0) || 1;
-  return () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  let s = seed >>> 0 || 1;
+  return () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
 }
 
 const DEFAULT_MODEL: Record<ProviderName, string> = {
@@ -96,7 +103,9 @@ function manifestText(seed: number, providers: readonly ProviderName[], perProvi
   const shots: string[] = [];
   for (const p of providers) {
     for (let i = 0; i < perProvider; i++) {
-      shots.push(`  - { id: ${p}-${i}, provider: ${p}, model: ${DEFAULT_MODEL[p]}, prompt: "chaos ${seed} ${p} ${i}: a paper boat on a pond" }`);
+      shots.push(
+        `  - { id: ${p}-${i}, provider: ${p}, model: ${DEFAULT_MODEL[p]}, prompt: "chaos ${seed} ${p} ${i}: a paper boat on a pond" }`,
+      );
     }
   }
   const pricing = providers.map((p) => `  - { provider: ${p}, model: ${DEFAULT_MODEL[p]}, usd_per_second: 0.05 }`);
@@ -123,7 +132,10 @@ function faultsFor(on: boolean, renderMs: number): FaultConfig {
 /** Tails events.ndjson from a byte offset and says when a trigger's event has been seen. */
 class EventTail {
   private offset: number;
-  constructor(private readonly file: string, start: number) {
+  constructor(
+    private readonly file: string,
+    start: number,
+  ) {
     this.offset = start;
   }
   static async sizeOf(file: string): Promise<number> {
@@ -279,7 +291,8 @@ export async function runChaos(cfg: ChaosConfig): Promise<ChaosReport> {
   };
   const checkOutput = (res: CliResult, what: string) => {
     const text = `${res.stdout}\n${res.stderr}`;
-    if (/internal error|\n\s+at .+\(.+:\d+:\d+\)/.test(text)) report.violations.push(`${what}: printed an internal error or a stack trace: ${res.stderr.split('\n').slice(0, 3).join(' | ')}`);
+    if (/internal error|\n\s+at .+\(.+:\d+:\d+\)/.test(text))
+      report.violations.push(`${what}: printed an internal error or a stack trace: ${res.stderr.split('\n').slice(0, 3).join(' | ')}`);
     for (const [p, key] of Object.entries(secrets)) if (text.includes(key)) report.violations.push(`${what}: printed the ${p} key`);
   };
 
@@ -318,7 +331,9 @@ export async function runChaos(cfg: ChaosConfig): Promise<ChaosReport> {
         report.exitedByThemselves++;
         checkOutput(res, `round ${round} (exit ${res.code})`);
       }
-      log(`round ${round}: ${killed ? `killed at ${trigger}${fired ? '' : ' (fallback)'}` : `exited ${res.code}`}, creates so far ${emu.counts().creates}`);
+      log(
+        `round ${round}: ${killed ? `killed at ${trigger}${fired ? '' : ' (fallback)'}` : `exited ${res.code}`}, creates so far ${emu.counts().creates}`,
+      );
 
       if (cfg.damageEvery && (round + 1) % cfg.damageEvery === 0 && existsSync(runDir)) {
         const kind = DAMAGES[Math.floor(next() * DAMAGES.length)]!;
@@ -391,7 +406,16 @@ async function checkInvariants(report: ChaosReport, c: CheckContext): Promise<vo
   for (const p of c.providers) {
     const mine = tasks.filter((t) => t.provider === p);
     const jobs = state.jobs.filter((j) => j.provider === p);
-    const fig: ProviderFigures = { jobs: jobs.length, creates: mine.length, duplicates: 0, billed: 0, paidWithoutClip: 0, downloaded: 0, unknownWithoutTask: 0, states: {} };
+    const fig: ProviderFigures = {
+      jobs: jobs.length,
+      creates: mine.length,
+      duplicates: 0,
+      billed: 0,
+      paidWithoutClip: 0,
+      downloaded: 0,
+      unknownWithoutTask: 0,
+      states: {},
+    };
     const perPrompt = new Map<string, number>();
     for (const t of mine) perPrompt.set(t.prompt, (perPrompt.get(t.prompt) ?? 0) + 1);
     for (const [, n] of perPrompt) if (n > 1) fig.duplicates += n - 1;
@@ -417,12 +441,14 @@ async function checkInvariants(report: ChaosReport, c: CheckContext): Promise<vo
       if (t.phase === 'succeeded' && !(r?.state === 'downloaded' && r.task?.id === t.id)) fig.paidWithoutClip++;
     }
     if (fig.duplicates > 0) v.push(`${p}: ${fig.duplicates} duplicate create(s)`);
-    if (fig.paidWithoutClip > 0) v.push(`${p}: ${fig.paidWithoutClip} paid task(s) without a downloaded clip (states ${JSON.stringify(fig.states)})`);
+    if (fig.paidWithoutClip > 0)
+      v.push(`${p}: ${fig.paidWithoutClip} paid task(s) without a downloaded clip (states ${JSON.stringify(fig.states)})`);
     report.perProvider[p] = fig;
   }
   report.spentUsd = round6(state.spentUsd);
   report.billedUsd = round6(billedUsd);
-  if (Math.abs(report.spentUsd - report.billedUsd) > 1e-6) v.push(`recorded spend $${report.spentUsd} differs from what the emulator bills $${report.billedUsd}`);
+  if (Math.abs(report.spentUsd - report.billedUsd) > 1e-6)
+    v.push(`recorded spend $${report.spentUsd} differs from what the emulator bills $${report.billedUsd}`);
 
   for (const j of state.jobs) {
     const r = state.records[j.id];
@@ -435,7 +461,13 @@ async function checkInvariants(report: ChaosReport, c: CheckContext): Promise<vo
     }
     const header = await probeMp4(file).catch(() => null);
     const p = await probe(file).catch(() => undefined);
-    if (!header || !p?.video || p.video.width !== j.size.width || p.video.height !== j.size.height || Math.abs(p.durationS - j.seconds) > 0.5) {
+    if (
+      !header ||
+      !p?.video ||
+      p.video.width !== j.size.width ||
+      p.video.height !== j.size.height ||
+      Math.abs(p.durationS - j.seconds) > 0.5
+    ) {
       v.push(`clip ${r.clip.path}: not a whole ${j.size.width}x${j.size.height} ${j.seconds}s video`);
       continue;
     }
@@ -445,7 +477,8 @@ async function checkInvariants(report: ChaosReport, c: CheckContext): Promise<vo
   // Nothing outside the run directory (the manifest is ours), no secret in any file.
   for (const f of await walk(c.root)) {
     const rel = relative(c.runDir, f);
-    if (f !== c.manifest && (rel.startsWith('..') || rel === '')) v.push(`a file was written outside the run directory: ${relative(c.root, f)}`);
+    if (f !== c.manifest && (rel.startsWith('..') || rel === ''))
+      v.push(`a file was written outside the run directory: ${relative(c.root, f)}`);
     const buf = await readFile(f).catch(() => Buffer.alloc(0));
     for (const [p, key] of Object.entries(c.secrets)) if (buf.includes(key)) v.push(`${relative(c.root, f)} holds the ${p} key`);
   }
@@ -460,13 +493,19 @@ const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 /** One line per figure, for the script and the README. */
 export function formatReport(r: ChaosReport): string[] {
   const lines = [
-    `seed ${r.seed}: ${r.jobs} jobs, ${r.kills} kills (${Object.entries(r.triggers).map(([k, n]) => `${k} ${n}`).join(', ')}), ${r.exitedByThemselves} runs ended by themselves, ${r.seconds.toFixed(1)} s`,
+    `seed ${r.seed}: ${r.jobs} jobs, ${r.kills} kills (${Object.entries(r.triggers)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}), ${r.exitedByThemselves} runs ended by themselves, ${r.seconds.toFixed(1)} s`,
     `damaged files: ${r.damages.length ? r.damages.join(', ') : 'none'}; disk-full rounds: ${r.diskFull.rounds}${r.diskFull.skipped ? ` (skipped: ${r.diskFull.skipped})` : ''}${r.diskFull.exitCodes.length ? ` exit ${r.diskFull.exitCodes.join(',')}` : ''}`,
   ];
   for (const [p, f] of Object.entries(r.perProvider)) {
-    lines.push(`  ${p.padEnd(10)} jobs ${f.jobs}  creates ${f.creates}  duplicates ${f.duplicates}  billed ${f.billed}  paid-without-clip ${f.paidWithoutClip}  unknown-never-sent ${f.unknownWithoutTask}  downloaded ${f.downloaded}  ${JSON.stringify(f.states)}`);
+    lines.push(
+      `  ${p.padEnd(10)} jobs ${f.jobs}  creates ${f.creates}  duplicates ${f.duplicates}  billed ${f.billed}  paid-without-clip ${f.paidWithoutClip}  unknown-never-sent ${f.unknownWithoutTask}  downloaded ${f.downloaded}  ${JSON.stringify(f.states)}`,
+    );
   }
-  lines.push(`spend recorded $${r.spentUsd.toFixed(2)} vs billed by the emulator $${r.billedUsd.toFixed(2)}; clips verified ${r.clipsVerified}; final exit ${r.finalExitCode}`);
+  lines.push(
+    `spend recorded $${r.spentUsd.toFixed(2)} vs billed by the emulator $${r.billedUsd.toFixed(2)}; clips verified ${r.clipsVerified}; final exit ${r.finalExitCode}`,
+  );
   for (const n of r.notes) lines.push(`note: ${n}`);
   lines.push(r.violations.length ? `VIOLATIONS (${r.violations.length}):` : 'invariants held');
   for (const x of r.violations) lines.push(`  - ${x}`);

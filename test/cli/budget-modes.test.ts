@@ -99,7 +99,11 @@ describe('failures: the summary groups them by reason; retry sends them again wi
       const out = join(dir, 'run');
       const first = await runInProcess(['run', manifest, '--yes', '--json', '--out', out], { env });
       expect(first.code).toBe(1);
-      const summary = JSON.parse(first.out) as { exit_code: number; failures: Array<{ reason: string; count: number; jobs: string[] }>; counts: Record<string, number> };
+      const summary = JSON.parse(first.out) as {
+        exit_code: number;
+        failures: Array<{ reason: string; count: number; jobs: string[] }>;
+        counts: Record<string, number>;
+      };
       expect(summary.exit_code).toBe(1);
       expect(summary.counts.failed).toBe(2);
       expect(summary.failures).toHaveLength(1);

@@ -26,7 +26,16 @@ async function runDirWith(jobs = makeJobs(4), records: JobRecord[] = []): Promis
   const { store } = await CheckpointStore.open(dir, { jobs, approvedUsd: 2 });
   for (const r of records) await store.put(r);
   await store.close();
-  await writeRunMeta(dir, { version: 1, name: 'c', manifestFile: join(dir, 'm.yaml'), createdAt: new Date(0).toISOString(), providers: {}, post: [], catalogFiles: [], emulated: false });
+  await writeRunMeta(dir, {
+    version: 1,
+    name: 'c',
+    manifestFile: join(dir, 'm.yaml'),
+    createdAt: new Date(0).toISOString(),
+    providers: {},
+    post: [],
+    catalogFiles: [],
+    emulated: false,
+  });
   return dir;
 }
 
@@ -47,9 +56,16 @@ describe('cancelInFlight', () => {
       't-late': { kind: 'already_done' },
       't-stuck': { kind: 'failed', message: 'HTTP 500' },
     };
-    const provider = { name: 'apidot', cancel: async (_env: unknown, task: { id: string }) => (asked.push(task.id), answers[task.id]!) } as unknown as Provider;
+    const provider = {
+      name: 'apidot',
+      cancel: async (_env: unknown, task: { id: string }) => (asked.push(task.id), answers[task.id]!),
+    } as unknown as Provider;
     const { store } = await CheckpointStore.open(dir, { jobs, approvedUsd: 2 });
-    const results = await cancelInFlight(store, () => bindingFor(provider, fetch), () => 42);
+    const results = await cancelInFlight(
+      store,
+      () => bindingFor(provider, fetch),
+      () => 42,
+    );
     await store.close();
     expect(asked.sort()).toEqual(['t-billed', 't-free', 't-late', 't-stuck']); // never the downloaded one
     expect(results.map((r) => [r.job, r.kind])).toEqual([

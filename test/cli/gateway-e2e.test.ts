@@ -56,7 +56,11 @@ describe('a provider instance declared as data (OpenAI protocol at /gw/v1)', () 
     dir = await mkdtemp(join(tmpdir(), 'shotlist-gw-'));
     await writeFile(join(dir, 'gw.yaml'), CATALOG);
     await writeFile(join(dir, 'm.yaml'), MANIFEST);
-    emu = await startEmulator({ render: 'shared', mounts: [{ prefix: '/gw/v1', protocol: 'openai', models: ['veo-3.1'] }], faults: { openai: { renderMs: 200 } } });
+    emu = await startEmulator({
+      render: 'shared',
+      mounts: [{ prefix: '/gw/v1', protocol: 'openai', models: ['veo-3.1'] }],
+      faults: { openai: { renderMs: 200 } },
+    });
     // Records which key reaches which path, then forwards to the emulator.
     proxy = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -64,7 +68,8 @@ describe('a provider instance declared as data (OpenAI protocol at /gw/v1)', () 
       req.on('end', async () => {
         seen.push({ path: req.url ?? '', auth: String(req.headers.authorization ?? '') });
         const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
+        for (const [k, v] of Object.entries(req.headers))
+          if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
         const body = chunks.length ? Buffer.concat(chunks) : undefined;
         const r = await fetch(`${emu.url}${req.url}`, { method: req.method, headers, body });
         const out = Buffer.from(await r.arrayBuffer());
@@ -90,7 +95,9 @@ describe('a provider instance declared as data (OpenAI protocol at /gw/v1)', () 
     expect(r.out).toMatch(/gw\s+veo-3\.1/);
     const tasks = emu.tasks('openai');
     expect(tasks).toHaveLength(2);
-    const admin = (await (await fetch(`${emu.url}/_emulator/tasks?provider=openai`)).json()) as { tasks: Array<{ id: string; model: string }> };
+    const admin = (await (await fetch(`${emu.url}/_emulator/tasks?provider=openai`)).json()) as {
+      tasks: Array<{ id: string; model: string }>;
+    };
     expect(admin.tasks.map((t) => t.model)).toEqual(['veo-3.1', 'veo-3.1']);
     const { readdir } = await import('node:fs/promises');
     expect((await readdir(join(dir, 'out', 'clips'))).filter((f) => f.endsWith('.mp4'))).toHaveLength(2);
@@ -101,7 +108,10 @@ describe('a provider instance declared as data (OpenAI protocol at /gw/v1)', () 
   });
 
   it('without its key variable the run is refused up front, naming GW_KEY', async () => {
-    const r = await runInProcess(['run', 'm.yaml', '--yes', '--out', join(dir, 'out2')], { cwd: dir, env: cleanEnv({ GW_BASE_URL: `${proxyUrl}/gw/v1`, OPENAI_API_KEY: 'x' }) });
+    const r = await runInProcess(['run', 'm.yaml', '--yes', '--out', join(dir, 'out2')], {
+      cwd: dir,
+      env: cleanEnv({ GW_BASE_URL: `${proxyUrl}/gw/v1`, OPENAI_API_KEY: 'x' }),
+    });
     expect(r.err).toMatch(/missing API key in the environment: GW_KEY/);
     expect(r.code).toBe(2);
   });
@@ -114,7 +124,10 @@ describe('a provider instance under --emulate', () => {
       await writeFile(join(dir, 'gw.yaml'), CATALOG);
       await writeFile(join(dir, 'm.yaml'), MANIFEST);
       // base_url points at a port nothing listens on: reaching it would fail the run.
-      const r = await runInProcess(['run', 'm.yaml', '--yes', '--emulate', '--out', join(dir, 'out')], { cwd: dir, env: cleanEnv({ GW_BASE_URL: 'http://127.0.0.1:9/v1', GW_KEY: 'real-gw-key' }) });
+      const r = await runInProcess(['run', 'm.yaml', '--yes', '--emulate', '--out', join(dir, 'out')], {
+        cwd: dir,
+        env: cleanEnv({ GW_BASE_URL: 'http://127.0.0.1:9/v1', GW_KEY: 'real-gw-key' }),
+      });
       expect(r.err + r.out).not.toMatch(/internal error/);
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/downloaded 2/);

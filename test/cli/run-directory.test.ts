@@ -35,10 +35,18 @@ describe('the run directory is a function of the manifest, not of the current di
     let asked = '';
     const { runMain } = await import('../../src/cli/main.ts');
     const { cleanEnv } = await import('../helpers/cli.ts');
-    const code = await runMain(['run', join(root, 'w', 'manifest.yaml'), '--emulate', '--out', join(root, 'other')], {
-      out: () => {}, err: () => {}, isTTY: true, env: cleanEnv(), cwd: '/',
-      confirm: async (q: string) => ((asked = q), false),
-    }, new AbortController().signal);
+    const code = await runMain(
+      ['run', join(root, 'w', 'manifest.yaml'), '--emulate', '--out', join(root, 'other')],
+      {
+        out: () => {},
+        err: () => {},
+        isTTY: true,
+        env: cleanEnv(),
+        cwd: '/',
+        confirm: async (q: string) => ((asked = q), false),
+      },
+      new AbortController().signal,
+    );
     expect(code).toBe(3);
     expect(asked).toContain(`run directory ${join(root, 'other')}`);
   });
@@ -55,7 +63,9 @@ describe('a run that does not start changes no file of an existing run directory
   let manifest: string;
   const snapshot = async () => {
     const files = ['manifest.yaml', 'run.json', 'checkpoint.json'];
-    return Promise.all(files.map(async (f) => ({ f, text: await readFile(join(out, f), 'utf8'), mtime: (await stat(join(out, f))).mtimeMs })));
+    return Promise.all(
+      files.map(async (f) => ({ f, text: await readFile(join(out, f), 'utf8'), mtime: (await stat(join(out, f))).mtimeMs })),
+    );
   };
   beforeAll(async () => {
     dir = await tempDir('shotlist-refused-');

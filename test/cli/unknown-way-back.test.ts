@@ -21,7 +21,9 @@ describe('unknown jobs', () => {
 
     const again = await runInProcess(['run', manifest, '--emulate', '--yes', '--resubmit-unknown', '--out', out]);
     expect(again.code, again.err).toBe(0);
-    expect(again.out).toContain(`1 unknown job(s) hold $${job.cost.usd!.toFixed(2)} (a create may exist at the provider); --resubmit-unknown adds up to $${job.cost.usd!.toFixed(2)}`);
+    expect(again.out).toContain(
+      `1 unknown job(s) hold $${job.cost.usd!.toFixed(2)} (a create may exist at the provider); --resubmit-unknown adds up to $${job.cost.usd!.toFixed(2)}`,
+    );
     const after = (await readRunState(out))!;
     expect(after.approvedUsd).toBeCloseTo(state.approvedUsd + job.cost.usd!, 6);
     expect(after.records[job.id]!.state).toBe('downloaded');

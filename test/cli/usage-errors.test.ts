@@ -90,7 +90,12 @@ const cases: Case[] = [
   { name: 'run --catalog a directory', args: (d) => ['run', d.manifest, '--catalog', d.dir], code: 2, says: /not a file/ },
   { name: 'unknown command', args: () => ['frobnicate'], code: 2, says: /unknown command/ },
   { name: 'unknown option', args: (d) => ['run', d.manifest, '--bogus'], code: 2, says: /unknown option/ },
-  { name: 'run --only names no job', args: (d) => ['run', d.manifest, '--only', 'zzz', '--yes'], code: 2, says: /--only zzz matches no job/ },
+  {
+    name: 'run --only names no job',
+    args: (d) => ['run', d.manifest, '--only', 'zzz', '--yes'],
+    code: 2,
+    says: /--only zzz matches no job/,
+  },
   { name: 'run --fit without a limit', args: (d) => ['run', d.manifest, '--fit', '--yes'], code: 2, says: /--fit needs a limit/ },
   { name: 'retry --states nonsense', args: (d) => ['retry', d.runDir, '--states', 'done'], code: 2, says: /--states done/ },
   { name: 'status --json on a file', args: (d) => ['status', d.file, '--json'], code: 2, says: /not a run directory/ },

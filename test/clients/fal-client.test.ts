@@ -61,9 +61,11 @@ describe('@fal-ai/client against the emulator', () => {
     expect(updates.at(-1)).toBe('COMPLETED');
   });
 
-  it('a request its schema refuses is a ValidationError with fal\'s field errors', async () => {
+  it("a request its schema refuses is a ValidationError with fal's field errors", async () => {
     const fal = client();
-    const err = await fal.queue.submit('fal-ai/sora-2/text-to-video', { input: { prompt: 'x', duration: 7 as unknown as '4' } }).catch((e: unknown) => e);
+    const err = await fal.queue
+      .submit('fal-ai/sora-2/text-to-video', { input: { prompt: 'x', duration: 7 as unknown as '4' } })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).getFieldErrors('duration')[0]).toMatchObject({ type: 'literal_error' });
   });
@@ -88,7 +90,9 @@ describe('@fal-ai/client against the emulator', () => {
     const url = await fal.storage.upload(new Blob([Buffer.from('reference image')], { type: 'image/png' }));
     expect(url).toMatch(/\.png$/);
     expect(await (await fetch(url)).text()).toBe('reference image');
-    const sub = await fal.queue.submit('fal-ai/veo3.1/image-to-video', { input: { prompt: 'from a blob', duration: '4s', image_url: new Blob([Buffer.from('frame')], { type: 'image/png' }) } });
+    const sub = await fal.queue.submit('fal-ai/veo3.1/image-to-video', {
+      input: { prompt: 'from a blob', duration: '4s', image_url: new Blob([Buffer.from('frame')], { type: 'image/png' }) },
+    });
     expect(sub.request_id).toBeTruthy();
     expect(requested.filter((u) => u.includes('/storage/upload/initiate')).length).toBe(2);
   });

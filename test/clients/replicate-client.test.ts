@@ -33,10 +33,11 @@ describe('replicate (official client) against the emulator', () => {
     expect(String(out)).toMatch(/\.mp4$/);
   });
 
-  it('predictions.list pages through the account\'s predictions, newest first', async () => {
+  it("predictions.list pages through the account's predictions, newest first", async () => {
     const r = client('r8_lister');
     const made: string[] = [];
-    for (let i = 0; i < 3; i++) made.push((await r.predictions.create({ model: 'google/veo-3.1', input: { prompt: `list ${i}`, duration: 4 } })).id);
+    for (let i = 0; i < 3; i++)
+      made.push((await r.predictions.create({ model: 'google/veo-3.1', input: { prompt: `list ${i}`, duration: 4 } })).id);
     const page = await r.predictions.list();
     expect(page.results.map((p) => p.id)).toEqual([...made].reverse());
     const all: string[] = [];
@@ -57,7 +58,9 @@ describe('replicate (official client) against the emulator', () => {
   });
 
   it('an input its schema refuses is an ApiError 422', async () => {
-    const err = await client().predictions.create({ model: 'google/veo-3.1', input: { prompt: 'x', duration: 7 } }).catch((e: unknown) => e);
+    const err = await client()
+      .predictions.create({ model: 'google/veo-3.1', input: { prompt: 'x', duration: 7 } })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'ApiError', response: { status: 422 } });
   });
 

@@ -85,7 +85,10 @@ describe('apixo emulation', () => {
 
   it('sora-2-pro: text-to-video takes input.size (W*H), image-to-video input.resolution 720p | 1080p; aspect_ratio is refused', async () => {
     emu.setFaults('apixo', { renderMs: 50 });
-    const ok = await postJson(`${base}/api/v1/generateTask/sora-2-pro`, { provider: 'official', input: { mode: 'text-to-video', prompt: 'pro', duration: 4, size: '1024*1792' } });
+    const ok = await postJson(`${base}/api/v1/generateTask/sora-2-pro`, {
+      provider: 'official',
+      input: { mode: 'text-to-video', prompt: 'pro', duration: 4, size: '1024*1792' },
+    });
     expect(ok.body.code).toBe(200);
     const st = await getJson(`${base}/api/v1/statusTask/sora-2-pro?taskId=${ok.body.data.taskId}`);
     expect(JSON.parse(st.body.data.param).input.size).toBe('1024*1792');
@@ -110,7 +113,9 @@ describe('apixo emulation', () => {
     emu.setFaults('apixo', { renderMs: 30, taskFailRate: 1 });
     const codes = new Set<string>();
     for (let i = 0; i < 4; i++) {
-      const r = await postJson(`${base}/api/v1/generateTask/sora-2`, { input: { mode: 'image-to-video', prompt: 'img', duration: 4, image_urls: ['https://x/i.png'] } });
+      const r = await postJson(`${base}/api/v1/generateTask/sora-2`, {
+        input: { mode: 'image-to-video', prompt: 'img', duration: 4, image_urls: ['https://x/i.png'] },
+      });
       codes.add((await poll(r.body.data.taskId)).failCode);
     }
     emu.setFaults('apixo', {});

@@ -13,16 +13,25 @@ describe('fal emulator speaks fal as documented (issue 10)', () => {
     await emu.stop();
   });
 
-  it('refuses Sora 2 duration 7 (and an integer 8) with fal\'s 422 detail shape', async () => {
+  it("refuses Sora 2 duration 7 (and an integer 8) with fal's 422 detail shape", async () => {
     const seven = await postJson(`${emu.baseUrls.fal}/fal-ai/sora-2/text-to-video`, { prompt: 'x', duration: 7 }, KEY);
     expect(seven.status).toBe(422);
-    expect(seven.body.detail[0]).toMatchObject({ loc: ['body', 'duration'], type: 'literal_error', msg: expect.stringContaining("'4'"), input: 7 });
+    expect(seven.body.detail[0]).toMatchObject({
+      loc: ['body', 'duration'],
+      type: 'literal_error',
+      msg: expect.stringContaining("'4'"),
+      input: 7,
+    });
     const int8 = await postJson(`${emu.baseUrls.fal}/fal-ai/sora-2/text-to-video`, { prompt: 'x', duration: 8 }, KEY);
     expect(int8.status).toBe(422);
     const pro1024 = await postJson(`${emu.baseUrls.fal}/fal-ai/sora-2/text-to-video/pro`, { prompt: 'x', resolution: '1024p' }, KEY);
     expect(pro1024.status).toBe(422);
     expect(pro1024.body.detail[0].loc).toEqual(['body', 'resolution']);
-    const ok = await postJson(`${emu.baseUrls.fal}/fal-ai/sora-2/text-to-video/pro`, { prompt: 'x', duration: '8', resolution: 'true_1080p' }, KEY);
+    const ok = await postJson(
+      `${emu.baseUrls.fal}/fal-ai/sora-2/text-to-video/pro`,
+      { prompt: 'x', duration: '8', resolution: 'true_1080p' },
+      KEY,
+    );
     expect(ok.status).toBe(200);
     const veo = await postJson(`${emu.baseUrls.fal}/fal-ai/veo3.1`, { prompt: 'x', duration: 8 }, KEY);
     expect(veo.status).toBe(422);
@@ -95,7 +104,11 @@ describe('fal emulator speaks fal as documented (issue 10)', () => {
   });
 
   it('storage upload: initiate (Key auth) → PUT the bytes to upload_url (no auth) → file_url serves them', async () => {
-    const init = await postJson(`${emu.baseUrls.fal}/storage/upload/initiate?storage_type=fal-cdn-v3`, { content_type: 'image/png', file_name: 'ref.png' }, KEY);
+    const init = await postJson(
+      `${emu.baseUrls.fal}/storage/upload/initiate?storage_type=fal-cdn-v3`,
+      { content_type: 'image/png', file_name: 'ref.png' },
+      KEY,
+    );
     expect(init.status).toBe(200);
     expect(init.body.file_url).toMatch(/\.png$/);
     const bytes = Buffer.from('not really a png');
@@ -109,10 +122,20 @@ describe('fal emulator speaks fal as documented (issue 10)', () => {
   it('Platform API request history by endpoint lists ended requests with their input', async () => {
     const r = await postJson(`${emu.baseUrls.fal}/fal-ai/wan/v2.7/text-to-video`, { prompt: 'history', duration: '5' }, KEY);
     await until(async () => (await getJson(r.body.status_url, KEY)).body.status === 'COMPLETED');
-    const h = await getJson(`${emu.baseUrls.fal}/v1/models/requests/by-endpoint?endpoint_id=fal-ai/wan/v2.7/text-to-video&expand=payloads`, KEY);
+    const h = await getJson(
+      `${emu.baseUrls.fal}/v1/models/requests/by-endpoint?endpoint_id=fal-ai/wan/v2.7/text-to-video&expand=payloads`,
+      KEY,
+    );
     expect(h.status).toBe(200);
-    expect(h.body.items[0]).toMatchObject({ request_id: r.body.request_id, endpoint_id: 'fal-ai/wan/v2.7/text-to-video', status_code: 200, json_input: { prompt: 'history', duration: '5' } });
-    const other = await getJson(`${emu.baseUrls.fal}/v1/models/requests/by-endpoint?endpoint_id=fal-ai/wan/v2.7/text-to-video`, { authorization: 'Key someone:else' });
+    expect(h.body.items[0]).toMatchObject({
+      request_id: r.body.request_id,
+      endpoint_id: 'fal-ai/wan/v2.7/text-to-video',
+      status_code: 200,
+      json_input: { prompt: 'history', duration: '5' },
+    });
+    const other = await getJson(`${emu.baseUrls.fal}/v1/models/requests/by-endpoint?endpoint_id=fal-ai/wan/v2.7/text-to-video`, {
+      authorization: 'Key someone:else',
+    });
     expect(other.body.items).toEqual([]);
   });
 });

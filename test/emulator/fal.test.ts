@@ -18,7 +18,11 @@ describe('fal queue emulation', () => {
   });
 
   it('submits to an app path, returns queue URLs without the sub-path, and completes with a video file', async () => {
-    const r = await postJson(`${emu.baseUrls.fal}/fal-ai/sora-2/text-to-video?fal_webhook=${encodeURIComponent(hooks.url)}`, { prompt: 'fal shot', duration: '4', aspect_ratio: '9:16' }, KEY);
+    const r = await postJson(
+      `${emu.baseUrls.fal}/fal-ai/sora-2/text-to-video?fal_webhook=${encodeURIComponent(hooks.url)}`,
+      { prompt: 'fal shot', duration: '4', aspect_ratio: '9:16' },
+      KEY,
+    );
     expect(r.status).toBe(200);
     const id = r.body.request_id as string;
     expect(r.body.status_url).toBe(`${emu.url}/fal/fal-ai/sora-2/requests/${id}/status`);
@@ -43,7 +47,12 @@ describe('fal queue emulation', () => {
     const hook = await until(async () => hooks.received.find((h) => h.headers['x-fal-webhook-request-id'] === id));
     const jwks = (await getJson(emu.falJwksUrl!, {})).body as { keys: Array<Record<string, string>> };
     const pub = createPublicKey({ key: jwks.keys[0] as any, format: 'jwk' });
-    const msg = [id, hook.headers['x-fal-webhook-user-id'], hook.headers['x-fal-webhook-timestamp'], createHash('sha256').update(hook.body).digest('hex')].join('\n');
+    const msg = [
+      id,
+      hook.headers['x-fal-webhook-user-id'],
+      hook.headers['x-fal-webhook-timestamp'],
+      createHash('sha256').update(hook.body).digest('hex'),
+    ].join('\n');
     expect(hook.headers['x-fal-webhook-user-id']).toBe(EMULATOR_FAL_USER_ID);
     expect(verify(null, Buffer.from(msg), pub, Buffer.from(hook.headers['x-fal-webhook-signature']!, 'hex'))).toBe(true);
     expect(verify(null, Buffer.from(`${msg}x`), pub, Buffer.from(hook.headers['x-fal-webhook-signature']!, 'hex'))).toBe(false);

@@ -167,7 +167,11 @@ describe('emulator faults', () => {
 
   it('answers expired result URLs as each provider would', async () => {
     const clock = new FakeClock();
-    const emu = await startEmulator({ clock, render: 'shared', faults: { apidot: { renderMs: 10, urlTtlMs: 1000 }, openai: { renderMs: 10, urlTtlMs: 1000 } } });
+    const emu = await startEmulator({
+      clock,
+      render: 'shared',
+      faults: { apidot: { renderMs: 10, urlTtlMs: 1000 }, openai: { renderMs: 10, urlTtlMs: 1000 } },
+    });
     try {
       const s = await postJson(`${emu.baseUrls.apidot}/api/generate/submit`, apidotBody());
       const o = await postJson(`${emu.baseUrls.openai}/videos`, { prompt: 'exp', seconds: '4' });

@@ -11,7 +11,9 @@ export interface Received {
 }
 
 /** An HTTP server on port 0 that records every POST it receives. */
-export async function startReceiver(status = 200): Promise<{ url: string; received: Received[]; close(): Promise<void>; setStatus(s: number): void }> {
+export async function startReceiver(
+  status = 200,
+): Promise<{ url: string; received: Received[]; close(): Promise<void>; setStatus(s: number): void }> {
   const received: Received[] = [];
   let answer = status;
   const server: Server = createServer((req: IncomingMessage, res) => {
@@ -38,12 +40,21 @@ export async function startReceiver(status = 200): Promise<{ url: string; receiv
   };
 }
 
-export async function getJson(url: string, headers: Record<string, string> = AUTH): Promise<{ status: number; body: any; headers: Headers }> {
+export async function getJson(
+  url: string,
+  headers: Record<string, string> = AUTH,
+): Promise<{ status: number; body: any; headers: Headers }> {
   return readJson(await fetch(url, { headers }));
 }
 
-export async function postJson(url: string, json: unknown, headers: Record<string, string> = AUTH): Promise<{ status: number; body: any; headers: Headers }> {
-  return readJson(await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(json) }));
+export async function postJson(
+  url: string,
+  json: unknown,
+  headers: Record<string, string> = AUTH,
+): Promise<{ status: number; body: any; headers: Headers }> {
+  return readJson(
+    await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(json) }),
+  );
 }
 
 /** The answer's body as JSON when it is JSON, else as text. */
@@ -69,7 +80,10 @@ export async function until<T>(fn: () => Promise<T | undefined | false>, ms = 15
   }
 }
 
-export async function download(url: string, headers: Record<string, string> = {}): Promise<{ status: number; bytes: Buffer; headers: Headers }> {
+export async function download(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; bytes: Buffer; headers: Headers }> {
   const r = await fetch(url, { headers });
   return { status: r.status, bytes: Buffer.from(await r.arrayBuffer()), headers: r.headers };
 }

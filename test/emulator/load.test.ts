@@ -19,7 +19,10 @@ describe('emulator under load (shared renders)', () => {
       const ids = await Promise.all(
         Array.from({ length: n }, (_, i) =>
           limit(async () => {
-            const r = await postJson(`${emu.baseUrls.apidot}/api/generate/submit`, { model: 'sora-2-official', input: { prompt: `load ${i}`, duration: i % 2 ? 4 : 8 } });
+            const r = await postJson(`${emu.baseUrls.apidot}/api/generate/submit`, {
+              model: 'sora-2-official',
+              input: { prompt: `load ${i}`, duration: i % 2 ? 4 : 8 },
+            });
             return r.body.data.task_id as string;
           }),
         ),
@@ -43,7 +46,9 @@ describe('emulator under load (shared renders)', () => {
       const clips = (await readdir(dir)).filter((f) => f.startsWith('clip-') && f.endsWith('.mp4'));
       expect(clips).toHaveLength(2); // 1280x720 × {4 s, 8 s}
       expect(emu.counts('apidot').creates).toBe(n);
-      console.info(`[emulator load] ${n} creates in ${createMs.toFixed(0)} ms (${((n / createMs) * 1000).toFixed(0)}/s); ${n} completed polls in ${pollMs.toFixed(0)} ms`);
+      console.info(
+        `[emulator load] ${n} creates in ${createMs.toFixed(0)} ms (${((n / createMs) * 1000).toFixed(0)}/s); ${n} completed polls in ${pollMs.toFixed(0)} ms`,
+      );
     } finally {
       await emu.stop();
       await rm(dir, { recursive: true, force: true });

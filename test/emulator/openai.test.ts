@@ -12,7 +12,9 @@ import { startEmulator, DEFAULT_WEBHOOK_SECRETS, type EmulatorHandle } from '../
 import { AUTH, download, getJson, postJson, startReceiver, until } from './helpers.ts';
 
 // OpenAI's own spec subset (MIT), vendored in specs/ so the test needs nothing outside the repo.
-const spec = parseYaml(await readFile(new URL('../../specs/openai-videos.openapi.yaml', import.meta.url), 'utf8')) as { components: unknown };
+const spec = parseYaml(await readFile(new URL('../../specs/openai-videos.openapi.yaml', import.meta.url), 'utf8')) as {
+  components: unknown;
+};
 const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
 ajv.addSchema({ $id: 'openai-spec', components: spec.components });
 const schema = (name: string) => {
@@ -49,7 +51,16 @@ describe('openai emulation over HTTP (fake clock)', () => {
     expect(c.status).toBe(200);
     expect(c.headers.get('x-request-id')).toMatch(/^req_/);
     isVideo(c.body);
-    expect(c.body).toMatchObject({ object: 'video', status: 'queued', progress: 0, completed_at: null, expires_at: null, error: null, seconds: '4', size: '1280x720' });
+    expect(c.body).toMatchObject({
+      object: 'video',
+      status: 'queued',
+      progress: 0,
+      completed_at: null,
+      expires_at: null,
+      error: null,
+      seconds: '4',
+      size: '1280x720',
+    });
     expect(c.body.id).toMatch(/^video_[0-9a-f]+$/);
 
     await clock.advance(5_000);
@@ -92,7 +103,9 @@ describe('openai emulation over HTTP (fake clock)', () => {
     // the project webhook arrives, Standard-Webhooks signed
     const hook = await until(async () => hooks.received.find((h) => h.body.includes(c.body.id)));
     const secret = Buffer.from(DEFAULT_WEBHOOK_SECRETS.openai.slice(6), 'base64');
-    const expected = createHmac('sha256', secret).update(`${hook.headers['webhook-id']}.${hook.headers['webhook-timestamp']}.${hook.body}`).digest();
+    const expected = createHmac('sha256', secret)
+      .update(`${hook.headers['webhook-id']}.${hook.headers['webhook-timestamp']}.${hook.body}`)
+      .digest();
     const got = Buffer.from(hook.headers['webhook-signature']!.split(' ')[0]!.replace(/^v1,/, ''), 'base64');
     expect(timingSafeEqual(expected, got)).toBe(true);
     expect(JSON.parse(hook.body)).toMatchObject({ object: 'event', type: 'video.completed', data: { id: c.body.id } });
@@ -220,7 +233,10 @@ describe('openai emulation with the official SDK', () => {
     });
     expect(done.id).toBe(extended.id);
     const clip = await client.videos.downloadContent(v.id);
-    const character = await client.videos.createCharacter({ name: 'Captain', video: await toFile(Buffer.from(await clip.arrayBuffer()), 'c.mp4', { type: 'video/mp4' }) });
+    const character = await client.videos.createCharacter({
+      name: 'Captain',
+      video: await toFile(Buffer.from(await clip.arrayBuffer()), 'c.mp4', { type: 'video/mp4' }),
+    });
     expect(character).toMatchObject({ name: 'Captain' });
     expect(character.id).toMatch(/^char_/);
     expect(await client.videos.getCharacter(character.id!)).toEqual(character);

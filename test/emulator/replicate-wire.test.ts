@@ -22,7 +22,8 @@ describe('Replicate emulator speaks Replicate as documented (issue 10)', () => {
     await emu.stop();
   });
 
-  const create = (input: Record<string, unknown>, headers: Record<string, string> = {}) => postJson(`${base}/models/google/veo-3.1/predictions`, { input }, { ...KEY, ...headers });
+  const create = (input: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    postJson(`${base}/models/google/veo-3.1/predictions`, { input }, { ...KEY, ...headers });
 
   it('refuses what the model schema refuses (422 with invalid_fields)', async () => {
     const r = await create({ prompt: 'x', duration: 7 });
@@ -32,7 +33,7 @@ describe('Replicate emulator speaks Replicate as documented (issue 10)', () => {
     expect(ok.status).toBe(201);
   });
 
-  it('GET /predictions lists the key\'s predictions newest first, paginated with next/previous', async () => {
+  it("GET /predictions lists the key's predictions newest first, paginated with next/previous", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await create({ prompt: `list ${i}`, duration: 4 })).body.id);
     const l = await getJson(`${base}/predictions`, KEY);
@@ -84,7 +85,12 @@ describe('Replicate emulator speaks Replicate as documented (issue 10)', () => {
     await settle(1500);
     for (let i = 0; i < 600 && (await getJson(`${base}/predictions/${c.body.id}`, KEY)).body.status !== 'succeeded'; i++) await settle(50);
     const done = await getJson(`${base}/predictions/${c.body.id}`, KEY);
-    expect(done.body).toMatchObject({ status: 'succeeded', data_removed: false, input: { prompt: 'ephemeral' }, output: expect.stringMatching(/^http/) });
+    expect(done.body).toMatchObject({
+      status: 'succeeded',
+      data_removed: false,
+      input: { prompt: 'ephemeral' },
+      output: expect.stringMatching(/^http/),
+    });
     await settle(3_600_000 + 1000);
     const gone = await getJson(`${base}/predictions/${c.body.id}`, KEY);
     expect(gone.body).toMatchObject({ status: 'succeeded', data_removed: true, input: {}, output: null });
@@ -126,7 +132,14 @@ describe('Replicate emulator speaks Replicate as documented (issue 10)', () => {
     form.append('metadata', new Blob([JSON.stringify({ shot: 'a' })], { type: 'application/json' }));
     const up = await fetch(`${base}/files`, { method: 'POST', headers: KEY, body: form });
     expect(up.status).toBe(201);
-    const f = (await up.json()) as { id: string; size: number; content_type: string; metadata: unknown; urls: { get: string }; checksums: { sha256: string } };
+    const f = (await up.json()) as {
+      id: string;
+      size: number;
+      content_type: string;
+      metadata: unknown;
+      urls: { get: string };
+      checksums: { sha256: string };
+    };
     expect(f).toMatchObject({ size: 11, content_type: 'image/png', metadata: { shot: 'a' }, urls: { get: `${base}/files/${f.id}` } });
     expect((await getJson(f.urls.get, KEY)).body.id).toBe(f.id);
     expect((await getJson(`${base}/files`, KEY)).body.results.map((x: { id: string }) => x.id)).toContain(f.id);

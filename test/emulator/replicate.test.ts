@@ -41,7 +41,9 @@ describe('replicate emulation (fake clock)', () => {
     const hs = await until(async () => (hooks.received.length >= 4 ? hooks.received : undefined));
     const key = Buffer.from(DEFAULT_WEBHOOK_SECRETS.replicate.slice(6), 'base64');
     for (const h of hs) {
-      const sig = createHmac('sha256', key).update(`${h.headers['webhook-id']}.${h.headers['webhook-timestamp']}.${h.body}`).digest('base64');
+      const sig = createHmac('sha256', key)
+        .update(`${h.headers['webhook-id']}.${h.headers['webhook-timestamp']}.${h.body}`)
+        .digest('base64');
       expect(h.headers['webhook-signature']).toBe(`v1,${sig}`);
     }
     const statuses = hs.map((h) => JSON.parse(h.body).status);

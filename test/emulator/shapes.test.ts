@@ -14,7 +14,10 @@ const CREATE: Record<ProviderName, [string, unknown, Record<string, string>]> = 
 };
 
 /** What each provider's throttling, overload, quota and auth answers look like on the wire. */
-const SHAPES: Record<ProviderName, { r429: (b: any, h: Headers) => void; r5xx: (b: any) => void; quota: [number, (b: any) => void]; r401: (b: any) => void }> = {
+const SHAPES: Record<
+  ProviderName,
+  { r429: (b: any, h: Headers) => void; r5xx: (b: any) => void; quota: [number, (b: any) => void]; r401: (b: any) => void }
+> = {
   openai: {
     r429: (b, h) => {
       expect(b.error.code).toBe('rate_limit_exceeded');

@@ -29,7 +29,13 @@ describe('sorapi emulation (fake clock)', () => {
   it('replays an idempotency key to the same task, even after a dropped (ambiguous) create', async () => {
     emu.setFaults('sorapi', { renderMs: 2000, dropRate: 1 });
     const body = { prompt: 'idempotent shot', duration: 4, idempotency_key: 'job-abc-1' };
-    await expect(fetch(`${base}/api/generate`, { method: 'POST', headers: { authorization: 'Bearer k', 'content-type': 'application/json' }, body: JSON.stringify(body) })).rejects.toThrow();
+    await expect(
+      fetch(`${base}/api/generate`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
+    ).rejects.toThrow();
     expect(emu.counts('sorapi').creates).toBe(1); // the task exists although the client saw no answer
     emu.setFaults('sorapi', { renderMs: 2000, urlTtlMs: 60_000 });
     const a = await postJson(`${base}/api/generate`, body, { authorization: 'Bearer k' });
@@ -61,7 +67,10 @@ describe('sorapi emulation (fake clock)', () => {
     expect(q.body.status.toLowerCase()).toBe('queued');
     await clock.advance(2000);
     const done = await Promise.all(ids.map(settle));
-    const statuses = [...done.map((d) => d.status), ...(await Promise.all(emu.tasks('sorapi').map(async (t) => (await getJson(`${base}/api/status?task_id=${t.id}`)).body.status)))];
+    const statuses = [
+      ...done.map((d) => d.status),
+      ...(await Promise.all(emu.tasks('sorapi').map(async (t) => (await getJson(`${base}/api/status?task_id=${t.id}`)).body.status))),
+    ];
     expect(statuses.some((s) => s === 'SUCCEEDED')).toBe(true);
     expect(statuses.some((s) => s === 'succeeded')).toBe(true);
     expect(done[1].request.resolution).toBe('360x640');

@@ -14,7 +14,10 @@ describe('renderTestClip', () => {
 
   it('renders H.264 yuv420p + AAC at the exact size and duration, quickly', async () => {
     const out = join(dir, 'a.mp4');
-    const r = await renderTestClip({ width: 1280, height: 720, seconds: 4, lines: ['A lighthouse at dusk', 'openai · sora-2 · 1280x720 · 4s'] }, out);
+    const r = await renderTestClip(
+      { width: 1280, height: 720, seconds: 4, lines: ['A lighthouse at dusk', 'openai · sora-2 · 1280x720 · 4s'] },
+      out,
+    );
     const p = await probe(out);
     expect(p.video).toMatchObject({ codec: 'h264', width: 1280, height: 720, pixFmt: 'yuv420p' });
     expect(p.audio?.codec).toBe('aac');

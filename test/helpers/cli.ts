@@ -41,7 +41,10 @@ export function emulatorEnv(emulator: EmulatorHandle): NodeJS.ProcessEnv {
   return cleanEnv(extra);
 }
 
-export function spawnCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): {
+export function spawnCli(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): {
   child: ChildProcess;
   done: Promise<CliResult>;
 } {

@@ -4,7 +4,10 @@ import { recordStartLines } from '../../src/manifest/csv.ts';
 
 /** Reference: start lines from csv-parse's own (slow) per-record info. */
 function reference(text: string): number[] {
-  const recs = parse(text, { info: true, bom: true, skip_empty_lines: true }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+  const recs = parse(text, { info: true, bom: true, skip_empty_lines: true }) as unknown as Array<{
+    record: string[];
+    info: { lines: number };
+  }>;
   return recs.map(({ record, info }) => info.lines - record.reduce((n, f) => n + (f.match(/\n/g)?.length ?? 0), 0));
 }
 
@@ -17,10 +20,14 @@ function randomCsv(seed: number): string {
     if (rnd(6) === 0) rows.push('');
     const cell = (): string => {
       switch (rnd(4)) {
-        case 0: return `"multi${eol}line ""q"" ${i}"`;
-        case 1: return `"plain, quoted"`;
-        case 2: return '';
-        default: return `v${i}`;
+        case 0:
+          return `"multi${eol}line ""q"" ${i}"`;
+        case 1:
+          return `"plain, quoted"`;
+        case 2:
+          return '';
+        default:
+          return `v${i}`;
       }
     };
     rows.push([cell(), cell(), cell()].join(','));

@@ -23,20 +23,122 @@ const int = (r: Rng, n: number): number => Math.floor(r() * n);
 
 /** Odd fragments spliced into the text at random offsets. */
 const NOISE = [
-  ':', ': ', '-', '- ', '#', '"', "'", '`', '{', '}', '[', ']', ',', '&', '*', '!', '|', '>', '%', '@', '?',
-  '\t', '\r\n', '\r', '\n', '\n  ', '\ufeff', '\u0000', '\u00a0', '\u2028', 'é', '🎬', '\\', '{{', '}}',
-  '{prompt}', '{missing}', '{constructor}', '---\n', '...\n', '<<: ', '!!binary ', '!!int ', '!foo ', '&a ', '*a',
+  ':',
+  ': ',
+  '-',
+  '- ',
+  '#',
+  '"',
+  "'",
+  '`',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  '&',
+  '*',
+  '!',
+  '|',
+  '>',
+  '%',
+  '@',
+  '?',
+  '\t',
+  '\r\n',
+  '\r',
+  '\n',
+  '\n  ',
+  '\ufeff',
+  '\u0000',
+  '\u00a0',
+  '\u2028',
+  'é',
+  '🎬',
+  '\\',
+  '{{',
+  '}}',
+  '{prompt}',
+  '{missing}',
+  '{constructor}',
+  '---\n',
+  '...\n',
+  '<<: ',
+  '!!binary ',
+  '!!int ',
+  '!foo ',
+  '&a ',
+  '*a',
 ];
 
 /** Replacement values (YAML text) for any scalar. */
 export const VALUES = [
-  '0', '-1', '-0', '1.5', '1e9', '1e306', '1e308', '1e309', '-1e309', '9007199254740993', '0x1F', '0o17', '1_000', '.nan', '.inf',
-  '-.inf', 'NaN', '"NaN"', 'Infinity', '""', "''", '~', 'null', 'true', 'no', '[]', '{}', '[1, 2]', '{a: 1}',
-  '[[[[[[1]]]]]]', `"${'x'.repeat(5000)}"`, '"\\u0000"', '"é🎬\\t"', '"{missing}"', '"{constructor}"',
-  '"{__proto__}"', '"{toString}"', '"{{"', '"}"', '"@x,y=z"', '!!binary aGVsbG8=', '!!timestamp 2001-12-14',
-  '!!str 5', '!!int "7"', '!!float "x"', '!custom x', '!!set {a, b}', '!!omap [a: 1]', '*nowhere', '&anc x',
-  '|\n  block\n  text', '>-\n  folded', '"16:9"', '9:16', '720p', '1080p', 'pro', 'sora-2', 'openai', 'constructor',
-  '__proto__', 'data', '.', 'nope.csv', '/', 'https://example.invalid/x.png',
+  '0',
+  '-1',
+  '-0',
+  '1.5',
+  '1e9',
+  '1e306',
+  '1e308',
+  '1e309',
+  '-1e309',
+  '9007199254740993',
+  '0x1F',
+  '0o17',
+  '1_000',
+  '.nan',
+  '.inf',
+  '-.inf',
+  'NaN',
+  '"NaN"',
+  'Infinity',
+  '""',
+  "''",
+  '~',
+  'null',
+  'true',
+  'no',
+  '[]',
+  '{}',
+  '[1, 2]',
+  '{a: 1}',
+  '[[[[[[1]]]]]]',
+  `"${'x'.repeat(5000)}"`,
+  '"\\u0000"',
+  '"é🎬\\t"',
+  '"{missing}"',
+  '"{constructor}"',
+  '"{__proto__}"',
+  '"{toString}"',
+  '"{{"',
+  '"}"',
+  '"@x,y=z"',
+  '!!binary aGVsbG8=',
+  '!!timestamp 2001-12-14',
+  '!!str 5',
+  '!!int "7"',
+  '!!float "x"',
+  '!custom x',
+  '!!set {a, b}',
+  '!!omap [a: 1]',
+  '*nowhere',
+  '&anc x',
+  '|\n  block\n  text',
+  '>-\n  folded',
+  '"16:9"',
+  '9:16',
+  '720p',
+  '1080p',
+  'pro',
+  'sora-2',
+  'openai',
+  'constructor',
+  '__proto__',
+  'data',
+  '.',
+  'nope.csv',
+  '/',
+  'https://example.invalid/x.png',
 ];
 
 function lines(t: string): string[] {
@@ -69,8 +171,15 @@ export const TEXT_MUTATORS: Record<string, (t: string, r: Rng) => string> = {
     const how = pick(r, ['+1', '+2', '-1', '-2', 'tab', 'zero']);
     const s = l[i]!;
     l[i] =
-      how === '+1' ? ' ' + s : how === '+2' ? '  ' + s : how === 'tab' ? '\t' + s.trimStart() : how === 'zero' ? s.trimStart() :
-      s.slice(how === '-1' ? 1 : 2);
+      how === '+1'
+        ? ' ' + s
+        : how === '+2'
+          ? '  ' + s
+          : how === 'tab'
+            ? '\t' + s.trimStart()
+            : how === 'zero'
+              ? s.trimStart()
+              : s.slice(how === '-1' ? 1 : 2);
     return l.join('\n');
   },
   truncate: (t, r) => t.slice(0, int(r, t.length + 1)),
@@ -107,7 +216,11 @@ export const TEXT_MUTATORS: Record<string, (t: string, r: Rng) => string> = {
     const l = lines(t);
     const i = int(r, l.length);
     const ind = /^\s*/.exec(l[i]!)?.[0] ?? '';
-    l.splice(i, 0, `${ind}${pick(r, ['promt', 'x', '__proto__', 'constructor', '<<', '? [a]', 'seconds'])}: ${pick(r, VALUES).split('\n')[0]}`);
+    l.splice(
+      i,
+      0,
+      `${ind}${pick(r, ['promt', 'x', '__proto__', 'constructor', '<<', '? [a]', 'seconds'])}: ${pick(r, VALUES).split('\n')[0]}`,
+    );
     return l.join('\n');
   },
   anchorsAndAliases: (t) => `x-base: &base { seconds: 4, aspect: "9:16" }\n${t}\n`,
@@ -151,7 +264,8 @@ function mutateDocument(t: string, r: Rng): string | undefined {
   const keyOf = (k: unknown): unknown => (isScalar(k) ? k.value : k);
   const parent = target.parent;
   const op = pick(r, ['delete', 'replace', 'replace', 'wrapList', 'wrapMap', 'deepNest', 'emptyCollection', 'rename']);
-  const set = (v: unknown) => (isMap(parent) ? parent.set(keyOf(target.key), v) : (parent as { set(k: unknown, v: unknown): void }).set(target.key, v));
+  const set = (v: unknown) =>
+    isMap(parent) ? parent.set(keyOf(target.key), v) : (parent as { set(k: unknown, v: unknown): void }).set(target.key, v);
   switch (op) {
     case 'delete':
       if (isMap(parent)) parent.delete(keyOf(target.key));
@@ -184,7 +298,8 @@ function mutateDocument(t: string, r: Rng): string | undefined {
       set(doc.createNode(pick(r, [[], {}, ''])));
       break;
     case 'rename':
-      if (isMap(parent) && isScalar(target.key)) target.key.value = pick(r, ['promt', 'Prompt', 'seconds ', '', 'constructor', '__proto__', 'id', 'from']);
+      if (isMap(parent) && isScalar(target.key))
+        target.key.value = pick(r, ['promt', 'Prompt', 'seconds ', '', 'constructor', '__proto__', 'id', 'from']);
       break;
   }
   return doc.toString({ lineWidth: 0 });
@@ -223,7 +338,20 @@ export const CSV_MUTATORS: Record<string, (t: string, r: Rng) => string> = {
   headerRename: (t, r) => {
     const l = lines(t);
     const cells = l[0]!.split(',');
-    cells[int(r, cells.length)] = pick(r, ['constructor', '__proto__', 'toString', 'secnods', 'vars', 'params.x', 'vars.', 'id', 'takes', 'seed', 'image', '']);
+    cells[int(r, cells.length)] = pick(r, [
+      'constructor',
+      '__proto__',
+      'toString',
+      'secnods',
+      'vars',
+      'params.x',
+      'vars.',
+      'id',
+      'takes',
+      'seed',
+      'image',
+      '',
+    ]);
     l[0] = cells.join(',');
     return l.join('\n');
   },

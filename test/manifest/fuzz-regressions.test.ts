@@ -55,9 +55,15 @@ describe('fuzzer regressions', () => {
   it('a NUL byte in an image, from: or catalog: path is an ordinary "not found"', async () => {
     await writeFile(join(dir, 'nul.csv'), 'prompt,image\nA cat,a\u0000b.png\n');
     const head = 'provider: openai\nmodel: sora-2\ndefaults: { seconds: 4 }\n';
-    expect(await diagnostics('nul1.yaml', `${head}shots:\n  - from: nul.csv\n`)).toEqual([expect.stringMatching(/^2:7 shot "row-1": image file not found/)]);
-    expect(await diagnostics('nul2.yaml', `${head}shots:\n  - from: "x\\0.csv"\n`)).toEqual([expect.stringMatching(/^5:11 shots\[0\]\.from: cannot read the CSV file/)]);
-    expect(await diagnostics('nul3.yaml', `${head}catalog: "x\\0.yaml"\nshots:\n  - prompt: a\n`)).toEqual(['4:10 catalog file not found: x\u0000.yaml']);
+    expect(await diagnostics('nul1.yaml', `${head}shots:\n  - from: nul.csv\n`)).toEqual([
+      expect.stringMatching(/^2:7 shot "row-1": image file not found/),
+    ]);
+    expect(await diagnostics('nul2.yaml', `${head}shots:\n  - from: "x\\0.csv"\n`)).toEqual([
+      expect.stringMatching(/^5:11 shots\[0\]\.from: cannot read the CSV file/),
+    ]);
+    expect(await diagnostics('nul3.yaml', `${head}catalog: "x\\0.yaml"\nshots:\n  - prompt: a\n`)).toEqual([
+      '4:10 catalog file not found: x\u0000.yaml',
+    ]);
   });
 
   it('a lone-CR YAML file is read line by line, like an editor shows it', () => {
@@ -79,7 +85,10 @@ describe('fuzzer regressions', () => {
   });
 
   it('{toString} and {__proto__} placeholders are reported, never filled from Object.prototype', async () => {
-    const d = await diagnostics('ph.yaml', 'provider: openai\nmodel: sora-2\ndefaults: { seconds: 4 }\nshots:\n  - prompt: "A {toString} {__proto__}"\n');
+    const d = await diagnostics(
+      'ph.yaml',
+      'provider: openai\nmodel: sora-2\ndefaults: { seconds: 4 }\nshots:\n  - prompt: "A {toString} {__proto__}"\n',
+    );
     expect(d.join('\n')).toMatch(/placeholder \{toString\}, \{__proto__\} has no value/);
   });
 
@@ -95,14 +104,20 @@ describe('fuzzer regressions', () => {
 
   it('absurdly deep nesting is a positioned error or a value, never a stack overflow message', async () => {
     const deep = `${'{a: '.repeat(6000)}1${'}'.repeat(6000)}`;
-    const d = await diagnostics('deep.yaml', `provider: openai\nmodel: sora-2\ndefaults: { seconds: 4 }\nshots:\n  - prompt: a\n    params: ${deep}\n`);
+    const d = await diagnostics(
+      'deep.yaml',
+      `provider: openai\nmodel: sora-2\ndefaults: { seconds: 4 }\nshots:\n  - prompt: a\n    params: ${deep}\n`,
+    );
     for (const m of d) expect(m).not.toMatch(/call stack/i);
   });
 
   it('a 1e9-job matrix is refused before it is expanded', async () => {
     const dims = Array.from({ length: 9 }, (_, i) => `  v${i}: [a, b, c, d, e, f, g, h, i, j]`).join('\n');
     const ph = Array.from({ length: 9 }, (_, i) => `{v${i}}`).join(' ');
-    const d = await diagnostics('big.yaml', `provider: openai\nmodel: sora-2\ndefaults: { seconds: 4 }\nmatrix:\n${dims}\nshots:\n  - prompt: "${ph}"\n    takes: 1000\n`);
+    const d = await diagnostics(
+      'big.yaml',
+      `provider: openai\nmodel: sora-2\ndefaults: { seconds: 4 }\nmatrix:\n${dims}\nshots:\n  - prompt: "${ph}"\n    takes: 1000\n`,
+    );
     expect(d).toEqual([expect.stringMatching(/^15:5 shot "shot-1": expands to 1000000000000 job\(s\).*more than 200000 jobs/)]);
   });
 
@@ -121,7 +136,10 @@ describe('fuzzer regressions', () => {
     await writeFile(join(dir, 'newprov.yaml'), 'provider: acme\nmodels: []\n');
     await writeFile(join(dir, 'badfield.yaml'), 'provider: openai\nmodels:\n  - id: sora-2\n    durations: [4, four]\n');
     await writeFile(join(dir, 'list.yaml'), '- provider: openai\n');
-    await writeFile(join(dir, 'bomb.yaml'), 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n');
+    await writeFile(
+      join(dir, 'bomb.yaml'),
+      'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n',
+    );
     // A --catalog path that is missing or a directory has no position to give: usage error, exit 2.
     cases.nope = /error: --catalog nope: file not found/;
     cases['.'] = /error: --catalog \.: not a file/;

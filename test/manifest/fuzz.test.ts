@@ -40,13 +40,23 @@ let catalogBase = '';
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'shotlist-fuzz-'));
-  for (const n of ['campaign', 'compare', 'demo', 'overnight']) bases[`${n}.yaml`] = readFileSync(join(ROOT, 'pipelines', `${n}.yaml`), 'utf8');
+  for (const n of ['campaign', 'compare', 'demo', 'overnight'])
+    bases[`${n}.yaml`] = readFileSync(join(ROOT, 'pipelines', `${n}.yaml`), 'utf8');
   writeFileSync(join(work, 'overnight.csv'), readFileSync(join(ROOT, 'pipelines/overnight.csv')));
   // A short CSV keeps each CSV mutant cheap; the full one is covered by the overnight.yaml base.
   csvBase = readFileSync(join(ROOT, 'pipelines/overnight.csv'), 'utf8').split('\n').slice(0, 25).join('\n') + '\n';
   const fixtures = join(ROOT, 'test/fixtures/malformed');
   cpSync(join(fixtures, 'data'), join(work, 'data'), { recursive: true });
-  for (const n of ['05-unknown-top-key.yaml', '14-duplicate-id.yaml', '16-missing-image.yaml', '20-csv-field-count.yaml', '25-post-unknown-step.yaml', '30-matrix-bad-value.yaml', '31-pricing-both-rates.yaml', '41-plan-local-image-url-only.yaml']) {
+  for (const n of [
+    '05-unknown-top-key.yaml',
+    '14-duplicate-id.yaml',
+    '16-missing-image.yaml',
+    '20-csv-field-count.yaml',
+    '25-post-unknown-step.yaml',
+    '30-matrix-bad-value.yaml',
+    '31-pricing-both-rates.yaml',
+    '41-plan-local-image-url-only.yaml',
+  ]) {
     bases[n] = readFileSync(join(fixtures, n), 'utf8');
   }
   catalogBase = readFileSync(join(ROOT, 'src/catalog/data/openai.yaml'), 'utf8');
@@ -58,7 +68,8 @@ afterAll(async () => {
 });
 
 const SMALL = 'name: small\nprovider: openai\nmodel: sora-2\ndefaults: { seconds: 4 }\nshots:\n  - id: a\n    prompt: "A cat"\n';
-const CSV_WRAPPER = (csv: string) => `provider: fal\nmodel: wan-2.7\nshots:\n  - from: ${csv}\n    prompt: "A {subject} in a {setting}, {style}"\n`;
+const CSV_WRAPPER = (csv: string) =>
+  `provider: fal\nmodel: wan-2.7\nshots:\n  - from: ${csv}\n    prompt: "A {subject} in a {setting}, {style}"\n`;
 
 function mutateText(t: string, r: Rng, label: string[]): string {
   const n = 1 + Math.floor(r() * 3);
@@ -99,16 +110,36 @@ function randomCases(): Case[] {
         csv = CSV_MUTATORS[name]!(csv, r);
       }
       // Half through a YAML wrapper, half as a CSV manifest with --provider/--model.
-      if (r() < 0.5) cases.push({ label: `#${i} csv-wrapped ${label.join('+')}`, files: { [`m${i}.csv`]: csv, [`m${i}.yaml`]: CSV_WRAPPER(`m${i}.csv`) }, manifest: `m${i}.yaml` });
+      if (r() < 0.5)
+        cases.push({
+          label: `#${i} csv-wrapped ${label.join('+')}`,
+          files: { [`m${i}.csv`]: csv, [`m${i}.yaml`]: CSV_WRAPPER(`m${i}.csv`) },
+          manifest: `m${i}.yaml`,
+        });
       else {
-        const withPrompt = csv.replace(/^(\ufeff?)([^\r\n]*)/, (_m, bom: string, h: string) => `${bom}prompt,${h}`).replace(/\n(?=[^\n])/g, '\nA {subject},');
-        cases.push({ label: `#${i} csv-manifest ${label.join('+')}`, files: { [`m${i}.csv`]: withPrompt }, manifest: `m${i}.csv`, flags: { provider: 'fal', model: 'wan-2.7' } });
+        const withPrompt = csv
+          .replace(/^(\ufeff?)([^\r\n]*)/, (_m, bom: string, h: string) => `${bom}prompt,${h}`)
+          .replace(/\n(?=[^\n])/g, '\nA {subject},');
+        cases.push({
+          label: `#${i} csv-manifest ${label.join('+')}`,
+          files: { [`m${i}.csv`]: withPrompt },
+          manifest: `m${i}.csv`,
+          flags: { provider: 'fal', model: 'wan-2.7' },
+        });
       }
     } else {
       const cat = mutateText(catalogBase, r, label);
       const viaManifest = r() < 0.5;
-      const files: Record<string, string> = { [`c${i}.yaml`]: cat, [`m${i}.yaml`]: viaManifest ? SMALL.replace('shots:', `catalog: c${i}.yaml\nshots:`) : SMALL };
-      cases.push({ label: `#${i} catalog(${viaManifest ? 'manifest' : '--catalog'}) ${label.join('+')}`, files, manifest: `m${i}.yaml`, flags: viaManifest ? {} : { catalog: [`c${i}.yaml`] } });
+      const files: Record<string, string> = {
+        [`c${i}.yaml`]: cat,
+        [`m${i}.yaml`]: viaManifest ? SMALL.replace('shots:', `catalog: c${i}.yaml\nshots:`) : SMALL,
+      };
+      cases.push({
+        label: `#${i} catalog(${viaManifest ? 'manifest' : '--catalog'}) ${label.join('+')}`,
+        files,
+        manifest: `m${i}.yaml`,
+        flags: viaManifest ? {} : { catalog: [`c${i}.yaml`] },
+      });
     }
   }
   return cases;
@@ -117,7 +148,8 @@ function randomCases(): Case[] {
 /** Hand-picked structural cases the random walk would rarely hit. */
 function targetedCases(): Case[] {
   const head = 'provider: openai\nmodel: sora-2\ndefaults: { seconds: 4 }\n';
-  const dims = (n: number, k: number) => Array.from({ length: n }, (_, i) => `  v${i}: [${Array.from({ length: k }, (_, j) => j).join(', ')}]`).join('\n');
+  const dims = (n: number, k: number) =>
+    Array.from({ length: n }, (_, i) => `  v${i}: [${Array.from({ length: k }, (_, j) => j).join(', ')}]`).join('\n');
   const vars = (n: number) => Array.from({ length: n }, (_, i) => `{v${i}}`).join(' ');
   const yaml: Record<string, string> = {
     'takes-0': `${head}shots:\n  - { prompt: a, takes: 0 }\n`,
@@ -160,7 +192,7 @@ function targetedCases(): Case[] {
     'bom-only': '\ufeff',
     'nul-bytes': `${head}shots:\n  - { prompt: "a\u0000b" }\n\u0000\n`,
     'cr-only': `${head}shots:\n  - { prompt: a, seconds: x }\n`.replace(/\n/g, '\r'),
-    'tabs': `${head}shots:\n\t- { prompt: a }\n`,
+    tabs: `${head}shots:\n\t- { prompt: a }\n`,
     'price-unit-overflow': `${head}pricing: [{ provider: openai, model: sora-2, usd_per_clip: 1e308 }]\nshots:\n  - { prompt: a }\n`,
     'price-total-overflow': `${head}pricing: [{ provider: openai, model: sora-2, usd_per_clip: 1e306 }]\nshots:\n  - { prompt: a, takes: 1000 }\n`,
   };
@@ -182,14 +214,41 @@ function targetedCases(): Case[] {
   const small = `${head}shots:\n  - { prompt: "Café" }\n`;
   out.push({ label: 'enc latin1 manifest', files: { 'enc1.yaml': latin1(small) }, manifest: 'enc1.yaml' });
   out.push({ label: 'enc utf16 manifest', files: { 'enc2.yaml': utf16(small) }, manifest: 'enc2.yaml' });
-  out.push({ label: 'enc stray bytes', files: { 'enc3.yaml': Buffer.concat([Buffer.from(small), Buffer.from([0xc3, 0x28, 0xa0, 0xf0, 0x28])]) }, manifest: 'enc3.yaml' });
-  out.push({ label: 'enc latin1 csv', files: { 'enc4.csv': latin1('prompt\nCafé\n'), 'enc4.yaml': `${head}shots:\n  - from: enc4.csv\n` }, manifest: 'enc4.yaml' });
-  out.push({ label: 'enc utf16 csv manifest', files: { 'enc5.csv': utf16('prompt\nA cat\n') }, manifest: 'enc5.csv', flags: { provider: 'openai', model: 'sora-2' } });
-  out.push({ label: 'enc utf16 catalog', files: { 'enc6.yaml': utf16('provider: openai\n'), 'enc6-m.yaml': SMALL }, manifest: 'enc6-m.yaml', flags: { catalog: ['enc6.yaml'] } });
+  out.push({
+    label: 'enc stray bytes',
+    files: { 'enc3.yaml': Buffer.concat([Buffer.from(small), Buffer.from([0xc3, 0x28, 0xa0, 0xf0, 0x28])]) },
+    manifest: 'enc3.yaml',
+  });
+  out.push({
+    label: 'enc latin1 csv',
+    files: { 'enc4.csv': latin1('prompt\nCafé\n'), 'enc4.yaml': `${head}shots:\n  - from: enc4.csv\n` },
+    manifest: 'enc4.yaml',
+  });
+  out.push({
+    label: 'enc utf16 csv manifest',
+    files: { 'enc5.csv': utf16('prompt\nA cat\n') },
+    manifest: 'enc5.csv',
+    flags: { provider: 'openai', model: 'sora-2' },
+  });
+  out.push({
+    label: 'enc utf16 catalog',
+    files: { 'enc6.yaml': utf16('provider: openai\n'), 'enc6-m.yaml': SMALL },
+    manifest: 'enc6-m.yaml',
+    flags: { catalog: ['enc6.yaml'] },
+  });
   for (const [n, t] of Object.entries(yaml)) out.push({ label: n, files: { [`${n}.yaml`]: t }, manifest: `${n}.yaml` });
   for (const [n, t] of Object.entries(csv)) {
-    out.push({ label: `${n} (wrapped)`, files: { [`${n}.csv`]: t, [`${n}.yaml`]: `${head}shots:\n  - from: ${n}.csv\n` }, manifest: `${n}.yaml` });
-    out.push({ label: `${n} (manifest)`, files: { [`${n}-m.csv`]: t }, manifest: `${n}-m.csv`, flags: { provider: 'openai', model: 'sora-2' } });
+    out.push({
+      label: `${n} (wrapped)`,
+      files: { [`${n}.csv`]: t, [`${n}.yaml`]: `${head}shots:\n  - from: ${n}.csv\n` },
+      manifest: `${n}.yaml`,
+    });
+    out.push({
+      label: `${n} (manifest)`,
+      files: { [`${n}-m.csv`]: t },
+      manifest: `${n}-m.csv`,
+      flags: { provider: 'openai', model: 'sora-2' },
+    });
   }
   const catalogs: Record<string, string> = {
     'cat-empty': '',
@@ -202,8 +261,19 @@ function targetedCases(): Case[] {
   };
   // Each malformed catalog through one of the two routes, alternating (both routes are covered).
   Object.entries(catalogs).forEach(([n, t], i) => {
-    if (i % 2 === 0) out.push({ label: `${n} (--catalog)`, files: { [`${n}.yaml`]: t, [`${n}-m.yaml`]: SMALL }, manifest: `${n}-m.yaml`, flags: { catalog: [`${n}.yaml`] } });
-    else out.push({ label: `${n} (manifest catalog:)`, files: { [`${n}.yaml`]: t, [`${n}-mm.yaml`]: SMALL.replace('shots:', `catalog: ${n}.yaml\nshots:`) }, manifest: `${n}-mm.yaml` });
+    if (i % 2 === 0)
+      out.push({
+        label: `${n} (--catalog)`,
+        files: { [`${n}.yaml`]: t, [`${n}-m.yaml`]: SMALL },
+        manifest: `${n}-m.yaml`,
+        flags: { catalog: [`${n}.yaml`] },
+      });
+    else
+      out.push({
+        label: `${n} (manifest catalog:)`,
+        files: { [`${n}.yaml`]: t, [`${n}-mm.yaml`]: SMALL.replace('shots:', `catalog: ${n}.yaml\nshots:`) },
+        manifest: `${n}-mm.yaml`,
+      });
   });
   return out;
 }
@@ -211,30 +281,73 @@ function targetedCases(): Case[] {
 /** Every field (shot, defaults, top level, post step) × a set of wrong-typed values. */
 function fieldSweepCases(): Case[] {
   const wrong = ['~', '[]', '{}', '-1', '0', '1e309', '""', '"x y"', 'true', '!!binary aGk=', '[{a: 1}]', '.nan'];
-  const shotFields = ['id', 'prompt', 'seconds', 'aspect', 'resolution', 'tier', 'image', 'seed', 'negative_prompt', 'guidance', 'provider', 'model', 'takes', 'vars', 'params', 'matrix'];
+  const shotFields = [
+    'id',
+    'prompt',
+    'seconds',
+    'aspect',
+    'resolution',
+    'tier',
+    'image',
+    'seed',
+    'negative_prompt',
+    'guidance',
+    'provider',
+    'model',
+    'takes',
+    'vars',
+    'params',
+    'matrix',
+  ];
   const topFields = ['name', 'provider', 'model', 'defaults', 'matrix', 'budget', 'providers', 'pricing', 'catalog', 'post', 'shots'];
   const out: Case[] = [];
   const shot = (f: string, v: string) => {
     const fields: Record<string, string> = { prompt: '"A {x}"', vars: '{ x: cat }', [f]: v };
-    return `name: sweep\nprovider: openai\nmodel: sora-2\ndefaults: { seconds: 4 }\nshots:\n  - ${Object.entries(fields).map(([k, x]) => `${k}: ${x}`).join('\n    ')}\n`;
+    return `name: sweep\nprovider: openai\nmodel: sora-2\ndefaults: { seconds: 4 }\nshots:\n  - ${Object.entries(fields)
+      .map(([k, x]) => `${k}: ${x}`)
+      .join('\n    ')}\n`;
   };
   const top = (f: string, v: string) => {
-    const base: Record<string, string> = { name: 'sweep', provider: 'openai', model: 'sora-2', defaults: '{ seconds: 4 }', shots: '[{ prompt: "A cat" }]' };
+    const base: Record<string, string> = {
+      name: 'sweep',
+      provider: 'openai',
+      model: 'sora-2',
+      defaults: '{ seconds: 4 }',
+      shots: '[{ prompt: "A cat" }]',
+    };
     base[f] = v;
-    return Object.entries(base).map(([k, x]) => `${k}: ${x}`).join('\n') + '\n';
+    return (
+      Object.entries(base)
+        .map(([k, x]) => `${k}: ${x}`)
+        .join('\n') + '\n'
+    );
   };
   // Each field meets every third wrong value, rotating, so every value and every field is covered
   // at a third of the cost of the full product (FUZZ_SWEEP=all runs all of it).
   let n = 0;
   const take = () => process.env.FUZZ_SWEEP === 'all' || n++ % 3 === 0;
   for (const v of wrong) {
-    for (const f of shotFields) if (take()) out.push({ label: `sweep shots[0].${f}=${v}`, files: { 'sweep.yaml': shot(f, v) }, manifest: 'sweep.yaml' });
-    for (const f of shotFields.filter((x) => x !== 'id' && x !== 'matrix' && x !== 'seconds')) if (take()) out.push({ label: `sweep defaults.${f}=${v}`, files: { 'sweep.yaml': top('defaults', `{ seconds: 4, ${f}: ${v} }`) }, manifest: 'sweep.yaml' });
-    for (const f of topFields) if (take()) out.push({ label: `sweep ${f}=${v}`, files: { 'sweep.yaml': top(f, v) }, manifest: 'sweep.yaml' });
-    for (const k of ['thumbnails', 'stitch', 'grid', 'contact_sheet']) if (take()) out.push({ label: `sweep post ${k}=${v}`, files: { 'sweep.yaml': top('post', `[{ ${k}: ${v} }]`) }, manifest: 'sweep.yaml' });
+    for (const f of shotFields)
+      if (take()) out.push({ label: `sweep shots[0].${f}=${v}`, files: { 'sweep.yaml': shot(f, v) }, manifest: 'sweep.yaml' });
+    for (const f of shotFields.filter((x) => x !== 'id' && x !== 'matrix' && x !== 'seconds'))
+      if (take())
+        out.push({
+          label: `sweep defaults.${f}=${v}`,
+          files: { 'sweep.yaml': top('defaults', `{ seconds: 4, ${f}: ${v} }`) },
+          manifest: 'sweep.yaml',
+        });
+    for (const f of topFields)
+      if (take()) out.push({ label: `sweep ${f}=${v}`, files: { 'sweep.yaml': top(f, v) }, manifest: 'sweep.yaml' });
+    for (const k of ['thumbnails', 'stitch', 'grid', 'contact_sheet'])
+      if (take())
+        out.push({ label: `sweep post ${k}=${v}`, files: { 'sweep.yaml': top('post', `[{ ${k}: ${v} }]`) }, manifest: 'sweep.yaml' });
     out.push({ label: `sweep matrix.aspect=[${v}]`, files: { 'sweep.yaml': top('matrix', `{ aspect: [${v}] }`) }, manifest: 'sweep.yaml' });
     out.push({ label: `sweep budget.max_usd=${v}`, files: { 'sweep.yaml': top('budget', `{ max_usd: ${v} }`) }, manifest: 'sweep.yaml' });
-    out.push({ label: `sweep pricing=${v}`, files: { 'sweep.yaml': top('pricing', `[{ model: sora-2, usd_per_clip: ${v} }]`) }, manifest: 'sweep.yaml' });
+    out.push({
+      label: `sweep pricing=${v}`,
+      files: { 'sweep.yaml': top('pricing', `[{ model: sora-2, usd_per_clip: ${v} }]`) },
+      manifest: 'sweep.yaml',
+    });
   }
   return out;
 }
@@ -242,7 +355,8 @@ function fieldSweepCases(): Case[] {
 /** What is wrong with one diagnostic, or undefined. */
 function diagnosticProblem(d: Diagnostic, texts: Map<string, string | null>): string | undefined {
   if (typeof d.message !== 'string' || d.message.trim() === '') return 'empty message';
-  if (/\n\s+at |\[object Object\]|function \w*\(|Maximum call stack|is not a function|Cannot read prop/.test(d.message)) return `internal detail in message: ${d.message.slice(0, 200)}`;
+  if (/\n\s+at |\[object Object\]|function \w*\(|Maximum call stack|is not a function|Cannot read prop/.test(d.message))
+    return `internal detail in message: ${d.message.slice(0, 200)}`;
   if (!Number.isInteger(d.line) || !Number.isInteger(d.col) || d.line < 1 || d.col < 1) return `bad position ${d.line}:${d.col}`;
   if (!texts.has(d.file)) {
     let t: string | null = null;
@@ -295,7 +409,12 @@ async function runCase(c: Case): Promise<{ outcome?: Outcome; problem?: string }
     }
     if (e instanceof NotApprovedError) return { outcome: 'not-approved' };
     const err = e as Error;
-    return { problem: `unexpected ${err?.name}: ${String(err?.stack ?? err).split('\n').slice(0, 3).join(' | ')}` };
+    return {
+      problem: `unexpected ${err?.name}: ${String(err?.stack ?? err)
+        .split('\n')
+        .slice(0, 3)
+        .join(' | ')}`,
+    };
   }
 }
 

@@ -59,7 +59,16 @@ shots:
       'shot-2@model=sora-2-pro',
     ]);
     const hero = m.shots[2]!;
-    expect(hero).toMatchObject({ baseId: 'hero', provider: 'apidot', model: 'sora-2', prompt: 'A car at night', seconds: 4, aspect: '9:16', resolution: '720p', takes: 1 });
+    expect(hero).toMatchObject({
+      baseId: 'hero',
+      provider: 'apidot',
+      model: 'sora-2',
+      prompt: 'A car at night',
+      seconds: 4,
+      aspect: '9:16',
+      resolution: '720p',
+      takes: 1,
+    });
     expect(hero.matrix).toEqual({ aspect: '9:16', model: 'sora-2' });
     expect(hero.source).toMatchObject({ line: 9, col: 5 });
     expect(m.shots[4]).toMatchObject({ aspect: '9:16', takes: 2, index: 4 });
@@ -90,11 +99,23 @@ shots:
   });
 
   it('reads shots from CSV (columns are fields, unknown columns are vars, ids default to row-N)', async () => {
-    await write('shots.csv', 'id,prompt,seconds,aspect,color,params.style\nc1,"A {color} cube",4,9:16,red,flat\n,"multi\nline {color}",12,,blue,\n');
-    const p = await write('m3.yaml', 'provider: apidot\nmodel: sora-2\nshots:\n  - from: shots.csv\n    resolution: 720p\n  - id: last\n    prompt: end\n');
+    await write(
+      'shots.csv',
+      'id,prompt,seconds,aspect,color,params.style\nc1,"A {color} cube",4,9:16,red,flat\n,"multi\nline {color}",12,,blue,\n',
+    );
+    const p = await write(
+      'm3.yaml',
+      'provider: apidot\nmodel: sora-2\nshots:\n  - from: shots.csv\n    resolution: 720p\n  - id: last\n    prompt: end\n',
+    );
     const m = await loadManifest(p);
     expect(m.shots.map((s) => s.id)).toEqual(['c1', 'row-2', 'last']);
-    expect(m.shots[0]).toMatchObject({ prompt: 'A red cube', seconds: 4, aspect: '9:16', vars: { color: 'red' }, params: { style: 'flat' } });
+    expect(m.shots[0]).toMatchObject({
+      prompt: 'A red cube',
+      seconds: 4,
+      aspect: '9:16',
+      vars: { color: 'red' },
+      params: { style: 'flat' },
+    });
     expect(m.shots[1]).toMatchObject({ prompt: 'multi\nline blue', seconds: 12, aspect: '16:9' });
     expect(m.shots[0]!.source).toMatchObject({ line: 2, col: 1 });
     expect(m.shots[1]!.source).toMatchObject({ line: 3, col: 1 });
@@ -103,7 +124,10 @@ shots:
 
   it('lets the from: item give the prompt template for a CSV of variables', async () => {
     await write('products.csv', 'product,setting\nbike,beach\nkettle,kitchen\n');
-    const p = await write('m11.yaml', 'provider: fal\nmodel: wan-2.7\nshots:\n  - from: products.csv\n    prompt: "A {product} on a {setting}"\n    seconds: 5\n');
+    const p = await write(
+      'm11.yaml',
+      'provider: fal\nmodel: wan-2.7\nshots:\n  - from: products.csv\n    prompt: "A {product} on a {setting}"\n    seconds: 5\n',
+    );
     const m = await loadManifest(p);
     expect(m.shots.map((s) => [s.id, s.prompt, s.seconds])).toEqual([
       ['row-1', 'A bike on a beach', 5],
@@ -118,7 +142,10 @@ shots:
   });
 
   it('collects every diagnostic at once', async () => {
-    const p = await write('m5.yaml', 'provider: openai\nmodel: sora-2\nshots:\n  - prompt: 1\n    secs: 4\n  - prompt: ok\n    aspect: wide\n');
+    const p = await write(
+      'm5.yaml',
+      'provider: openai\nmodel: sora-2\nshots:\n  - prompt: 1\n    secs: 4\n  - prompt: ok\n    aspect: wide\n',
+    );
     const d = await diagnostics(p);
     expect(d).toHaveLength(3);
     expect(d.join('\n')).toContain('5:5 shots[0]: unknown key "secs" (did you mean "seconds"?)');
@@ -160,7 +187,10 @@ shots: [{ prompt: hi }]
 
   it('resolves local images relative to the manifest and keeps URLs', async () => {
     await write('img/frame.png', 'x');
-    const p = await write('m7.yaml', 'provider: openai\nmodel: sora-2\nshots:\n  - { prompt: a, image: img/frame.png }\n  - { prompt: b, image: "https://example.com/x.png" }\n');
+    const p = await write(
+      'm7.yaml',
+      'provider: openai\nmodel: sora-2\nshots:\n  - { prompt: a, image: img/frame.png }\n  - { prompt: b, image: "https://example.com/x.png" }\n',
+    );
     const m = await loadManifest(p);
     expect(m.shots[0]!.image).toBe(join(dir, 'img/frame.png'));
     expect(m.shots[1]!.image).toBe('https://example.com/x.png');
@@ -203,7 +233,10 @@ shots:
     expect(rows.every((s) => s.seconds === 2)).toBe(true);
   });
   it('supports YAML anchors and numeric/boolean vars', async () => {
-    const p = await write('m9.yaml', 'provider: fal\nmodel: wan-2.7\nshots:\n  - id: a\n    prompt: &p "{n} cats, {b}"\n    vars: { n: 3, b: true }\n  - id: b\n    prompt: *p\n    vars: { n: 4, b: false }\n');
+    const p = await write(
+      'm9.yaml',
+      'provider: fal\nmodel: wan-2.7\nshots:\n  - id: a\n    prompt: &p "{n} cats, {b}"\n    vars: { n: 3, b: true }\n  - id: b\n    prompt: *p\n    vars: { n: 4, b: false }\n',
+    );
     const m = await loadManifest(p);
     expect(m.shots.map((s) => s.prompt)).toEqual(['3 cats, true', '4 cats, false']);
   });
@@ -279,7 +312,11 @@ shots:
     );
     const m = await loadManifest(p);
     const plan = buildPlan(m, await loadCatalog(), { today: '2026-11-21' });
-    expect(plan.errors.map((e) => `${e.line}:${e.col} ${e.message.split(': ')[0]} ${e.message.includes('does not offer 1080p') ? '1080p' : 'secs'}`)).toEqual([
+    expect(
+      plan.errors.map(
+        (e) => `${e.line}:${e.col} ${e.message.split(': ')[0]} ${e.message.includes('does not offer 1080p') ? '1080p' : 'secs'}`,
+      ),
+    ).toEqual([
       // One line per position (issue 11): the matrix key's problem names both shots it affects.
       '6:3 shots "a", "b" 1080p', // matrix key
       '4:12 shot "b" secs', // defaults.seconds, in both of b's expansions
@@ -295,7 +332,14 @@ describe('job limit', () => {
     const dim = (key: string) => ({ key, isField: false, values: Array.from({ length: 1000 }, (_, i) => i), pos: at });
     const out: unknown[] = [];
     // A shot list that refuses pushes: expansion must not even start.
-    const guarded = new Proxy(out, { get: (t, k) => (k === 'push' ? () => { throw new Error('expanded past the job limit'); } : Reflect.get(t, k)) });
+    const guarded = new Proxy(out, {
+      get: (t, k) =>
+        k === 'push'
+          ? () => {
+              throw new Error('expanded past the job limit');
+            }
+          : Reflect.get(t, k),
+    });
     const ctx = {
       defaults: { seconds: 4, aspect: '16:9' as const, resolution: '720p' as const, takes: 1, provider: 'openai', model: 'sora-2' },
       globalMatrix: [dim('a'), dim('b'), dim('c')],

@@ -7,8 +7,16 @@ import { manifest, shot } from './helpers.ts';
 const catalog = await loadCatalog();
 const today = '2026-11-21';
 const base: JobRequest = {
-  provider: 'openai', model: 'sora-2', prompt: 'p', seconds: 8, aspect: '16:9', resolution: '720p',
-  size: { width: 1280, height: 720 }, tier: 'standard', params: {}, take: 1,
+  provider: 'openai',
+  model: 'sora-2',
+  prompt: 'p',
+  seconds: 8,
+  aspect: '16:9',
+  resolution: '720p',
+  size: { width: 1280, height: 720 },
+  tier: 'standard',
+  params: {},
+  take: 1,
 };
 
 describe('jobId', () => {
@@ -18,9 +26,20 @@ describe('jobId', () => {
   });
   it('changes with every generation parameter and the take', () => {
     const variants: Partial<JobRequest>[] = [
-      { provider: 'fal' }, { model: 'sora-2-pro' }, { prompt: 'q' }, { seconds: 4 }, { aspect: '9:16' },
-      { resolution: '1024p' }, { size: { width: 720, height: 1280 } }, { tier: 'pro' }, { image: 'a.png' },
-      { seed: 1 }, { negativePrompt: 'n' }, { guidance: 7.5 }, { params: { x: 1 } }, { take: 2 },
+      { provider: 'fal' },
+      { model: 'sora-2-pro' },
+      { prompt: 'q' },
+      { seconds: 4 },
+      { aspect: '9:16' },
+      { resolution: '1024p' },
+      { size: { width: 720, height: 1280 } },
+      { tier: 'pro' },
+      { image: 'a.png' },
+      { seed: 1 },
+      { negativePrompt: 'n' },
+      { guidance: 7.5 },
+      { params: { x: 1 } },
+      { take: 2 },
     ];
     const ids = new Set([jobId(base), ...variants.map((v) => jobId({ ...base, ...v }))]);
     expect(ids.size).toBe(variants.length + 1);
@@ -38,7 +57,12 @@ describe('job ids in a plan', () => {
 
   it('survive renaming and reordering shots', () => {
     const before = ids(manifest([a, b]));
-    const after = ids(manifest([{ ...b, id: 'renamed', baseId: 'renamed' }, { ...a, id: 'other', baseId: 'other' }]));
+    const after = ids(
+      manifest([
+        { ...b, id: 'renamed', baseId: 'renamed' },
+        { ...a, id: 'other', baseId: 'other' },
+      ]),
+    );
     expect(new Set(after)).toEqual(new Set(before));
     expect(before).toHaveLength(3);
   });

@@ -18,22 +18,52 @@ describe('buildPlan', () => {
     ]);
     const plan = buildPlan(m, catalog, { today });
     expect(plan.errors).toEqual([]);
-    expect(plan.jobs.map((j) => [j.shotId, j.take])).toEqual([['a', 1], ['a', 2], ['b', 1], ['c', 1], ['d', 1]]);
-    expect(plan.lines.map((l) => [l.provider, l.model, l.size, l.seconds, l.jobs, l.unit.usd, l.subtotal.usd, l.subtotal.credits])).toEqual([
-      ['apidot', 'sora-2', '1280x720', 12, 2, 0.72, 1.44, 288],
-      ['apidot', 'sora-2', '720x1280', 12, 1, 0.72, 0.72, 144],
-      ['apidot', 'sora-2-pro', '1920x1080', 8, 1, 4.48, 4.48, 896],
-      ['fal', 'sora-2-pro', '1920x1080', 4, 1, 2, 2, null],
+    expect(plan.jobs.map((j) => [j.shotId, j.take])).toEqual([
+      ['a', 1],
+      ['a', 2],
+      ['b', 1],
+      ['c', 1],
+      ['d', 1],
     ]);
+    expect(plan.lines.map((l) => [l.provider, l.model, l.size, l.seconds, l.jobs, l.unit.usd, l.subtotal.usd, l.subtotal.credits])).toEqual(
+      [
+        ['apidot', 'sora-2', '1280x720', 12, 2, 0.72, 1.44, 288],
+        ['apidot', 'sora-2', '720x1280', 12, 1, 0.72, 0.72, 144],
+        ['apidot', 'sora-2-pro', '1920x1080', 8, 1, 4.48, 4.48, 896],
+        ['fal', 'sora-2-pro', '1920x1080', 4, 1, 2, 2, null],
+      ],
+    );
     // 3 × 0.72 + 4.48 + 2.00
     expect(plan.totals).toEqual({ usd: 8.64, credits: 1328, jobs: 5, unpriced: 0 });
     expect(plan.warnings.some((w) => w.includes('RETIRED') && w.includes('fal/sora-2-pro'))).toBe(true);
   });
 
   it('fills Job fields for grouping and labels', () => {
-    const m = manifest([shot({ id: 'h@aspect=9:16', baseId: 'h', aspect: '9:16', vars: { product: 'car' }, matrix: { aspect: '9:16' }, takes: 2, provider: 'apidot', model: 'sora-2-official' })]);
+    const m = manifest([
+      shot({
+        id: 'h@aspect=9:16',
+        baseId: 'h',
+        aspect: '9:16',
+        vars: { product: 'car' },
+        matrix: { aspect: '9:16' },
+        takes: 2,
+        provider: 'apidot',
+        model: 'sora-2-official',
+      }),
+    ]);
     const [j1, j2] = buildPlan(m, catalog, { today }).jobs;
-    expect(j1!.fields).toMatchObject({ shot: 'h@aspect=9:16', id: 'h', provider: 'apidot', model: 'sora-2', aspect: '9:16', seconds: '8', size: '720x1280', product: 'car', take: '1', tier: 'standard' });
+    expect(j1!.fields).toMatchObject({
+      shot: 'h@aspect=9:16',
+      id: 'h',
+      provider: 'apidot',
+      model: 'sora-2',
+      aspect: '9:16',
+      seconds: '8',
+      size: '720x1280',
+      product: 'car',
+      take: '1',
+      tier: 'standard',
+    });
     expect(j2!.fields.take).toBe('2');
     expect(j1!.wireModel).toBe('sora-2-official');
   });
@@ -45,14 +75,22 @@ describe('buildPlan', () => {
 
   it('loudly warns about retired models and not about current ones', () => {
     const retired = buildPlan(manifest([shot({ id: 'a' })]), catalog, { today });
-    expect(retired.warnings).toEqual([expect.stringMatching(/^RETIRED MODEL: openai\/sora-2 was retired on 2026-09-24.*Use a current model instead, e\.g\. fal\/veo-3\.1\.$/)]);
+    expect(retired.warnings).toEqual([
+      expect.stringMatching(
+        /^RETIRED MODEL: openai\/sora-2 was retired on 2026-09-24.*Use a current model instead, e\.g\. fal\/veo-3\.1\.$/,
+      ),
+    ]);
     // Without a catalog successor: a live model of the same provider and tier is named.
     const falRetired = buildPlan(manifest([shot({ id: 'a', provider: 'fal', model: 'sora-2' })]), catalog, { today });
-    expect(falRetired.warnings).toEqual([expect.stringMatching(/^RETIRED MODEL: fal\/sora-2 was retired on 2026-09-24.*e\.g\. fal\/(?!sora)[\w.-]+\.$/)]);
+    expect(falRetired.warnings).toEqual([
+      expect.stringMatching(/^RETIRED MODEL: fal\/sora-2 was retired on 2026-09-24.*e\.g\. fal\/(?!sora)[\w.-]+\.$/),
+    ]);
     // Every reseller's Sora 2 is dated too, and suggests something current.
     for (const provider of ['apidot', 'sorapi', 'apixo']) {
       const w = buildPlan(manifest([shot({ id: 'a', provider, model: 'sora-2', seconds: 4 })]), catalog, { today }).warnings;
-      expect(w, provider).toEqual([expect.stringMatching(new RegExp(`^RETIRED MODEL: ${provider}/sora-2 was retired on 2026-09-24.*e\\.g\\. \\w+/(?!sora)`))]);
+      expect(w, provider).toEqual([
+        expect.stringMatching(new RegExp(`^RETIRED MODEL: ${provider}/sora-2 was retired on 2026-09-24.*e\\.g\\. \\w+/(?!sora)`)),
+      ]);
     }
     const before = buildPlan(manifest([shot({ id: 'a' })]), catalog, { today: '2026-01-01' });
     expect(before.warnings).toEqual(['openai/sora-2 will be retired on 2026-09-24.']);
@@ -70,7 +108,9 @@ describe('buildPlan', () => {
     expect(allowed.totals).toMatchObject({ usd: 0, jobs: 2, unpriced: 2 });
     expect(allowed.jobs[0]!.cost).toEqual({ usd: null, credits: null });
     expect(allowed.lines[0]!.subtotal.usd).toBeNull();
-    const priced = buildPlan(manifest([s], { pricing: [{ provider: 'sorapi', model: 'sora-2', usd_per_second: 0.05 }] }), catalog, { today });
+    const priced = buildPlan(manifest([s], { pricing: [{ provider: 'sorapi', model: 'sora-2', usd_per_second: 0.05 }] }), catalog, {
+      today,
+    });
     expect(priced.errors).toEqual([]);
     expect(priced.totals.usd).toBe(0.8);
     const perClip = buildPlan(manifest([s], { pricing: [{ model: 'sora-2-latest', usd_per_clip: 0.3 }] }), catalog, { today });
@@ -160,10 +200,21 @@ describe('diffPlan', () => {
 
 describe('planToJson', () => {
   it('prints exactly the documented shape', () => {
-    const plan = buildPlan(manifest([shot({ id: 'a' }), shot({ id: 's', provider: 'sorapi', prompt: 's' })]), catalog, { today, allowUnpriced: true });
+    const plan = buildPlan(manifest([shot({ id: 'a' }), shot({ id: 's', provider: 'sorapi', prompt: 's' })]), catalog, {
+      today,
+      allowUnpriced: true,
+    });
     const json = JSON.parse(planToJson(plan));
     expect(Object.keys(json)).toEqual(['jobs', 'totals', 'warnings']);
-    expect(json.jobs[0]).toEqual({ id: plan.jobs[0]!.id, shot: 'a', provider: 'openai', model: 'sora-2', seconds: 8, size: '1280x720', cost: { usd: 0.8, credits: null } });
+    expect(json.jobs[0]).toEqual({
+      id: plan.jobs[0]!.id,
+      shot: 'a',
+      provider: 'openai',
+      model: 'sora-2',
+      seconds: 8,
+      size: '1280x720',
+      cost: { usd: 0.8, credits: null },
+    });
     expect(json.jobs[1].cost).toEqual({ usd: null, credits: null });
     expect(json.totals).toEqual({ usd: 0.8, credits: 0, jobs: 2 });
     expect(json.warnings.length).toBeGreaterThan(0);

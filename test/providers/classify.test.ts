@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  buildUrl, classifyHttpFailure, classifyTransportError, envelopeStatus, errorInfo, failureToStatus, failureToSubmit, sendWire,
+  buildUrl,
+  classifyHttpFailure,
+  classifyTransportError,
+  envelopeStatus,
+  errorInfo,
+  failureToStatus,
+  failureToSubmit,
+  sendWire,
 } from '../../src/providers/http.ts';
 import { TransportError } from '../../src/providers/transport.ts';
 import { closedPort, envFor, fakeServer, json } from './helpers.ts';
@@ -9,19 +16,85 @@ const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 
 describe('classifyHttpFailure (status × headers × body)', () => {
   const table: Array<[string, number, Record<string, string>, unknown, Record<string, unknown>]> = [
-    ['openai 400 validation', 400, {}, { error: { message: 'Invalid seconds', type: 'invalid_request_error', param: 'seconds', code: null } }, { kind: 'rejected', code: 'invalid_request_error', httpStatus: 400 }],
-    ['openai content policy', 400, {}, { error: { message: 'blocked', type: 'invalid_request_error', code: 'moderation_blocked' } }, { kind: 'rejected', code: 'moderation_blocked' }],
-    ['401 bad key', 401, {}, { error: { message: 'Incorrect API key', type: 'invalid_request_error' } }, { kind: 'rejected', code: 'unauthorized' }],
-    ['openai 429 rate limit with retry-after-ms', 429, { 'retry-after-ms': '1200', 'retry-after': '2' }, { error: { message: 'Rate limit', type: 'requests', code: 'rate_limit_exceeded' } }, { kind: 'throttled', retryAfterMs: 1200 }],
-    ['openai 429 insufficient_quota → stop', 429, { 'retry-after': '1' }, { error: { message: 'You exceeded your current quota', type: 'insufficient_quota', code: 'insufficient_quota' } }, { kind: 'quota_exhausted' }],
-    ['sorapi 429 Retry-After seconds', 429, { 'retry-after': '7' }, { detail: 'Too many requests' }, { kind: 'throttled', retryAfterMs: 7000 }],
-    ['429 Retry-After HTTP date', 429, { 'retry-after': new Date(NOW + 90_000).toUTCString() }, '', { kind: 'throttled', retryAfterMs: 90_000 }],
-    ['replicate 429 body hint', 429, {}, { title: 'Request was throttled', detail: 'Request was throttled. Your rate limit resets in ~30s.', status: 429 }, { kind: 'throttled', retryAfterMs: 30_000 }],
-    ['429 without any hint → default', 429, {}, { code: 429, error: { message: 'rate limited', type: 'rate_limited' } }, { kind: 'throttled', retryAfterMs: 5000 }],
-    ['apidot 402 insufficient_credits', 402, {}, { code: 402, error: { message: 'Insufficient credits', type: 'insufficient_credits' } }, { kind: 'quota_exhausted' }],
+    [
+      'openai 400 validation',
+      400,
+      {},
+      { error: { message: 'Invalid seconds', type: 'invalid_request_error', param: 'seconds', code: null } },
+      { kind: 'rejected', code: 'invalid_request_error', httpStatus: 400 },
+    ],
+    [
+      'openai content policy',
+      400,
+      {},
+      { error: { message: 'blocked', type: 'invalid_request_error', code: 'moderation_blocked' } },
+      { kind: 'rejected', code: 'moderation_blocked' },
+    ],
+    [
+      '401 bad key',
+      401,
+      {},
+      { error: { message: 'Incorrect API key', type: 'invalid_request_error' } },
+      { kind: 'rejected', code: 'unauthorized' },
+    ],
+    [
+      'openai 429 rate limit with retry-after-ms',
+      429,
+      { 'retry-after-ms': '1200', 'retry-after': '2' },
+      { error: { message: 'Rate limit', type: 'requests', code: 'rate_limit_exceeded' } },
+      { kind: 'throttled', retryAfterMs: 1200 },
+    ],
+    [
+      'openai 429 insufficient_quota → stop',
+      429,
+      { 'retry-after': '1' },
+      { error: { message: 'You exceeded your current quota', type: 'insufficient_quota', code: 'insufficient_quota' } },
+      { kind: 'quota_exhausted' },
+    ],
+    [
+      'sorapi 429 Retry-After seconds',
+      429,
+      { 'retry-after': '7' },
+      { detail: 'Too many requests' },
+      { kind: 'throttled', retryAfterMs: 7000 },
+    ],
+    [
+      '429 Retry-After HTTP date',
+      429,
+      { 'retry-after': new Date(NOW + 90_000).toUTCString() },
+      '',
+      { kind: 'throttled', retryAfterMs: 90_000 },
+    ],
+    [
+      'replicate 429 body hint',
+      429,
+      {},
+      { title: 'Request was throttled', detail: 'Request was throttled. Your rate limit resets in ~30s.', status: 429 },
+      { kind: 'throttled', retryAfterMs: 30_000 },
+    ],
+    [
+      '429 without any hint → default',
+      429,
+      {},
+      { code: 429, error: { message: 'rate limited', type: 'rate_limited' } },
+      { kind: 'throttled', retryAfterMs: 5000 },
+    ],
+    [
+      'apidot 402 insufficient_credits',
+      402,
+      {},
+      { code: 402, error: { message: 'Insufficient credits', type: 'insufficient_credits' } },
+      { kind: 'quota_exhausted' },
+    ],
     ['402 plain', 402, {}, 'Payment Required', { kind: 'quota_exhausted' }],
     ['403 with credits code', 403, {}, { code: 'insufficient_credits', message: 'top up' }, { kind: 'quota_exhausted' }],
-    ['sorapi 422 validation', 422, {}, { detail: [{ loc: ['body', 'prompt'], msg: 'too long', type: 'value_error' }] }, { kind: 'rejected', code: 'value_error', httpStatus: 422 }],
+    [
+      'sorapi 422 validation',
+      422,
+      {},
+      { detail: [{ loc: ['body', 'prompt'], msg: 'too long', type: 'value_error' }] },
+      { kind: 'rejected', code: 'value_error', httpStatus: 422 },
+    ],
     ['503 maintenance', 503, {}, { message: 'maintenance' }, { kind: 'transient', httpStatus: 503 }],
     ['503 with Retry-After keeps the hint', 503, { 'retry-after': '30' }, '', { kind: 'transient', httpStatus: 503, retryAfterMs: 30_000 }],
     ['500', 500, {}, 'oops', { kind: 'transient', httpStatus: 500 }],
@@ -60,7 +133,10 @@ describe('envelopeStatus (APIDot/APIXO decide on body.code)', () => {
 describe('errorInfo', () => {
   it('reads every provider error shape', () => {
     expect(errorInfo({ error: { message: 'm', type: 't' } }, 'x')).toEqual({ code: 't', message: 'm' });
-    expect(errorInfo({ detail: [{ loc: ['body', 'duration'], msg: 'bad', type: 'enum' }] }, 'x')).toEqual({ code: 'enum', message: 'body.duration: bad' });
+    expect(errorInfo({ detail: [{ loc: ['body', 'duration'], msg: 'bad', type: 'enum' }] }, 'x')).toEqual({
+      code: 'enum',
+      message: 'body.duration: bad',
+    });
     expect(errorInfo({ failCode: 'CONTENT_VIOLATION', failMsg: 'nope' }, 'x')).toEqual({ code: 'CONTENT_VIOLATION', message: 'nope' });
     expect(errorInfo('text body', 'x')).toEqual({ code: 'x', message: 'text body' });
   });
@@ -68,19 +144,39 @@ describe('errorInfo', () => {
 
 describe('classifyTransportError (error × operation)', () => {
   const socketClosedAfterSend = Object.assign(new TypeError('fetch failed'), {
-    cause: Object.assign(new Error('other side closed'), { name: 'SocketError', code: 'UND_ERR_SOCKET', socket: { bytesWritten: 238, bytesRead: 0 } }),
+    cause: Object.assign(new Error('other side closed'), {
+      name: 'SocketError',
+      code: 'UND_ERR_SOCKET',
+      socket: { bytesWritten: 238, bytesRead: 0 },
+    }),
   });
   const socketClosedBeforeSend = Object.assign(new TypeError('fetch failed'), {
-    cause: Object.assign(new Error('other side closed'), { name: 'SocketError', code: 'UND_ERR_SOCKET', socket: { bytesWritten: 0, bytesRead: 0 } }),
+    cause: Object.assign(new Error('other side closed'), {
+      name: 'SocketError',
+      code: 'UND_ERR_SOCKET',
+      socket: { bytesWritten: 0, bytesRead: 0 },
+    }),
   });
-  const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }) });
+  const refused = Object.assign(new TypeError('fetch failed'), {
+    cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }),
+  });
   const aggregateRefused = Object.assign(new TypeError('fetch failed'), {
-    cause: Object.assign(new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1'), { code: 'ECONNREFUSED' })], ''), { code: 'ECONNREFUSED' }),
+    cause: Object.assign(new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1'), { code: 'ECONNREFUSED' })], ''), {
+      code: 'ECONNREFUSED',
+    }),
   });
-  const dns = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('getaddrinfo ENOTFOUND x'), { code: 'ENOTFOUND' }) });
-  const connectTimeout = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('Connect Timeout Error'), { code: 'UND_ERR_CONNECT_TIMEOUT' }) });
-  const headersTimeout = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' }) });
-  const reset = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
+  const dns = Object.assign(new TypeError('fetch failed'), {
+    cause: Object.assign(new Error('getaddrinfo ENOTFOUND x'), { code: 'ENOTFOUND' }),
+  });
+  const connectTimeout = Object.assign(new TypeError('fetch failed'), {
+    cause: Object.assign(new Error('Connect Timeout Error'), { code: 'UND_ERR_CONNECT_TIMEOUT' }),
+  });
+  const headersTimeout = Object.assign(new TypeError('fetch failed'), {
+    cause: Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' }),
+  });
+  const reset = Object.assign(new TypeError('fetch failed'), {
+    cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+  });
   const timeout = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
   const sentNot = new TransportError(socketClosedBeforeSend, { requestSent: false, responseStarted: false });
   const sentAll = new TransportError(socketClosedAfterSend, { requestSent: true, responseStarted: false });
@@ -164,7 +260,11 @@ describe('sendWire over real sockets', () => {
   it('sends JSON with auth and query, and parses JSON answers with lower-cased headers', async () => {
     const srv = await fakeServer((_req, _b, res) => json(res, 201, { ok: true }, { 'X-Thing': 'v' }));
     try {
-      const r = await sendWire(envFor(`${srv.url}/base/`), { method: 'POST', path: '/p', query: { a: 'b c' }, json: { n: 1 } }, { headers: { authorization: 'Bearer k' } });
+      const r = await sendWire(
+        envFor(`${srv.url}/base/`),
+        { method: 'POST', path: '/p', query: { a: 'b c' }, json: { n: 1 } },
+        { headers: { authorization: 'Bearer k' } },
+      );
       expect(r).toMatchObject({ ok: true, res: { status: 201, body: { ok: true }, headers: { 'x-thing': 'v' } } });
       const req = srv.requests[0]!;
       expect(req.url).toBe('/base/p?a=b+c');

@@ -54,11 +54,15 @@ afterAll(async () => {
 
 describe('provider-side validation through the adapters', () => {
   it('apidot: HTTP 200 carrying code 400 is a rejection', async () => {
-    const out = await PROVIDERS.apidot.submit(envFor('apidot'), jobFor('apidot', { params: { resolution: '1080p' } }), { idempotencyKey: 'k' });
+    const out = await PROVIDERS.apidot.submit(envFor('apidot'), jobFor('apidot', { params: { resolution: '1080p' } }), {
+      idempotencyKey: 'k',
+    });
     expect(out).toMatchObject({ kind: 'rejected', httpStatus: 400 });
   });
   it('openai: a size outside the enum is a 400 invalid_request_error', async () => {
-    const out = await PROVIDERS.openai.submit(envFor('openai'), jobFor('openai', { size: { width: 999, height: 999 } }), { idempotencyKey: 'k' });
+    const out = await PROVIDERS.openai.submit(envFor('openai'), jobFor('openai', { size: { width: 999, height: 999 } }), {
+      idempotencyKey: 'k',
+    });
     expect(out).toMatchObject({ kind: 'rejected', httpStatus: 400 });
   });
   it('sorapi: the emulator 422 is a rejection', async () => {
@@ -106,7 +110,9 @@ describe('openai reference image upload', () => {
   });
   it('a missing local image is rejected, not sent', async () => {
     const before = emu.counts('openai').creates;
-    const out = await PROVIDERS.openai.submit(envFor('openai'), jobFor('openai', { image: join(dir, 'missing.png') }), { idempotencyKey: 'k' });
+    const out = await PROVIDERS.openai.submit(envFor('openai'), jobFor('openai', { image: join(dir, 'missing.png') }), {
+      idempotencyKey: 'k',
+    });
     expect(out).toMatchObject({ kind: 'rejected', code: 'invalid_image' });
     expect(emu.counts('openai').creates).toBe(before);
   });
@@ -138,7 +144,11 @@ describe('signed callbacks from the emulator verify with the adapters', () => {
     const expectedKind = p === 'apidot' || p === 'apixo' ? 'unsigned' : 'verified';
     expect(verdict).toMatchObject({ kind: expectedKind, taskId: task.id });
     if (expectedKind === 'verified') {
-      const tampered = await provider.verifyCallback!({ ...req, rawBody: Buffer.concat([req.rawBody, Buffer.from(' ')]) }, secretFor(p), clock.now());
+      const tampered = await provider.verifyCallback!(
+        { ...req, rawBody: Buffer.concat([req.rawBody, Buffer.from(' ')]) },
+        secretFor(p),
+        clock.now(),
+      );
       expect(tampered.kind).toBe('invalid');
       const late = await provider.verifyCallback!(req, secretFor(p), clock.now() + 10 * 60_000);
       expect(late.kind).toBe(p === 'sorapi' ? 'verified' : 'invalid'); // SorAPI signs no timestamp

@@ -19,8 +19,15 @@ let emu: EmulatorHandle;
 let dir: string;
 let n = 0;
 
-const env = (): ProviderEnv => ({ baseUrl: emu.baseUrls.fal, apiKey: 'fal-key', fetch: globalThis.fetch, now: () => clock.now(), workDir: dir });
-const job = (over: Partial<Job> = {}): Job => makeJob({ id: `fal${++n}`, provider: 'fal', wireModel: 'fal-ai/veo3.1', prompt: `fal adapter #${n}`, seconds: 4, ...over });
+const env = (): ProviderEnv => ({
+  baseUrl: emu.baseUrls.fal,
+  apiKey: 'fal-key',
+  fetch: globalThis.fetch,
+  now: () => clock.now(),
+  workDir: dir,
+});
+const job = (over: Partial<Job> = {}): Job =>
+  makeJob({ id: `fal${++n}`, provider: 'fal', wireModel: 'fal-ai/veo3.1', prompt: `fal adapter #${n}`, seconds: 4, ...over });
 
 async function submit(j: Job): Promise<TaskRef> {
   const s = await fal.submit(env(), j, { idempotencyKey: 'k' });
@@ -31,7 +38,9 @@ async function submit(j: Job): Promise<TaskRef> {
 /** Advance the fake clock until the emulator reports the task COMPLETED, then return the status outcomes seen from then on. */
 async function untilCompleted(t: TaskRef): Promise<void> {
   for (let i = 0; i < 1200; i++) {
-    const s = await fetch(t.urls!.status!, { headers: { authorization: 'Key fal-key' } }).then((r) => r.json() as Promise<{ status: string }>);
+    const s = await fetch(t.urls!.status!, { headers: { authorization: 'Key fal-key' } }).then(
+      (r) => r.json() as Promise<{ status: string }>,
+    );
     if (s.status === 'COMPLETED') return;
     await clock.advance(250);
     await new Promise((r) => setTimeout(r, 10));
@@ -68,7 +77,7 @@ describe('fal result fetch after COMPLETED', () => {
     }
   });
 
-  it('an unmarked 503 (runner lost after fal\'s own retries) is final: failed, not charged, not polled forever', async () => {
+  it("an unmarked 503 (runner lost after fal's own retries) is final: failed, not charged, not polled forever", async () => {
     emu.setFaults('fal', { renderMs: 1000, abortRate: 1 });
     try {
       const j = job();
@@ -105,7 +114,10 @@ describe('fal storage upload', () => {
     expect(out.kind).toBe('uploaded');
     const url = (out as { url: string }).url;
     expect(Buffer.from(await (await fetch(url)).arrayBuffer()).toString()).toBe('png bytes');
-    expect(seen[0]).toMatchObject({ url: expect.stringContaining('/storage/upload/initiate?storage_type=fal-cdn-v3'), auth: 'Key fal-key' });
+    expect(seen[0]).toMatchObject({
+      url: expect.stringContaining('/storage/upload/initiate?storage_type=fal-cdn-v3'),
+      auth: 'Key fal-key',
+    });
     expect(seen[1]).toMatchObject({ url: expect.stringContaining('/uploads/'), auth: null });
     // The uploaded URL is what image-to-video takes.
     const mapped = toFalRequest(job({ image: url }), {});
@@ -136,7 +148,7 @@ describe('fal reconcile through the request history', () => {
 });
 
 describe('fal hosts', () => {
-  it('storage and the Platform API live on fal\'s own sibling hosts; an emulator or gateway serves them under its base', async () => {
+  it("storage and the Platform API live on fal's own sibling hosts; an emulator or gateway serves them under its base", async () => {
     const { falPlatformBase, falRestBase } = await import('../../src/providers/fal-ops.ts');
     expect(falRestBase('https://queue.fal.run')).toBe('https://rest.fal.ai');
     expect(falPlatformBase('https://queue.fal.run')).toBe('https://api.fal.ai/v1');

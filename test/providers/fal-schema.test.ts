@@ -50,7 +50,9 @@ describe('fal requests against the vendored app schemas (specs/fal)', () => {
   });
 
   it('a callback URL carries the job reference so a late callback finds its job', () => {
-    const r = toFalRequest(makeJob({ provider: 'fal', wireModel: 'fal-ai/veo3.1', seconds: 8 }), { callbackUrl: 'https://cb.example/callbacks/fal' });
+    const r = toFalRequest(makeJob({ provider: 'fal', wireModel: 'fal-ai/veo3.1', seconds: 8 }), {
+      callbackUrl: 'https://cb.example/callbacks/fal',
+    });
     expect(r.ok && r.request.query).toEqual({ fal_webhook: 'https://cb.example/callbacks/fal?job=job123abc456' });
   });
 });

@@ -31,7 +31,11 @@ export function makeJob(over: Partial<Job> = {}): Job {
 export type Handler = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void;
 
 /** A tiny HTTP server on a free port for tests that need exact wire answers. */
-export async function fakeServer(handler: Handler): Promise<{ url: string; requests: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: Buffer }>; close: () => Promise<void> }> {
+export async function fakeServer(handler: Handler): Promise<{
+  url: string;
+  requests: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: Buffer }>;
+  close: () => Promise<void>;
+}> {
   const requests: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: Buffer }> = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -52,8 +52,22 @@ describe('registry', () => {
     expect(PROVIDER_NAMES.filter((n) => PROVIDERS[n].reconcile)).toEqual(['openai', 'fal', 'replicate']);
   });
   it('env names and default hosts', () => {
-    expect(PROVIDER_NAMES.map(apiKeyEnv)).toEqual(['OPENAI_API_KEY', 'APIDOT_API_KEY', 'SORAPI_API_KEY', 'APIXO_API_KEY', 'FAL_KEY', 'REPLICATE_API_TOKEN']);
-    expect(PROVIDER_NAMES.map(baseUrlEnv)).toEqual(['OPENAI_BASE_URL', 'APIDOT_BASE_URL', 'SORAPI_BASE_URL', 'APIXO_BASE_URL', 'FAL_BASE_URL', 'REPLICATE_BASE_URL']);
+    expect(PROVIDER_NAMES.map(apiKeyEnv)).toEqual([
+      'OPENAI_API_KEY',
+      'APIDOT_API_KEY',
+      'SORAPI_API_KEY',
+      'APIXO_API_KEY',
+      'FAL_KEY',
+      'REPLICATE_API_TOKEN',
+    ]);
+    expect(PROVIDER_NAMES.map(baseUrlEnv)).toEqual([
+      'OPENAI_BASE_URL',
+      'APIDOT_BASE_URL',
+      'SORAPI_BASE_URL',
+      'APIXO_BASE_URL',
+      'FAL_BASE_URL',
+      'REPLICATE_BASE_URL',
+    ]);
     expect(defaultBaseUrl('openai')).toBe('https://api.openai.com/v1');
     expect(defaultBaseUrl('apidot')).toBe('https://api.apidot.ai');
     expect(defaultBaseUrl('apixo')).toBe('https://api.apixo.ai');

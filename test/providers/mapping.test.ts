@@ -22,7 +22,11 @@ const URL_IMG = 'https://cdn.example.com/ref.png';
 describe('openai toRequest', () => {
   const base = makeJob({ provider: 'openai', wireModel: 'sora-2', seconds: 8, size: { width: 720, height: 1280 }, aspect: '9:16' });
   it('text: JSON with seconds as a string and size WxH', () => {
-    expect(req(toOpenAIRequest(base))).toEqual({ method: 'POST', path: '/videos', json: { model: 'sora-2', prompt: base.prompt, seconds: '8', size: '720x1280' } });
+    expect(req(toOpenAIRequest(base))).toEqual({
+      method: 'POST',
+      path: '/videos',
+      json: { model: 'sora-2', prompt: base.prompt, seconds: '8', size: '720x1280' },
+    });
   });
   it('params are merged last', () => {
     expect(req(toOpenAIRequest({ ...base, params: { seconds: '12', extra: 1 } })).json).toMatchObject({ seconds: '12', extra: 1 });
@@ -76,7 +80,9 @@ describe('apidot toRequest', () => {
     expect(r.json).toMatchObject({ model: 'seedance-2', input: { resolution: '1080p', duration: 5, seed: 9 } });
   });
   it('params merge into input, last', () => {
-    expect(req(toApidotRequest({ ...std, params: { duration: 20, generate_audio: true } }, {})).json).toMatchObject({ input: { duration: 20, generate_audio: true } });
+    expect(req(toApidotRequest({ ...std, params: { duration: 20, generate_audio: true } }, {})).json).toMatchObject({
+      input: { duration: 20, generate_audio: true },
+    });
   });
 });
 
@@ -109,8 +115,12 @@ describe('sorapi toRequest', () => {
     expect(r.json).not.toHaveProperty('aspect_ratio', '9:16');
   });
   it('callback URLs must be https (loopback http only serves the emulator)', () => {
-    expect(errs(toSorapiRequest(j, { callbackUrl: 'http://hooks.example.com/cb' }))).toMatch(/https:\/\/ URLs only.*http:\/\/hooks.example.com/);
-    expect(req(toSorapiRequest(j, { callbackUrl: 'http://127.0.0.1:9000/callbacks/sorapi' })).json).toMatchObject({ callback_url: 'http://127.0.0.1:9000/callbacks/sorapi' });
+    expect(errs(toSorapiRequest(j, { callbackUrl: 'http://hooks.example.com/cb' }))).toMatch(
+      /https:\/\/ URLs only.*http:\/\/hooks.example.com/,
+    );
+    expect(req(toSorapiRequest(j, { callbackUrl: 'http://127.0.0.1:9000/callbacks/sorapi' })).json).toMatchObject({
+      callback_url: 'http://127.0.0.1:9000/callbacks/sorapi',
+    });
   });
   it('prompt ≤ 5000', () => {
     expect(req(toSorapiRequest({ ...j, prompt: 'x'.repeat(5000) }, {})).path).toBe('/api/generate');
@@ -135,7 +145,11 @@ describe('apixo toRequest', () => {
     expect(req(toApixoRequest(j, {}))).toEqual({
       method: 'POST',
       path: '/api/v1/generateTask/sora-2',
-      json: { request_type: 'async', provider: 'official', input: { mode: 'text-to-video', prompt: j.prompt, duration: 8, aspect_ratio: 'portrait' } },
+      json: {
+        request_type: 'async',
+        provider: 'official',
+        input: { mode: 'text-to-video', prompt: j.prompt, duration: 8, aspect_ratio: 'portrait' },
+      },
     });
   });
   it('callback image-to-video, landscape, exactly one URL', () => {
@@ -157,10 +171,13 @@ describe('apixo toRequest', () => {
     expect(input).toEqual({ mode: 'text-to-video', prompt: j.prompt, duration: 8, size });
   });
   it('sora-2-pro image-to-video sends resolution 720p | 1080p; other combinations are refused', () => {
-    const input = (req(toApixoRequest({ ...pro, resolution: '1080p', image: URL_IMG }, {})).json as { input: Record<string, unknown> }).input;
+    const input = (req(toApixoRequest({ ...pro, resolution: '1080p', image: URL_IMG }, {})).json as { input: Record<string, unknown> })
+      .input;
     expect(input).toEqual({ mode: 'image-to-video', prompt: j.prompt, duration: 8, resolution: '1080p', image_urls: [URL_IMG] });
     expect(errs(toApixoRequest({ ...pro, resolution: '1080p' }, {}))).toMatch(/text-to-video offers 720p .*1024p/);
-    expect(errs(toApixoRequest({ ...pro, resolution: '1024p', image: URL_IMG }, {}))).toMatch(/image-to-video offers resolution 720p or 1080p/);
+    expect(errs(toApixoRequest({ ...pro, resolution: '1024p', image: URL_IMG }, {}))).toMatch(
+      /image-to-video offers resolution 720p or 1080p/,
+    );
   });
   it('rejects local images, auto and prompts over 5,000 characters', () => {
     expect(errs(toApixoRequest({ ...j, image: '/x.png' }, {}))).toMatch(/URL/);
@@ -188,7 +205,9 @@ describe('fal toRequest', () => {
   });
   it('swaps the text-to-video segment anywhere in the app id; keeps other apps', () => {
     expect(falApp({ ...j, wireModel: 'fal-ai/sora-2/text-to-video/pro', image: URL_IMG })).toBe('fal-ai/sora-2/image-to-video/pro');
-    expect(falApp({ ...j, wireModel: 'fal-ai/kling-video/v3/pro/text-to-video', image: URL_IMG })).toBe('fal-ai/kling-video/v3/pro/image-to-video');
+    expect(falApp({ ...j, wireModel: 'fal-ai/kling-video/v3/pro/text-to-video', image: URL_IMG })).toBe(
+      'fal-ai/kling-video/v3/pro/image-to-video',
+    );
     expect(falApp({ ...j, wireModel: 'fal-ai/sora-2/pro/image-to-video', image: URL_IMG })).toBe('fal-ai/sora-2/pro/image-to-video');
     expect(falApp({ ...j, wireModel: 'fal-ai/veo3.1', image: URL_IMG })).toBe('fal-ai/veo3.1');
     expect(falApp({ ...j, wireModel: 'fal-ai/sora-2/pro/text-to-video' })).toBe('fal-ai/sora-2/pro/text-to-video');
@@ -223,13 +242,20 @@ describe('replicate toRequest', () => {
     });
   });
   it('pro: resolution standard|high; image URL as input_reference; webhook completed only', () => {
-    const r = req(toReplicateRequest({ ...j, wireModel: 'openai/sora-2-pro', tier: 'pro', resolution: '1024p', aspect: '16:9', image: URL_IMG }, { callbackUrl: 'https://cb/x' }));
+    const r = req(
+      toReplicateRequest(
+        { ...j, wireModel: 'openai/sora-2-pro', tier: 'pro', resolution: '1024p', aspect: '16:9', image: URL_IMG },
+        { callbackUrl: 'https://cb/x' },
+      ),
+    );
     expect(r.json).toEqual({
       input: { prompt: j.prompt, seconds: 8, aspect_ratio: 'landscape', input_reference: URL_IMG, resolution: 'high' },
       webhook: 'https://cb/x?job=job123abc456',
       webhook_events_filter: ['completed'],
     });
-    expect((req(toReplicateRequest({ ...j, tier: 'pro', resolution: '720p' }, {})).json as { input: { resolution: string } }).input.resolution).toBe('standard');
+    expect(
+      (req(toReplicateRequest({ ...j, tier: 'pro', resolution: '720p' }, {})).json as { input: { resolution: string } }).input.resolution,
+    ).toBe('standard');
   });
   it('version-pinned ids use /predictions with version', () => {
     const r = req(toReplicateRequest({ ...j, wireModel: 'openai/sora-2:abc123' }, {}));
@@ -237,11 +263,22 @@ describe('replicate toRequest', () => {
     expect(r.json).toMatchObject({ version: 'openai/sora-2:abc123' });
   });
   it.each([
-    ['google/veo-3.1', { prompt: j.prompt, duration: 8, aspect_ratio: '9:16', resolution: '1080p', image: URL_IMG, seed: 5, negative_prompt: 'blur' }],
-    ['kwaivgi/kling-v3-video', { prompt: j.prompt, duration: 8, aspect_ratio: '9:16', mode: 'pro', start_image: URL_IMG, seed: 5, negative_prompt: 'blur' }],
-    ['bytedance/seedance-2.0', { prompt: j.prompt, duration: 8, aspect_ratio: '9:16', resolution: '1080p', image: URL_IMG, seed: 5, negative_prompt: 'blur' }],
+    [
+      'google/veo-3.1',
+      { prompt: j.prompt, duration: 8, aspect_ratio: '9:16', resolution: '1080p', image: URL_IMG, seed: 5, negative_prompt: 'blur' },
+    ],
+    [
+      'kwaivgi/kling-v3-video',
+      { prompt: j.prompt, duration: 8, aspect_ratio: '9:16', mode: 'pro', start_image: URL_IMG, seed: 5, negative_prompt: 'blur' },
+    ],
+    [
+      'bytedance/seedance-2.0',
+      { prompt: j.prompt, duration: 8, aspect_ratio: '9:16', resolution: '1080p', image: URL_IMG, seed: 5, negative_prompt: 'blur' },
+    ],
   ])('model family %s gets its own input names', (model, want) => {
-    const r = req(toReplicateRequest({ ...j, wireModel: model, resolution: '1080p', image: URL_IMG, seed: 5, negative_prompt: 'blur' }, {}));
+    const r = req(
+      toReplicateRequest({ ...j, wireModel: model, resolution: '1080p', image: URL_IMG, seed: 5, negative_prompt: 'blur' }, {}),
+    );
     expect(r.path).toBe(`/models/${model}/predictions`);
     expect((r.json as { input: unknown }).input).toEqual(want);
   });

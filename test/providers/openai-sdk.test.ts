@@ -5,8 +5,20 @@ import { closedPort, envFor, fakeServer, json, makeJob } from './helpers.ts';
 
 const job = makeJob({ provider: 'openai', wireModel: 'sora-2', seconds: 4 });
 const video = (over: Record<string, unknown> = {}) => ({
-  id: 'video_1', object: 'video', model: 'sora-2', status: 'queued', progress: 0, created_at: 1_800_000_000, completed_at: null,
-  expires_at: null, prompt: job.prompt, size: '1280x720', seconds: '4', remixed_from_video_id: null, error: null, ...over,
+  id: 'video_1',
+  object: 'video',
+  model: 'sora-2',
+  status: 'queued',
+  progress: 0,
+  created_at: 1_800_000_000,
+  completed_at: null,
+  expires_at: null,
+  prompt: job.prompt,
+  size: '1280x720',
+  seconds: '4',
+  remixed_from_video_id: null,
+  error: null,
+  ...over,
 });
 
 async function withServer<T>(handler: Parameters<typeof fakeServer>[0], fn: (url: string, count: () => number) => Promise<T>): Promise<T> {
@@ -23,18 +35,52 @@ describe('openai adapter over the SDK', () => {
     await withServer(
       (_req, _b, res) => json(res, 200, video(), { 'openai-poll-after-ms': '1500' }),
       async (url, count) => {
-        expect(await openai.submit(envFor(url), job, { idempotencyKey: 'k' })).toEqual({ kind: 'accepted', task: { id: 'video_1' }, pollAfterMs: 1500 });
+        expect(await openai.submit(envFor(url), job, { idempotencyKey: 'k' })).toEqual({
+          kind: 'accepted',
+          task: { id: 'video_1' },
+          pollAfterMs: 1500,
+        });
         expect(count()).toBe(1);
       },
     );
   });
 
   it.each([
-    ['429 rate limit → throttled (retry-after-ms)', 429, { 'retry-after-ms': '2500', 'retry-after': '3' }, { error: { message: 'slow', type: 'requests', code: 'rate_limit_exceeded', param: null } }, { kind: 'throttled', retryAfterMs: 2500 }],
-    ['429 insufficient_quota → quota_exhausted', 429, {}, { error: { message: 'quota', type: 'insufficient_quota', code: 'insufficient_quota', param: null } }, { kind: 'quota_exhausted' }],
-    ['400 → rejected', 400, {}, { error: { message: 'bad size', type: 'invalid_request_error', code: null, param: 'size' } }, { kind: 'rejected', code: 'invalid_request_error', httpStatus: 400 }],
-    ['401 → rejected unauthorized', 401, {}, { error: { message: 'bad key', type: 'invalid_request_error', code: 'invalid_api_key', param: null } }, { kind: 'rejected', code: 'unauthorized' }],
-    ['503 → transient, not retried by the SDK', 503, { 'retry-after': '1' }, { error: { message: 'overloaded', type: 'server_error', code: null, param: null } }, { kind: 'transient', httpStatus: 503, retryAfterMs: 1000 }],
+    [
+      '429 rate limit → throttled (retry-after-ms)',
+      429,
+      { 'retry-after-ms': '2500', 'retry-after': '3' },
+      { error: { message: 'slow', type: 'requests', code: 'rate_limit_exceeded', param: null } },
+      { kind: 'throttled', retryAfterMs: 2500 },
+    ],
+    [
+      '429 insufficient_quota → quota_exhausted',
+      429,
+      {},
+      { error: { message: 'quota', type: 'insufficient_quota', code: 'insufficient_quota', param: null } },
+      { kind: 'quota_exhausted' },
+    ],
+    [
+      '400 → rejected',
+      400,
+      {},
+      { error: { message: 'bad size', type: 'invalid_request_error', code: null, param: 'size' } },
+      { kind: 'rejected', code: 'invalid_request_error', httpStatus: 400 },
+    ],
+    [
+      '401 → rejected unauthorized',
+      401,
+      {},
+      { error: { message: 'bad key', type: 'invalid_request_error', code: 'invalid_api_key', param: null } },
+      { kind: 'rejected', code: 'unauthorized' },
+    ],
+    [
+      '503 → transient, not retried by the SDK',
+      503,
+      { 'retry-after': '1' },
+      { error: { message: 'overloaded', type: 'server_error', code: null, param: null } },
+      { kind: 'transient', httpStatus: 503, retryAfterMs: 1000 },
+    ],
   ])('%s', async (_n, status, headers, body, want) => {
     await withServer(
       (_req, _b, res) => json(res, status, body, headers),
@@ -77,8 +123,23 @@ describe('openai adapter over the SDK', () => {
   it('reconcile pages through the list until videos are older than the send time', async () => {
     const sentAt = 1_800_000_000_000;
     const pages: Record<string, unknown> = {
-      first: { object: 'list', data: [video({ id: 'video_new', created_at: 1_800_000_100, prompt: 'other' }), video({ id: 'video_mine', created_at: 1_800_000_010 })], has_more: true, last_id: 'video_mine', first_id: 'video_new' },
-      second: { object: 'list', data: [video({ id: 'video_old', created_at: 1_799_990_000 })], has_more: true, last_id: 'video_old', first_id: 'video_old' },
+      first: {
+        object: 'list',
+        data: [
+          video({ id: 'video_new', created_at: 1_800_000_100, prompt: 'other' }),
+          video({ id: 'video_mine', created_at: 1_800_000_010 }),
+        ],
+        has_more: true,
+        last_id: 'video_mine',
+        first_id: 'video_new',
+      },
+      second: {
+        object: 'list',
+        data: [video({ id: 'video_old', created_at: 1_799_990_000 })],
+        has_more: true,
+        last_id: 'video_old',
+        first_id: 'video_old',
+      },
     };
     await withServer(
       (req, _b, res) => json(res, 200, req.url?.includes('after=video_mine') ? pages.second : pages.first),

@@ -18,8 +18,15 @@ let emu: EmulatorHandle;
 let dir: string;
 let n = 0;
 
-const env = (): ProviderEnv => ({ baseUrl: emu.baseUrls.replicate, apiKey: 'r8_key', fetch: globalThis.fetch, now: () => clock.now(), workDir: dir });
-const job = (over: Partial<Job> = {}): Job => makeJob({ id: `rep${++n}`, provider: 'replicate', wireModel: 'google/veo-3.1', prompt: `replicate adapter #${n}`, seconds: 4, ...over });
+const env = (): ProviderEnv => ({
+  baseUrl: emu.baseUrls.replicate,
+  apiKey: 'r8_key',
+  fetch: globalThis.fetch,
+  now: () => clock.now(),
+  workDir: dir,
+});
+const job = (over: Partial<Job> = {}): Job =>
+  makeJob({ id: `rep${++n}`, provider: 'replicate', wireModel: 'google/veo-3.1', prompt: `replicate adapter #${n}`, seconds: 4, ...over });
 const settle = async (ms: number) => {
   await clock.advance(ms);
   await new Promise((r) => setTimeout(r, 20));
@@ -63,7 +70,11 @@ describe('replicate Files API upload', () => {
     const path = join(dir, 'ref.png');
     await writeFile(path, Buffer.from('png'));
     const out = await replicate.uploadImage!(env(), path, 'image/png');
-    expect(out).toMatchObject({ kind: 'uploaded', url: expect.stringMatching(/\/replicate\/v1\/files\/[a-z0-9]+$/), expiresAt: expect.any(Number) });
+    expect(out).toMatchObject({
+      kind: 'uploaded',
+      url: expect.stringMatching(/\/replicate\/v1\/files\/[a-z0-9]+$/),
+      expiresAt: expect.any(Number),
+    });
     const r = replicate.toRequest(job({ image: (out as { url: string }).url }), {});
     expect(r.ok && (r.request.json as { input: Record<string, unknown> }).input.image).toBe((out as { url: string }).url);
     expect(await replicate.uploadImage!(env(), join(dir, 'missing.png'), 'image/png')).toMatchObject({ kind: 'rejected' });

@@ -41,8 +41,15 @@ describe('Replicate requests against the vendored model schemas (specs/replicate
   });
 
   it('Sora 2 Pro 1024p is resolution "high"; seconds is an integer from 4 | 8 | 12', () => {
-    const r = toReplicateRequest(makeJob({ provider: 'replicate', wireModel: 'openai/sora-2-pro', tier: 'pro', seconds: 8, resolution: '1024p' }), {});
-    expect(r.ok && (r.request.json as { input: unknown }).input).toMatchObject({ seconds: 8, resolution: 'high', aspect_ratio: 'landscape' });
+    const r = toReplicateRequest(
+      makeJob({ provider: 'replicate', wireModel: 'openai/sora-2-pro', tier: 'pro', seconds: 8, resolution: '1024p' }),
+      {},
+    );
+    expect(r.ok && (r.request.json as { input: unknown }).input).toMatchObject({
+      seconds: 8,
+      resolution: 'high',
+      aspect_ratio: 'landscape',
+    });
     expect(specs.get('openai/sora-2-pro')!.validate({ prompt: 'x', seconds: '8' })).toBe(false);
   });
 });

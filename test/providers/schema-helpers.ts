@@ -37,7 +37,21 @@ export function catalogJobs(provider: string, m: ModelEntry): Job[] {
         for (const image of m.image === 'none' ? [undefined] : [undefined, IMG]) {
           if (aspect === 'auto' && !image) continue; // refused at plan time
           const wireModel = image && m.wire_id_image ? m.wire_id_image : m.wire_id;
-          jobs.push(makeJob({ provider, model: m.id, wireModel, tier: m.tier, seconds, aspect, resolution, image, size: sizeFor(aspect, resolution), ...(m.supports.seed ? { seed: 7 } : {}), ...(m.supports.negative_prompt ? { negative_prompt: 'blur' } : {}) }));
+          jobs.push(
+            makeJob({
+              provider,
+              model: m.id,
+              wireModel,
+              tier: m.tier,
+              seconds,
+              aspect,
+              resolution,
+              image,
+              size: sizeFor(aspect, resolution),
+              ...(m.supports.seed ? { seed: 7 } : {}),
+              ...(m.supports.negative_prompt ? { negative_prompt: 'blur' } : {}),
+            }),
+          );
         }
       }
     }

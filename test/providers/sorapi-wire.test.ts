@@ -32,7 +32,11 @@ describe('sorapi callbacks at plan time', () => {
     const { join } = await import('node:path');
     const { loadAndPlan } = await import('../../src/cli/context.ts');
     const dir = await mkdtemp(join(tmpdir(), 'sorapi-cb-'));
-    await writeFile(join(dir, 'm.yaml'), 'name: cb\nprovider: sorapi\nmodel: sora-2\nshots:\n  - id: a\n    prompt: "x"\n    seconds: 4\n', 'utf8');
+    await writeFile(
+      join(dir, 'm.yaml'),
+      'name: cb\nprovider: sorapi\nmodel: sora-2\nshots:\n  - id: a\n    prompt: "x"\n    seconds: 4\n',
+      'utf8',
+    );
     const flags = { allowUnpriced: true, listen: '127.0.0.1:0' };
     await expect(loadAndPlan('m.yaml', dir, { ...flags, publicUrl: 'http://hooks.example.com' })).rejects.toThrow(/https:\/\/ URLs only/);
     await expect(loadAndPlan('m.yaml', dir, { ...flags, publicUrl: 'https://hooks.example.com' })).resolves.toBeDefined();

@@ -15,7 +15,11 @@ describe('standardwebhooks package ↔ emulator and receiver', () => {
   let hooks: Awaited<ReturnType<typeof startReceiver>>;
   beforeAll(async () => {
     hooks = await startReceiver();
-    emu = await startEmulator({ render: 'shared', openaiWebhookUrl: `${hooks.url}/openai`, faults: { openai: { renderMs: 50 }, replicate: { renderMs: 50 } } });
+    emu = await startEmulator({
+      render: 'shared',
+      openaiWebhookUrl: `${hooks.url}/openai`,
+      faults: { openai: { renderMs: 50 }, replicate: { renderMs: 50 } },
+    });
   });
   afterAll(async () => {
     await emu.stop();
@@ -51,7 +55,10 @@ describe('standardwebhooks package ↔ emulator and receiver', () => {
     try {
       receiver = await startCallbackReceiver({
         listen: '127.0.0.1:0',
-        providers: new Map([['openai', PROVIDERS.openai], ['replicate', PROVIDERS.replicate]]),
+        providers: new Map([
+          ['openai', PROVIDERS.openai],
+          ['replicate', PROVIDERS.replicate],
+        ]),
         secrets: { openai: secret, replicate: secret },
         now: () => Date.now(),
         onTask: (_p, id) => (woken.push(id), true),
@@ -59,10 +66,16 @@ describe('standardwebhooks package ↔ emulator and receiver', () => {
       const send = async (provider: string, id: string, body: string, key = secret) => {
         const wh = new Webhook(key);
         const at = new Date();
-        const headers = { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': wh.sign(id, at, body) };
+        const headers = {
+          'webhook-id': id,
+          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'webhook-signature': wh.sign(id, at, body),
+        };
         return (await fetch(`${receiver!.url}/callbacks/${provider}`, { method: 'POST', headers, body })).status;
       };
-      expect(await send('openai', 'msg_1', JSON.stringify({ id: 'evt_1', object: 'event', type: 'video.completed', data: { id: 'video_1' } }))).toBe(200);
+      expect(
+        await send('openai', 'msg_1', JSON.stringify({ id: 'evt_1', object: 'event', type: 'video.completed', data: { id: 'video_1' } })),
+      ).toBe(200);
       expect(await send('replicate', 'msg_2', JSON.stringify({ id: 'pred_1', status: 'succeeded' }))).toBe(200);
       const other = `whsec_${Buffer.from('another-secret-entirely').toString('base64')}`;
       expect(await send('openai', 'msg_3', JSON.stringify({ data: { id: 'video_2' } }), other)).toBe(401);

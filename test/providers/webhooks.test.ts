@@ -8,7 +8,12 @@ import { replicate } from '../../src/providers/replicate.ts';
 import { sorapi } from '../../src/providers/sorapi.ts';
 import type { CallbackRequest } from '../../src/providers/types.ts';
 import {
-  createJwksCache, falSignedMessage, signHexHmac, signStandardWebhook, verifyHexHmac, verifyStandardWebhook,
+  createJwksCache,
+  falSignedMessage,
+  signHexHmac,
+  signStandardWebhook,
+  verifyHexHmac,
+  verifyStandardWebhook,
 } from '../../src/providers/webhooks.ts';
 import { fakeServer, json } from './helpers.ts';
 
@@ -55,7 +60,11 @@ describe('Standard Webhooks (OpenAI, Replicate)', () => {
   });
   it('replicate: the body is the prediction', async () => {
     const pb = JSON.stringify({ id: 'pred_9', status: 'succeeded', output: 'https://r/o.mp4' });
-    expect(await replicate.verifyCallback!(stdReq(pb, { id: 'msg_r' }), SECRET, NOW)).toEqual({ kind: 'verified', taskId: 'pred_9', deliveryId: 'msg_r' });
+    expect(await replicate.verifyCallback!(stdReq(pb, { id: 'msg_r' }), SECRET, NOW)).toEqual({
+      kind: 'verified',
+      taskId: 'pred_9',
+      deliveryId: 'msg_r',
+    });
     const bad = stdReq(pb);
     bad.rawBody = Buffer.from(pb + ' ');
     expect((await replicate.verifyCallback!(bad, SECRET, NOW)).kind).toBe('invalid');
@@ -90,7 +99,12 @@ describe('fal ED25519 with JWKS', () => {
     const ts = String(opts.ts ?? NOW_S);
     const sig = sign(null, falSignedMessage('req_1', 'user_1', ts, Buffer.from(body)), opts.key ?? privateKey).toString('hex');
     return {
-      headers: { 'x-fal-webhook-request-id': 'req_1', 'x-fal-webhook-user-id': 'user_1', 'x-fal-webhook-timestamp': ts, 'x-fal-webhook-signature': sig },
+      headers: {
+        'x-fal-webhook-request-id': 'req_1',
+        'x-fal-webhook-user-id': 'user_1',
+        'x-fal-webhook-timestamp': ts,
+        'x-fal-webhook-signature': sig,
+      },
       rawBody: Buffer.from(opts.raw ?? body),
     };
   }
@@ -132,7 +146,10 @@ describe('unsigned providers (APIDot, APIXO)', () => {
     const v = await apidot.verifyCallback!({ headers: {}, rawBody: Buffer.from(a) }, undefined, NOW);
     expect(v).toMatchObject({ kind: 'unsigned', taskId: 'task-unified-1-abcdefgh' });
     const x = JSON.stringify({ code: 200, message: 'success', data: { taskId: 'tx_1', state: 'success' } });
-    expect(await apixo.verifyCallback!({ headers: {}, rawBody: Buffer.from(x) }, undefined, NOW)).toMatchObject({ kind: 'unsigned', taskId: 'tx_1' });
+    expect(await apixo.verifyCallback!({ headers: {}, rawBody: Buffer.from(x) }, undefined, NOW)).toMatchObject({
+      kind: 'unsigned',
+      taskId: 'tx_1',
+    });
     expect((await apixo.verifyCallback!({ headers: {}, rawBody: Buffer.from('{}') }, undefined, NOW)).kind).toBe('invalid');
   });
 });

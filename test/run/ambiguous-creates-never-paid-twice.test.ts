@@ -38,35 +38,39 @@ function run(e: EmulatorHandle, runDir: string, jobs: Job[], approvedUsd: number
 }
 
 describe('ambiguous creates on every provider', () => {
-  it('never creates a second task; sorapi replays its key, openai, fal and replicate reconcile once their lists answer', { timeout: 20_000 }, async () => {
-    const drop = { renderMs: 100, dropRate: 1 };
-    emu = await startEmulator({ render: 'shared', seed: 11, faults: Object.fromEntries(PROVIDER_NAMES.map((p) => [p, drop])) });
-    const runDir = await tmpRunDir();
-    const jobs = PROVIDER_NAMES.map((p) => emuJob(p, 1));
-    const first = await run(emu, runDir, jobs, 100);
-    for (const p of PROVIDER_NAMES) expect(emu.tasks(p), p).toHaveLength(1);
-    expect(first.counts.downloaded ?? 0).toBe(0);
+  it(
+    'never creates a second task; sorapi replays its key, openai, fal and replicate reconcile once their lists answer',
+    { timeout: 20_000 },
+    async () => {
+      const drop = { renderMs: 100, dropRate: 1 };
+      emu = await startEmulator({ render: 'shared', seed: 11, faults: Object.fromEntries(PROVIDER_NAMES.map((p) => [p, drop])) });
+      const runDir = await tmpRunDir();
+      const jobs = PROVIDER_NAMES.map((p) => emuJob(p, 1));
+      const first = await run(emu, runDir, jobs, 100);
+      for (const p of PROVIDER_NAMES) expect(emu.tasks(p), p).toHaveLength(1);
+      expect(first.counts.downloaded ?? 0).toBe(0);
 
-    for (const p of PROVIDER_NAMES) emu.setFaults(p, { renderMs: 100 });
-    // fal's request history lists a request once it has ended: let the emulated render finish first.
-    for (let i = 0; i < 600 && emu.tasks('fal')[0]?.phase !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 25));
-    const second = await run(emu, runDir, jobs, 100);
-    for (const p of PROVIDER_NAMES) expect(emu.tasks(p), p).toHaveLength(1); // still: nobody paid twice
-    const state = await readRunState(runDir);
-    const stateOf = (p: ProviderName) => state!.records[jobs[PROVIDER_NAMES.indexOf(p)]!.id]!;
-    expect(stateOf('sorapi').state).toBe('downloaded');
-    expect(stateOf('sorapi').task?.id).toBe(emu.tasks('sorapi')[0]!.id);
-    // A failed list is not proof of anything: the job is reconciled again on resume, not given up.
-    expect(stateOf('openai').state).toBe('downloaded');
-    expect(stateOf('openai').task?.id).toBe(emu.tasks('openai')[0]!.id);
-    // fal (request history by endpoint) and Replicate (predictions list) reconcile too (issue 10).
-    for (const p of ['fal', 'replicate'] as const) {
-      expect(stateOf(p).state, p).toBe('downloaded');
-      expect(stateOf(p).task?.id, p).toBe(emu.tasks(p)[0]!.id);
-    }
-    for (const p of ['apidot', 'apixo'] as const) expect(stateOf(p).state, p).toBe('unknown');
-    expect(second.messages.join('\n')).toMatch(/2 job\(s\) unknown.*--resubmit-unknown/);
-  });
+      for (const p of PROVIDER_NAMES) emu.setFaults(p, { renderMs: 100 });
+      // fal's request history lists a request once it has ended: let the emulated render finish first.
+      for (let i = 0; i < 600 && emu.tasks('fal')[0]?.phase !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 25));
+      const second = await run(emu, runDir, jobs, 100);
+      for (const p of PROVIDER_NAMES) expect(emu.tasks(p), p).toHaveLength(1); // still: nobody paid twice
+      const state = await readRunState(runDir);
+      const stateOf = (p: ProviderName) => state!.records[jobs[PROVIDER_NAMES.indexOf(p)]!.id]!;
+      expect(stateOf('sorapi').state).toBe('downloaded');
+      expect(stateOf('sorapi').task?.id).toBe(emu.tasks('sorapi')[0]!.id);
+      // A failed list is not proof of anything: the job is reconciled again on resume, not given up.
+      expect(stateOf('openai').state).toBe('downloaded');
+      expect(stateOf('openai').task?.id).toBe(emu.tasks('openai')[0]!.id);
+      // fal (request history by endpoint) and Replicate (predictions list) reconcile too (issue 10).
+      for (const p of ['fal', 'replicate'] as const) {
+        expect(stateOf(p).state, p).toBe('downloaded');
+        expect(stateOf(p).task?.id, p).toBe(emu.tasks(p)[0]!.id);
+      }
+      for (const p of ['apidot', 'apixo'] as const) expect(stateOf(p).state, p).toBe('unknown');
+      expect(second.messages.join('\n')).toMatch(/2 job\(s\) unknown.*--resubmit-unknown/);
+    },
+  );
 
   it('openai: two takes of one request reconciling at the same time claim different videos', { timeout: 20_000 }, async () => {
     emu = await startEmulator({ render: 'shared', seed: 12, faults: { openai: { renderMs: 100, dropRate: 1 } } });

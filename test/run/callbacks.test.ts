@@ -54,7 +54,10 @@ describe('callback mode', () => {
     const woke: string[] = [];
     const r = await startCallbackReceiver({
       listen: '127.0.0.1:0',
-      providers: new Map([['sorapi', getProvider('sorapi')!], ['apidot', getProvider('apidot')!]]),
+      providers: new Map([
+        ['sorapi', getProvider('sorapi')!],
+        ['apidot', getProvider('apidot')!],
+      ]),
       secrets: { sorapi: 'secret' },
       now: () => Date.now(),
       onTask: (p, id) => {

@@ -10,7 +10,13 @@ import type { JobRecord } from '../../src/run/types.ts';
 import { makeJobs, tmpRunDir } from './helpers.ts';
 
 const rec = (id: string, state: JobRecord['state'], over: Partial<JobRecord> = {}): JobRecord => ({
-  id, state, attempts: 1, reservedUsd: 0.5, spentUsd: 0, timings: {}, ...over,
+  id,
+  state,
+  attempts: 1,
+  reservedUsd: 0.5,
+  spentUsd: 0,
+  timings: {},
+  ...over,
 });
 
 /** A disk that fills up once armed: a write past `room` bytes of the file is cut short, then ENOSPC. */

@@ -11,7 +11,13 @@ import type { JobRecord } from '../../src/run/types.ts';
 import { makeJobs, tmpRunDir } from './helpers.ts';
 
 const rec = (id: string, state: JobRecord['state'], over: Partial<JobRecord> = {}): JobRecord => ({
-  id, state, attempts: 0, reservedUsd: 0, spentUsd: 0, timings: {}, ...over,
+  id,
+  state,
+  attempts: 0,
+  reservedUsd: 0,
+  spentUsd: 0,
+  timings: {},
+  ...over,
 });
 
 describe('checkpoint snapshot + journal', () => {
@@ -141,8 +147,14 @@ describe('reading during a run', () => {
     const p = new FakeProvider(systemClock, { renderMs: 5 });
     let finished = false;
     const run = executeRun({
-      runDir: dir, jobs, approvedUsd: 1000, bind: () => bindingFor(p, clipFetch(clip)), clock: systemClock,
-      signal: new AbortController().signal, events: () => {}, checkpoint: { compactEvery: 64 },
+      runDir: dir,
+      jobs,
+      approvedUsd: 1000,
+      bind: () => bindingFor(p, clipFetch(clip)),
+      clock: systemClock,
+      signal: new AbortController().signal,
+      events: () => {},
+      checkpoint: { compactEvery: 64 },
     }).finally(() => (finished = true));
     const order = ['planned', 'submitting', 'submitted', 'running', 'succeeded', 'downloaded'];
     const best = new Map<string, number>();

@@ -10,7 +10,8 @@ import { bindingFor, FakeProvider, makeJob, tinyClip, tmpRunDir } from './helper
 const job = makeJob(1);
 
 /** A server that answers with exactly these bytes and an honest Content-Length for them. */
-const serve = (bytes: Buffer) => (async () => new Response(new Uint8Array(bytes), { headers: { 'content-length': String(bytes.length) } })) as unknown as typeof fetch;
+const serve = (bytes: Buffer) =>
+  (async () => new Response(new Uint8Array(bytes), { headers: { 'content-length': String(bytes.length) } })) as unknown as typeof fetch;
 
 describe('adoption of a clip found in clips/ at resume', () => {
   it('never adopts a 4,096-byte fragment (removed, to be downloaded again)', async () => {

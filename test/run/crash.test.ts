@@ -23,7 +23,10 @@ function manifest(): string {
   const lim = '{ limits: { submit_per_min: 120, submit_burst: 2, polls_per_min: 6000, max_in_flight: 12, downloads: 4 } }';
   const shots = [
     ...Array.from({ length: OPENAI_JOBS }, (_, i) => `  - { id: o${i}, provider: openai, prompt: "crash test openai ${i}: a paper boat" }`),
-    ...Array.from({ length: SORAPI_JOBS }, (_, i) => `  - { id: s${i}, provider: sorapi, prompt: "crash test sorapi ${i}: a glass marble" }`),
+    ...Array.from(
+      { length: SORAPI_JOBS },
+      (_, i) => `  - { id: s${i}, provider: sorapi, prompt: "crash test sorapi ${i}: a glass marble" }`,
+    ),
   ];
   return [
     'name: crash-test',
@@ -65,7 +68,7 @@ describe('kill -9 at random moments, resume each time', () => {
     });
     const args = ['run', file, '--yes', '--out', out];
     let rand = 12345;
-    const next = () => ((rand = (rand * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const next = () => (rand = (rand * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     let kills = 0;
     let finishedEarly = false;
     const createsAtKill: number[] = [];
@@ -124,6 +127,7 @@ describe('kill -9 at random moments, resume each time', () => {
     // The kills landed while work was under way, not only before or after it.
     expect(createsAtKill.some((c) => c > 0 && c < OPENAI_JOBS + SORAPI_JOBS)).toBe(true);
     expect(seenAtKill.has('submitted') || seenAtKill.has('running')).toBe(true);
-    if (process.env.SHOTLIST_TEST_VERBOSE) console.log('states seen at kills:', [...seenAtKill].join(', '), 'creates at kills:', createsAtKill.join(','));
+    if (process.env.SHOTLIST_TEST_VERBOSE)
+      console.log('states seen at kills:', [...seenAtKill].join(', '), 'creates at kills:', createsAtKill.join(','));
   });
 });

@@ -23,8 +23,14 @@ describe('disk full mid-run', () => {
       return (await fh.write(buf, off, len, pos)).bytesWritten;
     };
     const err = await executeRun({
-      runDir: dir, jobs, approvedUsd: 100, bind: () => bindingFor(p, clipFetch(clip)), clock: systemClock,
-      signal: new AbortController().signal, events: () => {}, checkpoint: { write },
+      runDir: dir,
+      jobs,
+      approvedUsd: 100,
+      bind: () => bindingFor(p, clipFetch(clip)),
+      clock: systemClock,
+      signal: new AbortController().signal,
+      events: () => {},
+      checkpoint: { write },
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunDirWriteError);
     expect((err as Error).message).toContain(dir);
@@ -32,8 +38,13 @@ describe('disk full mid-run', () => {
     expect(mid).toBeDefined();
     // Space freed: resume completes, and no job was created twice (idempotent replays included).
     const out = await executeRun({
-      runDir: dir, jobs, approvedUsd: 100, bind: () => bindingFor(p, clipFetch(clip)), clock: systemClock,
-      signal: new AbortController().signal, events: () => {},
+      runDir: dir,
+      jobs,
+      approvedUsd: 100,
+      bind: () => bindingFor(p, clipFetch(clip)),
+      clock: systemClock,
+      signal: new AbortController().signal,
+      events: () => {},
     });
     expect(out.counts).toEqual({ downloaded: 12 });
     expect(p.creates()).toBe(12);

@@ -91,20 +91,28 @@ describe('downloads', () => {
     expect((await readdir(join(runDir, 'clips'))).filter((f) => f.endsWith('.part'))).toEqual([]);
   });
 
-  it('expired result URLs: openai fetches again through its content endpoint while the video exists; others are reported expired and paid', { timeout: 20_000 }, async () => {
-    emu = await startEmulator({ render: 'shared', seed: 24, faults: { apixo: { renderMs: 100, urlTtlMs: 1 }, openai: { renderMs: 100 } } });
-    const runDir = await tmpRunDir();
-    const jobs = [emuJob('apixo', 1), emuJob('openai', 1)];
-    const out = await run(emu, runDir, jobs);
-    const state = (await readRunState(runDir))!;
-    expect(state.records[jobs[0]!.id]!.state).toBe('expired');
-    expect(state.records[jobs[1]!.id]!.state).toBe('downloaded');
-    expect(out.kind).toBe('completed_with_failures');
-    // The expired clip was rendered and billed: it stays on the books.
-    expect(out.spentUsd).toBeCloseTo(0.8, 6);
-    expect(state.records[jobs[0]!.id]!.spentUsd).toBeCloseTo(0.4, 6);
-    expect(out.events.some((e) => e.kind === 'job.state' && e.to === 'expired' && e.job === jobs[0]!.id)).toBe(true);
-  });
+  it(
+    'expired result URLs: openai fetches again through its content endpoint while the video exists; others are reported expired and paid',
+    { timeout: 20_000 },
+    async () => {
+      emu = await startEmulator({
+        render: 'shared',
+        seed: 24,
+        faults: { apixo: { renderMs: 100, urlTtlMs: 1 }, openai: { renderMs: 100 } },
+      });
+      const runDir = await tmpRunDir();
+      const jobs = [emuJob('apixo', 1), emuJob('openai', 1)];
+      const out = await run(emu, runDir, jobs);
+      const state = (await readRunState(runDir))!;
+      expect(state.records[jobs[0]!.id]!.state).toBe('expired');
+      expect(state.records[jobs[1]!.id]!.state).toBe('downloaded');
+      expect(out.kind).toBe('completed_with_failures');
+      // The expired clip was rendered and billed: it stays on the books.
+      expect(out.spentUsd).toBeCloseTo(0.8, 6);
+      expect(state.records[jobs[0]!.id]!.spentUsd).toBeCloseTo(0.4, 6);
+      expect(out.events.some((e) => e.kind === 'job.state' && e.to === 'expired' && e.job === jobs[0]!.id)).toBe(true);
+    },
+  );
 });
 
 describe('a job dropped from an edited manifest while its task is in flight', () => {

@@ -15,7 +15,13 @@ describe('executeRun with a fake provider', () => {
     const jobs = makeJobs(12);
     const { events, sink } = collect();
     const out = await executeRun({
-      runDir, jobs, approvedUsd: 6, bind: () => bindingFor(p, clipFetch(clip)), clock: systemClock, signal: never, events: sink,
+      runDir,
+      jobs,
+      approvedUsd: 6,
+      bind: () => bindingFor(p, clipFetch(clip)),
+      clock: systemClock,
+      signal: never,
+      events: sink,
     });
     expect(out.kind).toBe('completed');
     expect(out.counts).toEqual({ downloaded: 12 });
@@ -44,7 +50,13 @@ describe('executeRun with a fake provider', () => {
     });
     const f = clipFetch(clip, { truncateFirst: 2 });
     const out = await executeRun({
-      runDir, jobs: makeJobs(3), approvedUsd: 10, bind: () => bindingFor(p, f), clock: systemClock, signal: never, events: () => {},
+      runDir,
+      jobs: makeJobs(3),
+      approvedUsd: 10,
+      bind: () => bindingFor(p, f),
+      clock: systemClock,
+      signal: never,
+      events: () => {},
       rng: () => 0,
     });
     expect(out.counts).toEqual({ rejected: 1, downloaded: 2 });
@@ -60,7 +72,13 @@ describe('executeRun with a fake provider', () => {
     const jobs = makeJobs(4);
     const p = new FakeProvider(systemClock, { renderMs: 10, failJobs: new Set([jobs[1]!.id]) });
     const out = await executeRun({
-      runDir, jobs, approvedUsd: 10, bind: () => bindingFor(p, clipFetch(clip)), clock: systemClock, signal: never, events: () => {},
+      runDir,
+      jobs,
+      approvedUsd: 10,
+      bind: () => bindingFor(p, clipFetch(clip)),
+      clock: systemClock,
+      signal: never,
+      events: () => {},
     });
     expect(out.counts).toEqual({ downloaded: 3, failed: 1 });
     expect(out.spentUsd).toBe(1.5);
@@ -74,7 +92,8 @@ describe('executeRun with a fake provider', () => {
     const jobs = makeJobs(2);
     const p = new FakeProvider(systemClock, { renderMs: 5 });
     const f = clipFetch(clip);
-    const run = () => executeRun({ runDir, jobs, approvedUsd: 10, bind: () => bindingFor(p, f), clock: systemClock, signal: never, events: () => {} });
+    const run = () =>
+      executeRun({ runDir, jobs, approvedUsd: 10, bind: () => bindingFor(p, f), clock: systemClock, signal: never, events: () => {} });
     expect((await run()).kind).toBe('completed');
     await writeFile(join(runDir, 'clips', `${jobs[0]!.id}.mp4`), 'corrupt');
     const again = await run();
@@ -111,7 +130,13 @@ describe('limits', () => {
     const limits = { submit_per_min: 600, submit_burst: 3, polls_per_min: 60_000, max_in_flight: 3, downloads: 2 };
     const t0 = Date.now();
     const out = await executeRun({
-      runDir, jobs: makeJobs(8), approvedUsd: 10, bind: () => bindingFor(p, clipFetch(clip), { limits }), clock: systemClock, signal: never, events: () => {},
+      runDir,
+      jobs: makeJobs(8),
+      approvedUsd: 10,
+      bind: () => bindingFor(p, clipFetch(clip), { limits }),
+      clock: systemClock,
+      signal: never,
+      events: () => {},
     });
     expect(out.counts).toEqual({ downloaded: 8 });
     expect(peak).toBe(3);
@@ -126,7 +151,15 @@ describe('expiry and unpriced jobs', () => {
     const runDir = await tmpRunDir();
     const p = new FakeProvider(systemClock, { renderMs: 5 });
     const f = clipFetch(Buffer.alloc(0), { status: 410 });
-    const out = await executeRun({ runDir, jobs: makeJobs(2), approvedUsd: 10, bind: () => bindingFor(p, f), clock: systemClock, signal: never, events: () => {} });
+    const out = await executeRun({
+      runDir,
+      jobs: makeJobs(2),
+      approvedUsd: 10,
+      bind: () => bindingFor(p, f),
+      clock: systemClock,
+      signal: never,
+      events: () => {},
+    });
     expect(out.counts).toEqual({ expired: 2 });
     expect(f.calls).toBe(4); // one retry each, after re-reading the task's status
     expect(out.spentUsd).toBe(1); // the provider charged for the renders
@@ -136,8 +169,13 @@ describe('expiry and unpriced jobs', () => {
     const runDir = await tmpRunDir();
     const p = new FakeProvider(systemClock, { renderMs: 5 });
     const out = await executeRun({
-      runDir, jobs: makeJobs(3, { cost: { usd: null, credits: null } }), approvedUsd: 0, bind: () => bindingFor(p, clipFetch(clip)),
-      clock: systemClock, signal: never, events: () => {},
+      runDir,
+      jobs: makeJobs(3, { cost: { usd: null, credits: null } }),
+      approvedUsd: 0,
+      bind: () => bindingFor(p, clipFetch(clip)),
+      clock: systemClock,
+      signal: never,
+      events: () => {},
     });
     expect(out.counts).toEqual({ downloaded: 3 });
     expect(out.spentUsd).toBe(0);

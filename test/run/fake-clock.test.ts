@@ -32,7 +32,16 @@ describe('executor on a fake clock', () => {
     const { events, sink } = collect();
     const out = await drive(
       clock,
-      executeRun({ runDir: await tmpRunDir(), jobs: makeJobs(1), approvedUsd: 1, bind: () => bindingFor(p, clipFetch(clip), {}, clock), clock, signal: new AbortController().signal, events: sink, rng: () => 0.5 }),
+      executeRun({
+        runDir: await tmpRunDir(),
+        jobs: makeJobs(1),
+        approvedUsd: 1,
+        bind: () => bindingFor(p, clipFetch(clip), {}, clock),
+        clock,
+        signal: new AbortController().signal,
+        events: sink,
+        rng: () => 0.5,
+      }),
     );
     expect(out.counts).toEqual({ downloaded: 1 });
     // rng 0.5 → half of 500·2^(n-1): exactly 250, 500, 1000 ms …
@@ -53,7 +62,21 @@ describe('executor on a fake clock', () => {
     const p = new FakeProvider(clock, { renderMs: 100, script: [{ kind: 'throttled', retryAfterMs: 8000, message: '429' }] });
     const out = await drive(
       clock,
-      executeRun({ runDir: await tmpRunDir(), jobs: makeJobs(6), approvedUsd: 10, bind: () => bindingFor(p, clipFetch(clip), { limits: { submit_per_min: 60_000, submit_burst: 1, polls_per_min: 60_000, max_in_flight: 6, downloads: 2 } }, clock), clock, signal: new AbortController().signal, events: () => {} }),
+      executeRun({
+        runDir: await tmpRunDir(),
+        jobs: makeJobs(6),
+        approvedUsd: 10,
+        bind: () =>
+          bindingFor(
+            p,
+            clipFetch(clip),
+            { limits: { submit_per_min: 60_000, submit_burst: 1, polls_per_min: 60_000, max_in_flight: 6, downloads: 2 } },
+            clock,
+          ),
+        clock,
+        signal: new AbortController().signal,
+        events: () => {},
+      }),
     );
     expect(out.counts).toEqual({ downloaded: 6 });
     const submits = p.calls.filter((c) => c.kind === 'submit');

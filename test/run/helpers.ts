@@ -54,8 +54,17 @@ export function tinyClip(): Promise<Buffer> {
     const dir = await mkdtemp(join(tmpdir(), 'shotlist-clip-'));
     const out = join(dir, 'clip.mp4');
     await runFfmpeg([
-      '-f', 'lavfi', '-i', `testsrc=size=${CLIP.width}x${CLIP.height}:rate=10:duration=${CLIP.seconds}`,
-      '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-preset', 'ultrafast', out,
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc=size=${CLIP.width}x${CLIP.height}:rate=10:duration=${CLIP.seconds}`,
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-preset',
+      'ultrafast',
+      out,
     ]);
     return readFile(out);
   })();
@@ -184,7 +193,12 @@ export function clipFetch(clip: Buffer, opts: { truncateFirst?: number; status?:
   return f;
 }
 
-export function bindingFor(provider: Provider, fetchImpl: typeof fetch, over: Partial<ProviderBinding> = {}, clock?: Clock): ProviderBinding {
+export function bindingFor(
+  provider: Provider,
+  fetchImpl: typeof fetch,
+  over: Partial<ProviderBinding> = {},
+  clock?: Clock,
+): ProviderBinding {
   return {
     provider,
     env: { baseUrl: 'http://fake', apiKey: 'k', fetch: fetchImpl, now: () => clock?.now() ?? Date.now(), workDir: tmpdir(), fitImage },

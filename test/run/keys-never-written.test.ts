@@ -31,7 +31,16 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 describe('API keys stay out of the run directory and the events', () => {
   it('holds for every provider under every fault', { timeout: 20_000 }, async () => {
-    const faults = { renderMs: 80, rate5xx: 0.15, rate429: 0.1, retryAfterS: 0.05, dropRate: 0.1, truncateRate: 0.3, taskFailRate: 0.2, quotaCreates: 2 };
+    const faults = {
+      renderMs: 80,
+      rate5xx: 0.15,
+      rate429: 0.1,
+      retryAfterS: 0.05,
+      dropRate: 0.1,
+      truncateRate: 0.3,
+      taskFailRate: 0.2,
+      quotaCreates: 2,
+    };
     emu = await startEmulator({
       render: 'shared',
       seed: 31,

@@ -62,7 +62,15 @@ describe('progress rendering', () => {
       spentUsd: 0.5,
       records: {
         [jobs[0]!.id]: { id: jobs[0]!.id, state: 'downloaded', attempts: 1, reservedUsd: 0, spentUsd: 0.5, timings: {} },
-        [jobs[1]!.id]: { id: jobs[1]!.id, state: 'failed', attempts: 1, reservedUsd: 0, spentUsd: 0, timings: {}, error: { code: 'content_policy', message: 'blocked' } },
+        [jobs[1]!.id]: {
+          id: jobs[1]!.id,
+          state: 'failed',
+          attempts: 1,
+          reservedUsd: 0,
+          spentUsd: 0,
+          timings: {},
+          error: { code: 'content_policy', message: 'blocked' },
+        },
         [jobs[2]!.id]: { id: jobs[2]!.id, state: 'running', attempts: 1, reservedUsd: 0.5, spentUsd: 0, timings: {} },
       },
     });
@@ -79,7 +87,10 @@ describe('progress rendering', () => {
     log.sink(started(1));
     log.sink({ kind: 'warning', at: 2, message: 'hello' });
     await log.close();
-    const lines = (await readFile(join(dir, 'events.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(join(dir, 'events.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.kind)).toEqual(['run.started', 'warning']);
   });
 });

@@ -14,14 +14,31 @@ async function crashedMidSubmit(opts: FakeOptions) {
   const p = new FakeProvider(systemClock, { renderMs: 5, ...opts });
   const { store } = await CheckpointStore.open(runDir, { jobs, approvedUsd: 10 });
   const key = `${jobs[0]!.id}-1`;
-  await store.put({ id: jobs[0]!.id, state: 'submitting', attempts: 1, idempotencyKey: key, reservedUsd: 0.5, spentUsd: 0, timings: { submittingAt: Date.now() } });
+  await store.put({
+    id: jobs[0]!.id,
+    state: 'submitting',
+    attempts: 1,
+    idempotencyKey: key,
+    reservedUsd: 0.5,
+    spentUsd: 0,
+    timings: { submittingAt: Date.now() },
+  });
   await p.submit(bindingFor(p, fetch).env, jobs[0]!, { idempotencyKey: key }); // the request did arrive
   return { runDir, jobs, p };
 }
 
 async function resume(runDir: string, jobs: ReturnType<typeof makeJobs>, p: FakeProvider, extra: { resubmitUnknown?: boolean } = {}) {
   const clip = await tinyClip();
-  return executeRun({ runDir, jobs, approvedUsd: 10, bind: () => bindingFor(p, clipFetch(clip)), clock: systemClock, signal: never, events: () => {}, ...extra });
+  return executeRun({
+    runDir,
+    jobs,
+    approvedUsd: 10,
+    bind: () => bindingFor(p, clipFetch(clip)),
+    clock: systemClock,
+    signal: never,
+    events: () => {},
+    ...extra,
+  });
 }
 
 describe('resume after a crash between intent and answer', () => {
@@ -56,7 +73,15 @@ describe('resume after a crash between intent and answer', () => {
     const clip = await tinyClip();
     const runDir = await tmpRunDir();
     const p = new FakeProvider(systemClock, { renderMs: 5, reconcile: true, script: ['create-then-ambiguous'] });
-    const out = await executeRun({ runDir, jobs: makeJobs(3), approvedUsd: 10, bind: () => bindingFor(p, clipFetch(clip)), clock: systemClock, signal: never, events: () => {} });
+    const out = await executeRun({
+      runDir,
+      jobs: makeJobs(3),
+      approvedUsd: 10,
+      bind: () => bindingFor(p, clipFetch(clip)),
+      clock: systemClock,
+      signal: never,
+      events: () => {},
+    });
     expect(out.counts).toEqual({ downloaded: 3 });
     expect(p.creates()).toBe(3);
   });
@@ -69,7 +94,15 @@ describe('interrupt and resume', () => {
     const p = new FakeProvider(systemClock, { renderMs: 400 });
     const ac = new AbortController();
     const clip = await tinyClip();
-    const run = executeRun({ runDir, jobs, approvedUsd: 10, bind: () => bindingFor(p, clipFetch(clip)), clock: systemClock, signal: ac.signal, events: () => {} });
+    const run = executeRun({
+      runDir,
+      jobs,
+      approvedUsd: 10,
+      bind: () => bindingFor(p, clipFetch(clip)),
+      clock: systemClock,
+      signal: ac.signal,
+      events: () => {},
+    });
     while (p.creates() < 6) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 20)); // let the task ids become durable
     ac.abort();
@@ -91,7 +124,14 @@ describe('budget', () => {
     const p = new FakeProvider(systemClock, { renderMs: 5, latencyMs: 3 });
     const { events, sink } = collect();
     const out = await executeRun({
-      runDir, jobs: makeJobs(40), approvedUsd: 20, capUsd: 10, bind: () => bindingFor(p, clipFetch(clip)), clock: systemClock, signal: never, events: sink,
+      runDir,
+      jobs: makeJobs(40),
+      approvedUsd: 20,
+      capUsd: 10,
+      bind: () => bindingFor(p, clipFetch(clip)),
+      clock: systemClock,
+      signal: never,
+      events: sink,
     });
     const budget = events.filter((e): e is Extract<RunEvent, { kind: 'budget' }> => e.kind === 'budget');
     expect(budget.length).toBeGreaterThan(0);
@@ -107,15 +147,26 @@ describe('provider stops and throttles', () => {
   it('quota exhausted stops that provider only; the run ends provider_stopped', async () => {
     const clip = await tinyClip();
     const runDir = await tmpRunDir();
-    const apidot = new FakeProvider(systemClock, { renderMs: 5, script: [{ kind: 'accepted', task: { id: 'pre' } }, { kind: 'quota_exhausted', message: 'insufficient credits' }] });
+    const apidot = new FakeProvider(systemClock, {
+      renderMs: 5,
+      script: [
+        { kind: 'accepted', task: { id: 'pre' } },
+        { kind: 'quota_exhausted', message: 'insufficient credits' },
+      ],
+    });
     const fal = new FakeProvider(systemClock, { renderMs: 5, name: 'fal' });
     const jobs = [...makeJobs(4), ...makeJobs(4).map((j) => ({ ...j, id: `fal-${j.id}`, provider: 'fal' }))];
     const { events, sink } = collect();
     const lim = { submit_per_min: 60_000, submit_burst: 100, polls_per_min: 60_000, max_in_flight: 1, downloads: 2 };
     apidot.tasks.set('pre', { id: 'pre', jobId: jobs[0]!.id, key: 'x', createdAt: Date.now() });
     const out = await executeRun({
-      runDir, jobs, approvedUsd: 10, bind: (n) => bindingFor(n === 'fal' ? fal : apidot, clipFetch(clip), { limits: lim }),
-      clock: systemClock, signal: never, events: sink,
+      runDir,
+      jobs,
+      approvedUsd: 10,
+      bind: (n) => bindingFor(n === 'fal' ? fal : apidot, clipFetch(clip), { limits: lim }),
+      clock: systemClock,
+      signal: never,
+      events: sink,
     });
     expect(out.kind).toBe('provider_stopped');
     expect(out.counts).toEqual({ downloaded: 5, planned: 3 });
@@ -128,7 +179,15 @@ describe('provider stops and throttles', () => {
     const clip = await tinyClip();
     const runDir = await tmpRunDir();
     const p = new FakeProvider(systemClock, { renderMs: 5, script: [{ kind: 'throttled', retryAfterMs: 250, message: '429' }] });
-    const out = await executeRun({ runDir, jobs: makeJobs(4), approvedUsd: 10, bind: () => bindingFor(p, clipFetch(clip)), clock: systemClock, signal: never, events: () => {} });
+    const out = await executeRun({
+      runDir,
+      jobs: makeJobs(4),
+      approvedUsd: 10,
+      bind: () => bindingFor(p, clipFetch(clip)),
+      clock: systemClock,
+      signal: never,
+      events: () => {},
+    });
     expect(out.counts).toEqual({ downloaded: 4 });
     const submits = p.calls.filter((c) => c.kind === 'submit');
     const throttledAt = submits.find((c) => c.outcome === 'throttled')!.at;

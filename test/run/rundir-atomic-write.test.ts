@@ -71,7 +71,14 @@ describe('removePartials', () => {
     const dir = await tmpRunDir();
     await mkdir(join(dir, 'clips'));
     await mkdir(join(dir, 'thumbs'));
-    const leftovers = ['clips/a.mp4.part', 'clips/a.json.tmp', 'thumbs/.a.partial-123.jpg', '.checkpoint.json.tmp-77', 'checkpoint.json.tmp-77', 'results.json.99.tmp'];
+    const leftovers = [
+      'clips/a.mp4.part',
+      'clips/a.json.tmp',
+      'thumbs/.a.partial-123.jpg',
+      '.checkpoint.json.tmp-77',
+      'checkpoint.json.tmp-77',
+      'results.json.99.tmp',
+    ];
     const kept = ['clips/a.mp4', 'clips/a.json', 'thumbs/a.jpg', 'checkpoint.json', 'checkpoint.journal'];
     for (const f of [...leftovers, ...kept]) await writeFile(join(dir, f), 'x');
     expect((await removePartials(dir)).sort()).toEqual(leftovers.sort());

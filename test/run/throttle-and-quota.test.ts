@@ -17,7 +17,14 @@ afterEach(async () => {
   emu = undefined;
 });
 
-function run(e: EmulatorHandle, runDir: string, jobs: Job[], signal: AbortSignal, watch?: (ev: RunEvent) => void, fetchImpl: typeof fetch = fetch) {
+function run(
+  e: EmulatorHandle,
+  runDir: string,
+  jobs: Job[],
+  signal: AbortSignal,
+  watch?: (ev: RunEvent) => void,
+  fetchImpl: typeof fetch = fetch,
+) {
   const { events, sink } = collect();
   return executeRun({
     runDir,
@@ -60,9 +67,16 @@ describe('throttles and quotas', () => {
     // it rightly stays \`submitting\`, and Replicate, which cannot be asked, then resumes as unknown.)
     const ac = new AbortController();
     const wire = countingFetch();
-    const out = await run(emu, runDir, jobs, ac.signal, (ev) => {
-      if (ev.kind === 'provider.throttled' && wire.pending() === 0) ac.abort();
-    }, wire.fetch);
+    const out = await run(
+      emu,
+      runDir,
+      jobs,
+      ac.signal,
+      (ev) => {
+        if (ev.kind === 'provider.throttled' && wire.pending() === 0) ac.abort();
+      },
+      wire.fetch,
+    );
     // The 10-minute wait ended with the interrupt: the test's own timeout is far below it.
     expect(out.kind).toBe('interrupted');
     expect(emu.counts('replicate').rejected429).toBeLessThanOrEqual(3); // no hammering while the server said wait
@@ -112,7 +126,11 @@ describe('throttles and quotas', () => {
   });
 
   it('quota exhausted on one provider: its paid tasks are still downloaded, the other provider finishes', { timeout: 20_000 }, async () => {
-    emu = await startEmulator({ render: 'shared', seed: 43, faults: { openai: { renderMs: 300, quotaCreates: 2 }, apidot: { renderMs: 100 } } });
+    emu = await startEmulator({
+      render: 'shared',
+      seed: 43,
+      faults: { openai: { renderMs: 300, quotaCreates: 2 }, apidot: { renderMs: 100 } },
+    });
     const runDir = await tmpRunDir();
     const jobs = [...[1, 2, 3, 4].map((i) => emuJob('openai', i)), ...[1, 2, 3].map((i) => emuJob('apidot', i))];
     const out = await run(emu, runDir, jobs, never);

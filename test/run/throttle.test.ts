@@ -165,7 +165,7 @@ describe('a strict server limit, end to end', () => {
       // The catalog's burst of 5 meets a burst of 1 once (4 refusals); after that the server's figures pace us.
       // (Before: every worker fired when a pause ended, ~9 refusals per accepted create.)
       // (A loaded 2-core machine delays some requests more than others: a margin for that, not a storm.)
-    expect(emu.counts('openai').rejected429).toBeLessThanOrEqual(4 + Math.ceil(N / 4));
+      expect(emu.counts('openai').rejected429).toBeLessThanOrEqual(4 + Math.ceil(N / 4));
     },
   );
 });

@@ -22,8 +22,14 @@ async function killedWithIntents(n: number, marked: boolean) {
   const { store } = await CheckpointStore.open(dir, { jobs, approvedUsd: n });
   for (const j of jobs) {
     const rec: JobRecord = {
-      id: j.id, state: 'submitting', attempts: 1, idempotencyKey: `${j.id}-1`, reservedUsd: 1, spentUsd: 0,
-      sendMarks: true, timings: { submittingAt: 1, ...(marked ? { sendingAt: 2 } : {}) },
+      id: j.id,
+      state: 'submitting',
+      attempts: 1,
+      idempotencyKey: `${j.id}-1`,
+      reservedUsd: 1,
+      spentUsd: 0,
+      sendMarks: true,
+      timings: { submittingAt: 1, ...(marked ? { sendingAt: 2 } : {}) },
     };
     await store.put(rec);
   }
@@ -34,7 +40,15 @@ async function resume(dir: string, jobs: ReturnType<typeof makeJobs>) {
   const clip = await tinyClip();
   const p = new FakeProvider(systemClock, { name: 'apidot', renderMs: 1 });
   const { events, sink } = collect();
-  const out = await executeRun({ runDir: dir, jobs, approvedUsd: jobs.length, bind: () => bindingFor(p, clipFetch(clip)), clock: systemClock, signal: never, events: sink });
+  const out = await executeRun({
+    runDir: dir,
+    jobs,
+    approvedUsd: jobs.length,
+    bind: () => bindingFor(p, clipFetch(clip)),
+    clock: systemClock,
+    signal: never,
+    events: sink,
+  });
   return { out, p, events, state: (await readRunState(dir))! };
 }
 
@@ -70,11 +84,27 @@ describe('unknown jobs on a provider that can be asked', () => {
     const dir = await tmpRunDir();
     const jobs = makeJobs(2).map((j) => ({ ...j, cost: { usd: 1, credits: null } }));
     const { store } = await CheckpointStore.open(dir, { jobs, approvedUsd: 2 });
-    await store.put({ id: jobs[0]!.id, state: 'unknown', attempts: 1, reservedUsd: 1, spentUsd: 0, timings: {}, error: { code: 'journal_damaged', message: 'x' } });
+    await store.put({
+      id: jobs[0]!.id,
+      state: 'unknown',
+      attempts: 1,
+      reservedUsd: 1,
+      spentUsd: 0,
+      timings: {},
+      error: { code: 'journal_damaged', message: 'x' },
+    });
     await store.close();
     const clip = await tinyClip();
     const p = new FakeProvider(systemClock, { name: 'openai', renderMs: 1, reconcile: true });
-    const out = await executeRun({ runDir: dir, jobs, approvedUsd: 2, bind: () => bindingFor(p, clipFetch(clip)), clock: systemClock, signal: never, events: () => {} });
+    const out = await executeRun({
+      runDir: dir,
+      jobs,
+      approvedUsd: 2,
+      bind: () => bindingFor(p, clipFetch(clip)),
+      clock: systemClock,
+      signal: never,
+      events: () => {},
+    });
     expect(out.counts).toEqual({ downloaded: 2 });
     expect(p.creates()).toBe(2);
     expect(p.calls.some((c) => c.kind === 'reconcile' && c.job === jobs[0]!.id)).toBe(true);
@@ -87,7 +117,15 @@ describe('the sending mark', () => {
     const jobs = makeJobs(4);
     const clip = await tinyClip();
     const p = new FakeProvider(systemClock, { name: 'apidot', renderMs: 1 });
-    await executeRun({ runDir: dir, jobs, approvedUsd: 100, bind: () => bindingFor(p, clipFetch(clip)), clock: systemClock, signal: never, events: () => {} });
+    await executeRun({
+      runDir: dir,
+      jobs,
+      approvedUsd: 100,
+      bind: () => bindingFor(p, clipFetch(clip)),
+      clock: systemClock,
+      signal: never,
+      events: () => {},
+    });
     const text = (await readFile(join(dir, 'checkpoint.journal.prev'), 'utf8')) + (await readFile(join(dir, 'checkpoint.journal'), 'utf8'));
     const entries = parseJournal<JobRecord>(text).entries;
     for (const j of jobs) {

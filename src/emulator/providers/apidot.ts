@@ -36,7 +36,11 @@ function statusData(core: EmuCore, t: EmuTask, stale = false): Record<string, un
     progress: p.kind === 'running' ? p.progress : p.kind === 'succeeded' ? 100 : 0,
     created_time: isoNoZone(t.createdAt),
     error_message:
-      p.kind === 'failed' ? p.message : p.kind === 'aborted' || p.kind === 'canceled' ? 'Task was cancelled by the upstream provider.' : null,
+      p.kind === 'failed'
+        ? p.message
+        : p.kind === 'aborted' || p.kind === 'canceled'
+          ? 'Task was cancelled by the upstream provider.'
+          : null,
   };
   // Some APIDot examples put files at data.files, others at data.output.files: clients must read both.
   if (t.meta.filesUnderOutput) data.output = { files };
@@ -47,7 +51,8 @@ function statusData(core: EmuCore, t: EmuTask, stale = false): Record<string, un
 async function submit(ctx: Ctx): Promise<void> {
   const { core } = ctx;
   const parsed = parseJson(await ctx.body());
-  if (!parsed.ok || !isRecord(parsed.value)) return ctx.json(400, errBody(400, 'invalid_request', `Invalid request body: ${parsed.ok ? 'expected an object' : parsed.message}`));
+  if (!parsed.ok || !isRecord(parsed.value))
+    return ctx.json(400, errBody(400, 'invalid_request', `Invalid request body: ${parsed.ok ? 'expected an object' : parsed.message}`));
   const b = parsed.value;
   const model = b.model;
   if (typeof model !== 'string' || !model) return ctx.json(400, errBody(400, 'invalid_request', 'model is required'));
@@ -59,7 +64,8 @@ async function submit(ctx: Ctx): Promise<void> {
   const sora = model === SORA_STANDARD || model === SORA_PRO;
   const pro = model === SORA_PRO;
   const images = input.image_urls;
-  if (images !== undefined && (!Array.isArray(images) || images.some((u) => typeof u !== 'string'))) return inputError(ctx, 'input.image_urls must be an array of URLs');
+  if (images !== undefined && (!Array.isArray(images) || images.some((u) => typeof u !== 'string')))
+    return inputError(ctx, 'input.image_urls must be an array of URLs');
   const hasImage = Array.isArray(images) && images.length > 0;
   if (sora && Array.isArray(images) && images.length > 1) return inputError(ctx, 'input.image_urls accepts at most 1 image');
   const seconds = parseSeconds(input.duration ?? (sora ? 8 : 5));
@@ -67,14 +73,18 @@ async function submit(ctx: Ctx): Promise<void> {
   if (sora && !SORA_DURATIONS.includes(seconds)) return inputError(ctx, `input.duration must be one of ${SORA_DURATIONS.join(', ')}`);
   if (!sora && (seconds < 1 || seconds > 20)) return inputError(ctx, 'input.duration must be between 1 and 20');
   const aspect = input.aspect_ratio ?? '16:9';
-  if (typeof aspect !== 'string' || !['16:9', '9:16', 'auto', '1:1', '4:3', '3:4', '21:9'].includes(aspect)) return inputError(ctx, `input.aspect_ratio '${String(aspect)}' is not supported`);
-  if (sora && aspect === 'auto' && !(pro && hasImage)) return inputError(ctx, "input.aspect_ratio 'auto' requires the pro model and an image");
+  if (typeof aspect !== 'string' || !['16:9', '9:16', 'auto', '1:1', '4:3', '3:4', '21:9'].includes(aspect))
+    return inputError(ctx, `input.aspect_ratio '${String(aspect)}' is not supported`);
+  if (sora && aspect === 'auto' && !(pro && hasImage))
+    return inputError(ctx, "input.aspect_ratio 'auto' requires the pro model and an image");
   if (sora && !['16:9', '9:16', 'auto'].includes(aspect)) return inputError(ctx, 'input.aspect_ratio must be 16:9, 9:16 or auto');
   const resolution = input.resolution;
   if (sora && !pro && resolution !== undefined) return inputError(ctx, 'input.resolution is only supported by sora-2-pro-official');
-  if (resolution !== undefined && !['480p', '720p', '1024p', '1080p'].includes(String(resolution))) return inputError(ctx, `input.resolution '${String(resolution)}' is not supported`);
+  if (resolution !== undefined && !['480p', '720p', '1024p', '1080p'].includes(String(resolution)))
+    return inputError(ctx, `input.resolution '${String(resolution)}' is not supported`);
   const callbackUrl = b.callback_url;
-  if (callbackUrl !== undefined && (typeof callbackUrl !== 'string' || !/^https?:\/\//.test(callbackUrl))) return inputError(ctx, 'callback_url must be an http(s) URL');
+  if (callbackUrl !== undefined && (typeof callbackUrl !== 'string' || !/^https?:\/\//.test(callbackUrl)))
+    return inputError(ctx, 'callback_url must be an http(s) URL');
   if (!core.admit(ctx, apidot)) return;
 
   const size = sizeFor(aspect === 'auto' ? '16:9' : aspect, resolution ?? '720p');
@@ -109,7 +119,8 @@ async function handle(ctx: Ctx): Promise<void> {
 function callbacks(core: EmuCore, t: EmuTask): Delivery[] {
   if (!t.callbackUrl) return [];
   const out: Delivery[] = [{ url: t.callbackUrl, body: JSON.stringify({ code: 200, data: statusData(core, t) }), headers: {} }];
-  if (core.opts.outOfOrder) out.push({ url: t.callbackUrl, body: JSON.stringify({ code: 200, data: statusData(core, t, true) }), headers: {} });
+  if (core.opts.outOfOrder)
+    out.push({ url: t.callbackUrl, body: JSON.stringify({ code: 200, data: statusData(core, t, true) }), headers: {} });
   return out;
 }
 
@@ -124,7 +135,11 @@ export const apidot: ProviderModule = {
   },
   unauthorized: (ctx) => ctx.json(401, errBody(401, 'authentication_error', 'Invalid or missing API key')),
   rateLimited: (ctx, s, reason) =>
-    ctx.json(429, errBody(429, 'rate_limited', reason === 'concurrency' ? 'Too many running tasks' : 'Rate limit exceeded, please slow down'), { 'retry-after': String(s) }),
+    ctx.json(
+      429,
+      errBody(429, 'rate_limited', reason === 'concurrency' ? 'Too many running tasks' : 'Rate limit exceeded, please slow down'),
+      { 'retry-after': String(s) },
+    ),
   serverError: (ctx) => ctx.json(503, errBody(503, 'server_error', 'Service temporarily unavailable')),
   quotaExhausted: (ctx) => ctx.json(402, errBody(402, 'insufficient_credits', 'Insufficient credits, please top up your account')),
   expiredFile(res) {

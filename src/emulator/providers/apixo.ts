@@ -11,7 +11,12 @@ const DURATIONS: Record<string, number[]> = { 'sora-2': [4, 8, 12], 'sora-2-pro'
 const CONTENT_VIOLATION = { code: 'CONTENT_VIOLATION', msg: 'Content violates safety guidelines.' };
 const INVALID_IMAGE_URL = { code: 'INVALID_IMAGE_URL', msg: 'Cannot access provided image URL.' };
 /** sora-2-pro: text-to-video sizes and image-to-video resolutions (docs 2026-11). */
-const PRO_SIZES: Record<string, [number, number]> = { '1280*720': [1280, 720], '720*1280': [720, 1280], '1792*1024': [1792, 1024], '1024*1792': [1024, 1792] };
+const PRO_SIZES: Record<string, [number, number]> = {
+  '1280*720': [1280, 720],
+  '720*1280': [720, 1280],
+  '1792*1024': [1792, 1024],
+  '1024*1792': [1024, 1792],
+};
 const PRO_I2V_RES = ['720p', '1080p'];
 const MAX_PROMPT = 5_000;
 
@@ -49,13 +54,15 @@ async function generate(ctx: Ctx, model: string): Promise<void> {
   const requestType = b.request_type ?? 'async';
   if (requestType !== 'async' && requestType !== 'callback') return ctx.json(400, env(400, "request_type must be 'async' or 'callback'"));
   const cb = b.callback_url;
-  if (requestType === 'callback' && (typeof cb !== 'string' || !/^https?:\/\//.test(cb))) return ctx.json(400, env(400, 'callback_url is required when request_type is callback'));
+  if (requestType === 'callback' && (typeof cb !== 'string' || !/^https?:\/\//.test(cb)))
+    return ctx.json(400, env(400, 'callback_url is required when request_type is callback'));
   // Only "official" routing remains (docs 2026-11); the retired auto/value strategies are refused.
   if (b.provider !== undefined && b.provider !== 'official') return ctx.json(400, env(400, "provider must be 'official'"));
   const input = isRecord(b.input) ? b.input : undefined;
   if (!input) return ctx.json(400, env(400, 'input is required'));
   const mode = input.mode ?? 'text-to-video';
-  if (mode !== 'text-to-video' && mode !== 'image-to-video') return ctx.json(400, env(400, "input.mode must be 'text-to-video' or 'image-to-video'"));
+  if (mode !== 'text-to-video' && mode !== 'image-to-video')
+    return ctx.json(400, env(400, "input.mode must be 'text-to-video' or 'image-to-video'"));
   const prompt = input.prompt;
   if (typeof prompt !== 'string' || !prompt.trim()) return ctx.json(400, env(400, 'input.prompt is required'));
   if (prompt.length > MAX_PROMPT) return ctx.json(400, env(400, `input.prompt must be at most ${MAX_PROMPT} characters`));
@@ -72,21 +79,28 @@ async function generate(ctx: Ctx, model: string): Promise<void> {
   let size: { width: number; height: number };
   if (pro) {
     // sora-2-pro spells the frame as `size` (text) or `resolution` (image); aspect_ratio is not a pro field.
-    if (input.aspect_ratio !== undefined) return ctx.json(400, env(400, 'input.aspect_ratio is not a sora-2-pro field; use input.size (text-to-video) or input.resolution (image-to-video)'));
+    if (input.aspect_ratio !== undefined)
+      return ctx.json(
+        400,
+        env(400, 'input.aspect_ratio is not a sora-2-pro field; use input.size (text-to-video) or input.resolution (image-to-video)'),
+      );
     if (mode === 'text-to-video') {
       const wh = PRO_SIZES[String(input.size ?? '720*1280')];
       if (!wh) return ctx.json(400, env(400, `input.size must be one of ${Object.keys(PRO_SIZES).join(', ')}`));
       size = { width: wh[0], height: wh[1] };
     } else {
-      if (input.size !== undefined) return ctx.json(400, env(400, 'input.size is for text-to-video; image-to-video takes input.resolution'));
+      if (input.size !== undefined)
+        return ctx.json(400, env(400, 'input.size is for text-to-video; image-to-video takes input.resolution'));
       const res = String(input.resolution ?? '720p');
       if (!PRO_I2V_RES.includes(res)) return ctx.json(400, env(400, `input.resolution must be one of ${PRO_I2V_RES.join(', ')}`));
       size = sizeFor('landscape', res);
     }
   } else {
-    if (input.size !== undefined || input.resolution !== undefined) return ctx.json(400, env(400, 'sora-2 takes input.aspect_ratio only (size/resolution are sora-2-pro fields)'));
+    if (input.size !== undefined || input.resolution !== undefined)
+      return ctx.json(400, env(400, 'sora-2 takes input.aspect_ratio only (size/resolution are sora-2-pro fields)'));
     const aspect = input.aspect_ratio ?? 'landscape';
-    if (aspect !== 'landscape' && aspect !== 'portrait') return ctx.json(400, env(400, "input.aspect_ratio must be 'landscape' or 'portrait'"));
+    if (aspect !== 'landscape' && aspect !== 'portrait')
+      return ctx.json(400, env(400, "input.aspect_ratio must be 'landscape' or 'portrait'"));
     size = sizeFor(aspect, '720p');
   }
   if (!core.admit(ctx, apixo)) return;
@@ -125,7 +139,12 @@ async function handle(ctx: Ctx): Promise<void> {
 function callbacks(core: EmuCore, t: EmuTask, p: Phase): Delivery[] {
   if (!t.callbackUrl) return [];
   const out: Delivery[] = [{ url: t.callbackUrl, body: JSON.stringify(env(200, 'success', taskData(core, t, p))), headers: {} }];
-  if (core.opts.outOfOrder) out.push({ url: t.callbackUrl, body: JSON.stringify(env(200, 'success', taskData(core, t, { kind: 'running', progress: 50 }))), headers: {} });
+  if (core.opts.outOfOrder)
+    out.push({
+      url: t.callbackUrl,
+      body: JSON.stringify(env(200, 'success', taskData(core, t, { kind: 'running', progress: 50 }))),
+      headers: {},
+    });
   return out;
 }
 

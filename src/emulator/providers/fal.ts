@@ -35,22 +35,38 @@ export function requestError(status: number, detailText: string, errorType: stri
  * said COMPLETED. A lost runner is final here (the queue already retried it, up to 10 times); a
  * `resultNeedsRetry` fault answers 503 + `X-Fal-Needs-Retry` first: the clip exists, fetch again.
  */
-async function result(core: EmuCore, t: EmuTask, p: Phase, fetching = false): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
+async function result(
+  core: EmuCore,
+  t: EmuTask,
+  p: Phase,
+  fetching = false,
+): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
   if (p.kind === 'succeeded') {
     const retries = core.faults.fal.get().resultNeedsRetry ?? 0;
     const seen = typeof t.meta.resultFetches === 'number' ? t.meta.resultFetches : 0;
     if (fetching) t.meta.resultFetches = seen + 1;
-    if (fetching && seen < retries) return requestError(503, 'The result is temporarily unavailable', 'runner_connection_error', { 'x-fal-needs-retry': '1' });
+    if (fetching && seen < retries)
+      return requestError(503, 'The result is temporarily unavailable', 'runner_connection_error', { 'x-fal-needs-retry': '1' });
     return {
       status: 200,
       body: {
-        video: { url: core.resultUrl(t, p), content_type: 'video/mp4', file_name: 'output.mp4', file_size: await fileSize(p.path).catch(() => 0) },
+        video: {
+          url: core.resultUrl(t, p),
+          content_type: 'video/mp4',
+          file_name: 'output.mp4',
+          file_size: await fileSize(p.path).catch(() => 0),
+        },
         video_id: `video_${t.id.replace(/-/g, '')}`,
         seed: t.meta.seed ?? null,
       },
     };
   }
-  if (p.kind === 'failed') return { status: 422, body: detail(['body', 'prompt'], p.message, 'content_policy_violation'), headers: { 'x-fal-error-type': 'content_policy_violation' } };
+  if (p.kind === 'failed')
+    return {
+      status: 422,
+      body: detail(['body', 'prompt'], p.message, 'content_policy_violation'),
+      headers: { 'x-fal-error-type': 'content_policy_violation' },
+    };
   if (p.kind === 'canceled') return requestError(400, 'Request was cancelled', 'client_cancelled');
   return requestError(503, 'The runner disconnected unexpectedly during processing', 'runner_disconnected');
 }
@@ -60,9 +76,12 @@ function lenientErrors(b: Record<string, unknown>, app: string): SchemaError[] {
   const errs: SchemaError[] = [];
   if (typeof b.prompt !== 'string' || !b.prompt.trim()) errs.push({ field: 'prompt', type: 'missing', message: 'Field required' });
   const s = parseSeconds(b.duration ?? 4);
-  if (s === undefined || !Number.isInteger(s) || s < 1 || s > 20) errs.push({ field: 'duration', type: 'literal_error', message: 'Input should be a valid duration', input: b.duration });
-  if (!['16:9', '9:16', '1:1', 'auto', '4:3', '3:4', '21:9'].includes(String(b.aspect_ratio ?? '16:9'))) errs.push({ field: 'aspect_ratio', type: 'literal_error', message: "Input should be '16:9' or '9:16'", input: b.aspect_ratio });
-  if (app.includes('sora-2') && b.aspect_ratio === 'auto' && typeof b.image_url !== 'string') errs.push({ field: 'aspect_ratio', type: 'value_error', message: "'auto' needs image_url" });
+  if (s === undefined || !Number.isInteger(s) || s < 1 || s > 20)
+    errs.push({ field: 'duration', type: 'literal_error', message: 'Input should be a valid duration', input: b.duration });
+  if (!['16:9', '9:16', '1:1', 'auto', '4:3', '3:4', '21:9'].includes(String(b.aspect_ratio ?? '16:9')))
+    errs.push({ field: 'aspect_ratio', type: 'literal_error', message: "Input should be '16:9' or '9:16'", input: b.aspect_ratio });
+  if (app.includes('sora-2') && b.aspect_ratio === 'auto' && typeof b.image_url !== 'string')
+    errs.push({ field: 'aspect_ratio', type: 'value_error', message: "'auto' needs image_url" });
   return errs;
 }
 
@@ -75,10 +94,18 @@ async function submit(ctx: Ctx, app: string[]): Promise<void> {
   const schema = loadInputSchemas('fal').get(appId);
   const errs = schema ? validateInput(schema, b) : lenientErrors(b, appId);
   if (errs.length) {
-    return ctx.json(422, { detail: errs.map((e) => ({ loc: ['body', e.field], msg: e.message, type: e.type, ...(e.input !== undefined ? { input: e.input } : {}) })) });
+    return ctx.json(422, {
+      detail: errs.map((e) => ({
+        loc: ['body', e.field],
+        msg: e.message,
+        type: e.type,
+        ...(e.input !== undefined ? { input: e.input } : {}),
+      })),
+    });
   }
   const hook = ctx.url.searchParams.get('fal_webhook') ?? undefined;
-  if (hook !== undefined && !/^https?:\/\//.test(hook)) return ctx.json(422, detail(['query', 'fal_webhook'], 'Invalid webhook URL', 'url_parsing'));
+  if (hook !== undefined && !/^https?:\/\//.test(hook))
+    return ctx.json(422, detail(['query', 'fal_webhook'], 'Invalid webhook URL', 'url_parsing'));
   if (!core.admit(ctx, fal)) return;
 
   const seconds = parseSeconds(effective(schema, b, 'duration') ?? 5);
@@ -156,11 +183,14 @@ async function handle(ctx: Ctx): Promise<void> {
     const id = seg[r + 1] ?? '';
     const rest = seg.slice(r + 2).join('/');
     const t = core.store.get('fal', id);
-    if (!t || (String(t.meta.appBase)) !== seg.slice(0, r).join('/')) return ctx.json(404, { detail: 'Request not found' });
+    if (!t || String(t.meta.appBase) !== seg.slice(0, r).join('/')) return ctx.json(404, { detail: 'Request not found' });
     const p = core.phase(t);
     const idHeader = { 'x-fal-request-id': t.id };
     if (ctx.method === 'GET' && rest === 'status') {
-      const logs = ctx.url.searchParams.get('logs') === '1' ? [{ message: `emulated ${t.model}`, level: 'INFO', source: 'user', timestamp: new Date(t.createdAt).toISOString() }] : null;
+      const logs =
+        ctx.url.searchParams.get('logs') === '1'
+          ? [{ message: `emulated ${t.model}`, level: 'INFO', source: 'user', timestamp: new Date(t.createdAt).toISOString() }]
+          : null;
       const status = queueStatus(p);
       // A failed run is still COMPLETED; its status carries the error and its type, like the result.
       const failure = status === 'COMPLETED' && p.kind !== 'succeeded' ? await result(core, t, p) : undefined;
@@ -197,7 +227,8 @@ async function handle(ctx: Ctx): Promise<void> {
 
 function failureText(body: unknown): string {
   if (isRecord(body) && typeof body.detail === 'string') return body.detail;
-  if (isRecord(body) && Array.isArray(body.detail) && isRecord(body.detail[0]) && typeof body.detail[0].msg === 'string') return body.detail[0].msg;
+  if (isRecord(body) && Array.isArray(body.detail) && isRecord(body.detail[0]) && typeof body.detail[0].msg === 'string')
+    return body.detail[0].msg;
   return 'Request failed';
 }
 
@@ -235,11 +266,18 @@ export const fal: ProviderModule = {
     if (method === 'POST' && !path.includes('/requests/') && !path.startsWith('/storage/')) return 'create';
     return 'other';
   },
-  unauthorized: (ctx) => ctx.json(401, { detail: 'Authentication is required to access this application. Use `Authorization: Key <FAL_KEY>`.' }),
+  unauthorized: (ctx) =>
+    ctx.json(401, { detail: 'Authentication is required to access this application. Use `Authorization: Key <FAL_KEY>`.' }),
   rateLimited: (ctx, s) => ctx.json(429, { detail: `Rate limit exceeded. Retry in ${s} seconds.` }, { 'retry-after': String(s) }),
   // A front-door 503 on any call: the request itself was not processed; fal marks it retryable.
-  serverError: (ctx) => ctx.json(503, { detail: 'Service Unavailable', error_type: 'runner_scheduling_failure' }, { 'x-fal-needs-retry': '1', 'x-fal-error-type': 'runner_scheduling_failure' }),
-  quotaExhausted: (ctx) => ctx.json(402, { detail: 'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing.' }),
+  serverError: (ctx) =>
+    ctx.json(
+      503,
+      { detail: 'Service Unavailable', error_type: 'runner_scheduling_failure' },
+      { 'x-fal-needs-retry': '1', 'x-fal-error-type': 'runner_scheduling_failure' },
+    ),
+  quotaExhausted: (ctx) =>
+    ctx.json(402, { detail: 'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing.' }),
   expiredFile: (res) => sendJson(res, 404, { detail: 'File not found' }),
   handle,
   callbacks: async (core, t, p) => (t.callbackUrl ? [await callbackFor(core, t, p)] : []),

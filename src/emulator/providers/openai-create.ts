@@ -17,7 +17,10 @@ export const err = (message: string, type: string, param: string | null = null, 
 });
 
 export class BadRequest {
-  constructor(readonly body: ErrBody, readonly status = 400) {}
+  constructor(
+    readonly body: ErrBody,
+    readonly status = 400,
+  ) {}
 }
 export const invalid = (message: string, param: string | null, code: string | null = 'invalid_value') =>
   new BadRequest(err(message, 'invalid_request_error', param, code));
@@ -53,11 +56,16 @@ export async function readCreate(ctx: Ctx): Promise<CreateFields> {
   }
   const parsed = parseJson(body);
   if (!parsed.ok || !isRecord(parsed.value)) {
-    throw invalid("We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)", null, null);
+    throw invalid(
+      "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
+      null,
+      null,
+    );
   }
   const v = parsed.value;
   const fields: CreateFields = { prompt: v.prompt, model: v.model, seconds: v.seconds, size: v.size };
-  if (isRecord(v.input_reference) && typeof v.input_reference.image_url === 'string') fields.reference = referenceFromUrl(v.input_reference.image_url);
+  if (isRecord(v.input_reference) && typeof v.input_reference.image_url === 'string')
+    fields.reference = referenceFromUrl(v.input_reference.image_url);
   return fields;
 }
 
@@ -70,7 +78,11 @@ function referenceFromUrl(url: string): NonNullable<CreateFields['reference']> {
 export async function checkReference(ctx: Ctx, ref: NonNullable<CreateFields['reference']>, w: number, h: number): Promise<void> {
   if ('url' in ref) return; // a remote URL cannot be fetched here; accept it as the real API would queue it
   if (ref.type && !/^image\/(jpeg|png|webp)$/.test(ref.type)) {
-    throw invalid(`Invalid file format for 'input_reference': ${ref.type}. Supported formats are image/jpeg, image/png, image/webp.`, 'input_reference', 'unsupported_file');
+    throw invalid(
+      `Invalid file format for 'input_reference': ${ref.type}. Supported formats are image/jpeg, image/png, image/webp.`,
+      'input_reference',
+      'unsupported_file',
+    );
   }
   const tmp = join(ctx.core.opts.dataDir, `ref-${ctx.requestId}`);
   try {
@@ -84,29 +96,47 @@ export async function checkReference(ctx: Ctx, ref: NonNullable<CreateFields['re
     }
     if (!dims) throw invalid("Invalid file for 'input_reference': the image could not be decoded.", 'input_reference', 'invalid_image');
     if (dims.width !== w || dims.height !== h) {
-      throw invalid(`Inpaint image must match the requested width and height (got ${dims.width}x${dims.height}, expected ${w}x${h}).`, 'input_reference', 'invalid_value');
+      throw invalid(
+        `Inpaint image must match the requested width and height (got ${dims.width}x${dims.height}, expected ${w}x${h}).`,
+        'input_reference',
+        'invalid_value',
+      );
     }
   } finally {
     await rm(tmp, { force: true });
   }
 }
 
-export function validate(f: CreateFields, extraModels: readonly string[] = []): { prompt: string; model: string; seconds: number; size: string } {
-  if (typeof f.prompt !== 'string' || f.prompt.length === 0) throw invalid("Missing required parameter: 'prompt'.", 'prompt', 'missing_required_parameter');
-  if (f.prompt.length > 32000) throw invalid(`Invalid 'prompt': string too long. Expected a string with maximum length 32000, but got a string with length ${f.prompt.length} instead.`, 'prompt', 'string_above_max_length');
+export function validate(
+  f: CreateFields,
+  extraModels: readonly string[] = [],
+): { prompt: string; model: string; seconds: number; size: string } {
+  if (typeof f.prompt !== 'string' || f.prompt.length === 0)
+    throw invalid("Missing required parameter: 'prompt'.", 'prompt', 'missing_required_parameter');
+  if (f.prompt.length > 32000)
+    throw invalid(
+      `Invalid 'prompt': string too long. Expected a string with maximum length 32000, but got a string with length ${f.prompt.length} instead.`,
+      'prompt',
+      'string_above_max_length',
+    );
   const model = f.model ?? 'sora-2';
   const models = [...MODELS, ...extraModels];
-  if (typeof model !== 'string' || !models.includes(model)) throw invalid(`Invalid value: '${String(model)}'. Supported values are: ${models.map((m) => `'${m}'`).join(', ')}.`, 'model');
+  if (typeof model !== 'string' || !models.includes(model))
+    throw invalid(`Invalid value: '${String(model)}'. Supported values are: ${models.map((m) => `'${m}'`).join(', ')}.`, 'model');
   const seconds = f.seconds ?? '4';
   if (typeof seconds !== 'string') {
-    throw invalid(`Invalid type for 'seconds': expected one of '4', '8', or '12', but got ${typeof seconds === 'number' ? 'an integer' : typeof seconds} instead.`, 'seconds', 'invalid_type');
+    throw invalid(
+      `Invalid type for 'seconds': expected one of '4', '8', or '12', but got ${typeof seconds === 'number' ? 'an integer' : typeof seconds} instead.`,
+      'seconds',
+      'invalid_type',
+    );
   }
   if (!SECONDS.includes(seconds)) throw invalid(`Invalid value: '${seconds}'. Supported values are: '4', '8', and '12'.`, 'seconds');
   const size = f.size ?? '720x1280';
   const pro = model.includes('pro');
   const allowed = pro ? [...SIZES, ...PRO_EXTRA] : SIZES;
-  if (typeof size !== 'string' || !allowed.includes(size)) throw invalid(`Invalid value: '${String(size)}'. Supported values are: ${allowed.map((s) => `'${s}'`).join(', ')}.`, 'size');
+  if (typeof size !== 'string' || !allowed.includes(size))
+    throw invalid(`Invalid value: '${String(size)}'. Supported values are: ${allowed.map((s) => `'${s}'`).join(', ')}.`, 'size');
   if (!pro && PRO_ONLY.includes(size)) throw invalid(`The size '${size}' is only available for sora-2-pro.`, 'size');
   return { prompt: f.prompt, model, seconds: Number(seconds), size };
 }
-

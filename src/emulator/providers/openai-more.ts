@@ -41,7 +41,8 @@ async function readBody(ctx: Ctx): Promise<Form> {
 
 function prompt(f: Form): string {
   const p = f.prompt;
-  if (typeof p !== 'string' || !p || p.length > 32000) throw invalid("Invalid 'prompt': expected a string of 1 to 32000 characters.", 'prompt');
+  if (typeof p !== 'string' || !p || p.length > 32000)
+    throw invalid("Invalid 'prompt': expected a string of 1 to 32000 characters.", 'prompt');
   return p;
 }
 
@@ -75,7 +76,8 @@ export async function moreEndpoints(ctx: Ctx, seg: string[]): Promise<MoreOutcom
     let seconds = base.seconds;
     if (what === 'extensions') {
       const s = f.seconds;
-      if (typeof s !== 'string' || !['4', '8', '12', '16', '20'].includes(s)) throw invalid(`Invalid value for 'seconds': ${String(s)}.`, 'seconds');
+      if (typeof s !== 'string' || !['4', '8', '12', '16', '20'].includes(s))
+        throw invalid(`Invalid value for 'seconds': ${String(s)}.`, 'seconds');
       seconds = base.seconds + Number(s); // the extension continues the source clip
     }
     return { kind: 'create', v: { prompt: p, model: base.model, seconds, width: base.width, height: base.height } };
@@ -96,7 +98,11 @@ export async function moreEndpoints(ctx: Ctx, seg: string[]): Promise<MoreOutcom
     const c = store.get(seg[2] ?? '');
     return c
       ? { kind: 'answer', status: 200, body: c }
-      : { kind: 'answer', status: 404, body: err(`Character with id '${seg[2]}' not found.`, 'invalid_request_error', null, 'character_not_found') };
+      : {
+          kind: 'answer',
+          status: 404,
+          body: err(`Character with id '${seg[2]}' not found.`, 'invalid_request_error', null, 'character_not_found'),
+        };
   }
   return { kind: 'none' };
 }

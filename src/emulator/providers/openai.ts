@@ -39,7 +39,10 @@ export function videoObject(core: EmuCore, t: EmuTask): Record<string, unknown> 
   };
 }
 
-function create(ctx: Ctx, v: { prompt: string; model: string; seconds: number; width: number; height: number; remixedFrom?: string }): EmuTask {
+function create(
+  ctx: Ctx,
+  v: { prompt: string; model: string; seconds: number; width: number; height: number; remixedFrom?: string },
+): EmuTask {
   return ctx.core.createTask({
     provider: 'openai',
     id: `video_${ctx.core.newId(32)}`,
@@ -119,8 +122,10 @@ async function handle(ctx: Ctx): Promise<void> {
         const parsed = parseJson(body);
         prompt = parsed.ok && isRecord(parsed.value) ? parsed.value.prompt : undefined;
       }
-      if (typeof prompt !== 'string' || !prompt || prompt.length > 32000) throw invalid("Invalid 'prompt': expected a string of 1 to 32000 characters.", 'prompt');
-      if (core.phase(t).kind !== 'succeeded') throw invalid(`Video '${id}' is not completed; only completed videos can be remixed.`, 'video_id', 'invalid_state');
+      if (typeof prompt !== 'string' || !prompt || prompt.length > 32000)
+        throw invalid("Invalid 'prompt': expected a string of 1 to 32000 characters.", 'prompt');
+      if (core.phase(t).kind !== 'succeeded')
+        throw invalid(`Video '${id}' is not completed; only completed videos can be remixed.`, 'video_id', 'invalid_state');
       if (!core.admit(ctx, openai)) return;
       const r = create(ctx, { prompt, model: t.model, seconds: t.seconds, width: t.width, height: t.height, remixedFrom: id });
       return ctx.json(200, videoObject(core, r));
@@ -136,7 +141,8 @@ function list(ctx: Ctx): void {
   const q = ctx.url.searchParams;
   const limitRaw = q.get('limit');
   const limit = limitRaw === null ? 20 : Number(limitRaw);
-  if (!Number.isInteger(limit) || limit < 0 || limit > 100) throw invalid(`Invalid 'limit': must be an integer between 0 and 100.`, 'limit');
+  if (!Number.isInteger(limit) || limit < 0 || limit > 100)
+    throw invalid(`Invalid 'limit': must be an integer between 0 and 100.`, 'limit');
   const order = q.get('order') ?? 'desc';
   if (order !== 'asc' && order !== 'desc') throw invalid(`Invalid 'order': expected 'asc' or 'desc'.`, 'order');
   let items = ctx.core.store.all('openai').filter((t) => !t.deleted && t.key === ctx.key);
@@ -163,10 +169,19 @@ function list(ctx: Ctx): void {
 async function content(ctx: Ctx, t: EmuTask | undefined, id: string): Promise<void> {
   if (!t) return notFound(ctx, id);
   const variant = ctx.url.searchParams.get('variant') ?? 'video';
-  if (!['video', 'thumbnail', 'spritesheet'].includes(variant)) throw invalid(`Invalid value: '${variant}'. Supported values are: 'video', 'thumbnail', and 'spritesheet'.`, 'variant');
+  if (!['video', 'thumbnail', 'spritesheet'].includes(variant))
+    throw invalid(`Invalid value: '${variant}'. Supported values are: 'video', 'thumbnail', and 'spritesheet'.`, 'variant');
   const p = ctx.core.phase(t);
   if (p.kind !== 'succeeded') {
-    return ctx.json(400, err(`Video '${id}' is not ready (status ${status(p)}); content is available once it has completed.`, 'invalid_request_error', null, 'video_not_ready'));
+    return ctx.json(
+      400,
+      err(
+        `Video '${id}' is not ready (status ${status(p)}); content is available once it has completed.`,
+        'invalid_request_error',
+        null,
+        'video_not_ready',
+      ),
+    );
   }
   if (ctx.core.now() > ctx.core.urlExpiresAt('openai', p.completedAt)) {
     return ctx.json(404, err(`The content of video '${id}' has expired.`, 'invalid_request_error', null, 'video_expired'));
@@ -186,9 +201,21 @@ function callbacks(core: EmuCore, t: EmuTask, p: Phase): Delivery[] {
   if (!url) return [];
   const now = Math.floor(core.now() / 1000);
   const id = `evt_${core.newId(32)}`;
-  const body = JSON.stringify({ id, object: 'event', created_at: now, type: p.kind === 'succeeded' ? 'video.completed' : 'video.failed', data: { id: t.id } });
+  const body = JSON.stringify({
+    id,
+    object: 'event',
+    created_at: now,
+    type: p.kind === 'succeeded' ? 'video.completed' : 'video.failed',
+    data: { id: t.id },
+  });
   const secret = core.secrets.openai ?? DEFAULT_WEBHOOK_SECRETS.openai;
-  return [{ url, body, headers: { 'webhook-id': id, 'webhook-timestamp': String(now), 'webhook-signature': standardWebhookSignature(secret, id, now, body) } }];
+  return [
+    {
+      url,
+      body,
+      headers: { 'webhook-id': id, 'webhook-timestamp': String(now), 'webhook-signature': standardWebhookSignature(secret, id, now, body) },
+    },
+  ];
 }
 
 export const openai: ProviderModule = {
@@ -196,14 +223,26 @@ export const openai: ProviderModule = {
   prefix: '/openai/v1',
   authScheme: 'Bearer',
   classify(method, path) {
-    if (method === 'POST' && (/^\/videos\/?$/.test(path) || /^\/videos\/(edits|extensions)$/.test(path) || /^\/videos\/[^/]+\/remix$/.test(path))) return 'create';
+    if (
+      method === 'POST' &&
+      (/^\/videos\/?$/.test(path) || /^\/videos\/(edits|extensions)$/.test(path) || /^\/videos\/[^/]+\/remix$/.test(path))
+    )
+      return 'create';
     if (method === 'GET' && /^\/videos\/?$/.test(path)) return 'list';
     if (method === 'GET' && /^\/videos\/[^/]+$/.test(path)) return 'status';
     return 'other'; // content downloads are counted when served
   },
   unauthorized: (ctx) => {
     setRateHeaders(ctx);
-    ctx.json(401, err("You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", 'invalid_request_error', null, 'invalid_api_key'));
+    ctx.json(
+      401,
+      err(
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        'invalid_request_error',
+        null,
+        'invalid_api_key',
+      ),
+    );
   },
   rateLimited(ctx, s, reason) {
     const msg =
@@ -222,7 +261,10 @@ export const openai: ProviderModule = {
   },
   quotaExhausted: (ctx) => {
     setRateHeaders(ctx);
-    ctx.json(429, err('You exceeded your current quota, please check your plan and billing details.', 'insufficient_quota', null, 'insufficient_quota'));
+    ctx.json(
+      429,
+      err('You exceeded your current quota, please check your plan and billing details.', 'insufficient_quota', null, 'insufficient_quota'),
+    );
   },
   expiredFile: (res) => sendJson(res, 404, err('The requested file has expired.', 'invalid_request_error', null, 'expired')),
   handle: (ctx) => handle(ctx),

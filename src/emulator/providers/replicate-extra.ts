@@ -8,7 +8,12 @@ import { parseMultipart } from '../http.ts';
 import { loadInputSchemas } from '../input-schema.ts';
 import type { StoredUpload } from '../uploads.ts';
 
-export const problem = (status: number, title: string, detail: string, extra: Record<string, unknown> = {}) => ({ title, detail, status, ...extra });
+export const problem = (status: number, title: string, detail: string, extra: Record<string, unknown> = {}) => ({
+  title,
+  detail,
+  status,
+  ...extra,
+});
 const notFound = (ctx: Ctx) => ctx.json(404, problem(404, 'Not found', 'The requested resource could not be found.'));
 const FILE_TTL_MS = 24 * 60 * 60_000;
 
@@ -83,7 +88,11 @@ export async function files(ctx: Ctx, id: string | undefined): Promise<void> {
     }
     const fileName = (content instanceof File && content.name) || String(form.get('filename') ?? 'upload.bin');
     const contentType = content.type || String(form.get('type') ?? 'application/octet-stream');
-    const stored = await uploads.store(core, { provider: 'replicate', token: core.ids.alnum(26).toLowerCase(), contentType, fileName, owner: ctx.key, metadata }, Buffer.from(await content.arrayBuffer()));
+    const stored = await uploads.store(
+      core,
+      { provider: 'replicate', token: core.ids.alnum(26).toLowerCase(), contentType, fileName, owner: ctx.key, metadata },
+      Buffer.from(await content.arrayBuffer()),
+    );
     return ctx.json(201, fileObject(ctx, stored));
   }
   if (!id && method === 'GET') {

@@ -65,7 +65,12 @@ export function prediction(core: EmuCore, t: EmuTask, p: Phase = core.phase(t)):
     created_at: iso(t.createdAt),
     started_at: iso(started),
     completed_at: iso(done),
-    urls: { get: `${base}/predictions/${t.id}`, cancel: `${base}/predictions/${t.id}/cancel`, web: `https://replicate.com/p/${t.id}`, stream: null },
+    urls: {
+      get: `${base}/predictions/${t.id}`,
+      cancel: `${base}/predictions/${t.id}/cancel`,
+      web: `https://replicate.com/p/${t.id}`,
+      stream: null,
+    },
     // Billed time: a prediction canceled after it started is billed for the time it ran (2025-10-16).
     metrics: done !== undefined && started !== undefined ? { predict_time: (done - started) / 1000 } : {},
   };
@@ -96,27 +101,45 @@ async function create(ctx: Ctx, model: string, version?: string): Promise<void> 
   const b = parsed.value;
   const input = isRecord(b.input) ? b.input : undefined;
   const invalid = (field: string, msg: string) =>
-    ctx.json(422, problem(422, 'Input validation failed', `- input.${field}: ${msg}`, { invalid_fields: [{ type: 'invalid', field: `input.${field}`, description: msg }] }));
+    ctx.json(
+      422,
+      problem(422, 'Input validation failed', `- input.${field}: ${msg}`, {
+        invalid_fields: [{ type: 'invalid', field: `input.${field}`, description: msg }],
+      }),
+    );
   if (!input) return ctx.json(422, problem(422, 'Input validation failed', '- input: input is required'));
   const schema = loadInputSchemas('replicate').get(model);
   const errs = schema ? validateInput(schema, input) : [];
   if (errs.length) {
     const lines = errs.map((e) => `- input.${e.field}: ${e.message}`).join('\n');
-    return ctx.json(422, problem(422, 'Input validation failed', lines, { invalid_fields: errs.map((e) => ({ type: e.type, field: `input.${e.field}`, description: e.message })) }));
+    return ctx.json(
+      422,
+      problem(422, 'Input validation failed', lines, {
+        invalid_fields: errs.map((e) => ({ type: e.type, field: `input.${e.field}`, description: e.message })),
+      }),
+    );
   }
   if (typeof input.prompt !== 'string' || !input.prompt.trim()) return invalid('prompt', 'prompt is required');
   const sora = model.includes('sora-2');
-  const seconds = parseSeconds(input.seconds ?? input.duration ?? effective(schema, input, 'seconds') ?? effective(schema, input, 'duration') ?? 5);
-  if (seconds === undefined || !Number.isInteger(seconds) || seconds < -1 || seconds > 20) return invalid('seconds', 'must be an integer number of seconds');
+  const seconds = parseSeconds(
+    input.seconds ?? input.duration ?? effective(schema, input, 'seconds') ?? effective(schema, input, 'duration') ?? 5,
+  );
+  if (seconds === undefined || !Number.isInteger(seconds) || seconds < -1 || seconds > 20)
+    return invalid('seconds', 'must be an integer number of seconds');
   if (sora && ![4, 8, 12].includes(seconds)) return invalid('seconds', 'must be one of: 4, 8, 12');
   const aspect = effective(schema, input, 'aspect_ratio') ?? (sora ? 'portrait' : '16:9');
-  if (!schema && !['portrait', 'landscape', '16:9', '9:16', '1:1'].includes(String(aspect))) return invalid('aspect_ratio', 'must be one of: portrait, landscape');
+  if (!schema && !['portrait', 'landscape', '16:9', '9:16', '1:1'].includes(String(aspect)))
+    return invalid('aspect_ratio', 'must be one of: portrait, landscape');
   const mode = effective(schema, input, 'mode');
-  const res = String(effective(schema, input, 'resolution') ?? (mode === 'pro' ? '1080p' : mode === 'standard' ? '720p' : sora ? 'standard' : '720p'));
-  if (!schema && !['standard', 'high', '480p', '720p', '1080p'].includes(res)) return invalid('resolution', 'must be one of: standard, high');
+  const res = String(
+    effective(schema, input, 'resolution') ?? (mode === 'pro' ? '1080p' : mode === 'standard' ? '720p' : sora ? 'standard' : '720p'),
+  );
+  if (!schema && !['standard', 'high', '480p', '720p', '1080p'].includes(res))
+    return invalid('resolution', 'must be one of: standard, high');
   if (sora && res === 'high' && !model.includes('pro')) return invalid('resolution', 'high is only available for sora-2-pro');
   const hook = b.webhook;
-  if (hook !== undefined && (typeof hook !== 'string' || !/^https?:\/\//.test(hook))) return ctx.json(422, problem(422, 'Invalid webhook', 'webhook must be an HTTP(S) URL'));
+  if (hook !== undefined && (typeof hook !== 'string' || !/^https?:\/\//.test(hook)))
+    return ctx.json(422, problem(422, 'Invalid webhook', 'webhook must be an HTTP(S) URL'));
   const filter = b.webhook_events_filter;
   if (filter !== undefined && (!Array.isArray(filter) || filter.some((e) => !EVENTS.includes(String(e))))) {
     return ctx.json(422, problem(422, 'Invalid webhook_events_filter', `events must be among ${EVENTS.join(', ')}`));
@@ -151,7 +174,13 @@ function list(ctx: Ctx): void {
   const page = Number(Buffer.from(url.searchParams.get('cursor') ?? '', 'base64url').toString() || '0') || 0;
   const mine = core.store
     .all('replicate')
-    .filter((t) => !t.deleted && t.key === ctx.key && (!Number.isFinite(after) || t.createdAt > after) && (!Number.isFinite(before) || t.createdAt < before))
+    .filter(
+      (t) =>
+        !t.deleted &&
+        t.key === ctx.key &&
+        (!Number.isFinite(after) || t.createdAt > after) &&
+        (!Number.isFinite(before) || t.createdAt < before),
+    )
     .reverse();
   const link = (n: number) => {
     const u = new URL(`${core.baseUrl}${replicate.prefix}/predictions`);
@@ -203,7 +232,11 @@ function callbacks(core: EmuCore, t: EmuTask, p: Phase): Delivery[] {
     const id = `msg_${core.newId(26)}`;
     const ts = Math.floor(core.now() / 1000);
     const body = JSON.stringify(prediction(core, t, phase));
-    return { url: t.callbackUrl!, body, headers: { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': standardWebhookSignature(secret, id, ts, body) } };
+    return {
+      url: t.callbackUrl!,
+      body,
+      headers: { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': standardWebhookSignature(secret, id, ts, body) },
+    };
   };
   const out: Delivery[] = [];
   if (filter.includes('completed')) out.push(make(p));
@@ -223,10 +256,18 @@ export const replicate: ProviderModule = {
   },
   unauthorized: (ctx) => ctx.json(401, problem(401, 'Unauthenticated', 'You did not pass a valid authentication token')),
   // Replicate gives no Retry-After header: the wait is in the body (`retry_after`, seconds) and its detail text.
-  rateLimited: (ctx, s) => ctx.json(429, problem(429, 'Request was throttled.', `Request was throttled. Your rate limit resets in ~${s}s.`, { retry_after: s })),
+  rateLimited: (ctx, s) =>
+    ctx.json(429, problem(429, 'Request was throttled.', `Request was throttled. Your rate limit resets in ~${s}s.`, { retry_after: s })),
   serverError: (ctx) => ctx.json(503, problem(503, 'Service Unavailable', 'The service is temporarily unavailable. Please try again.')),
   quotaExhausted: (ctx) =>
-    ctx.json(402, problem(402, 'Insufficient credit', 'You have insufficient credit to run this model. Go to https://replicate.com/account/billing#billing to purchase credit.')),
+    ctx.json(
+      402,
+      problem(
+        402,
+        'Insufficient credit',
+        'You have insufficient credit to run this model. Go to https://replicate.com/account/billing#billing to purchase credit.',
+      ),
+    ),
   expiredFile: (res) => sendJson(res, 404, problem(404, 'Not found', 'The file has been deleted.')),
   handle,
   callbacks,

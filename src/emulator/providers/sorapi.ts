@@ -56,25 +56,41 @@ async function generate(ctx: Ctx): Promise<void> {
   }
   const prompt = b.prompt;
   if (typeof prompt !== 'string' || !prompt.trim()) return ctx.json(422, errBody('validation_error', 'prompt is required', 'prompt'));
-  if (prompt.length > 5000) return ctx.json(422, errBody('validation_error', `prompt must be at most 5000 characters (got ${prompt.length})`, 'prompt'));
+  if (prompt.length > 5000)
+    return ctx.json(422, errBody('validation_error', `prompt must be at most 5000 characters (got ${prompt.length})`, 'prompt'));
   const model = b.model_version ?? 'sora-2-latest';
-  if (typeof model !== 'string' || !MODEL_VERSIONS.includes(model)) return ctx.json(422, errBody('validation_error', `model_version must be one of ${MODEL_VERSIONS.join(', ')}`, 'model_version'));
+  if (typeof model !== 'string' || !MODEL_VERSIONS.includes(model))
+    return ctx.json(422, errBody('validation_error', `model_version must be one of ${MODEL_VERSIONS.join(', ')}`, 'model_version'));
   const seconds = parseSeconds(b.duration ?? 8);
-  if (seconds === undefined || !Number.isInteger(seconds) || seconds < 1 || seconds > 20) return ctx.json(422, errBody('validation_error', 'duration must be an integer number of seconds (1-20)', 'duration'));
-  let size = b.resolution === undefined ? { width: 1280, height: 720 } : (parseSize(b.resolution) ?? (/^\d+p$/.test(String(b.resolution)) ? sizeFor('16:9', b.resolution) : undefined));
+  if (seconds === undefined || !Number.isInteger(seconds) || seconds < 1 || seconds > 20)
+    return ctx.json(422, errBody('validation_error', 'duration must be an integer number of seconds (1-20)', 'duration'));
+  let size =
+    b.resolution === undefined
+      ? { width: 1280, height: 720 }
+      : (parseSize(b.resolution) ?? (/^\d+p$/.test(String(b.resolution)) ? sizeFor('16:9', b.resolution) : undefined));
   if (!size) return ctx.json(422, errBody('validation_error', `resolution '${String(b.resolution)}' is not supported`, 'resolution'));
   // `vertical` is the only documented aspect_ratio value; landscape is what you get without one.
   if (b.aspect_ratio !== undefined && b.aspect_ratio !== 'vertical') {
-    return ctx.json(422, errBody('validation_error', `aspect_ratio '${String(b.aspect_ratio)}' is not supported (use 'vertical', or omit it for landscape)`, 'aspect_ratio'));
+    return ctx.json(
+      422,
+      errBody(
+        'validation_error',
+        `aspect_ratio '${String(b.aspect_ratio)}' is not supported (use 'vertical', or omit it for landscape)`,
+        'aspect_ratio',
+      ),
+    );
   }
   if (b.aspect_ratio === 'vertical' && size.width > size.height) size = { width: size.height, height: size.width };
-  if (b.guidance !== undefined && typeof b.guidance !== 'number') return ctx.json(422, errBody('validation_error', 'guidance must be a number', 'guidance'));
-  if (b.seed !== undefined && !Number.isInteger(b.seed)) return ctx.json(422, errBody('validation_error', 'seed must be an integer', 'seed'));
+  if (b.guidance !== undefined && typeof b.guidance !== 'number')
+    return ctx.json(422, errBody('validation_error', 'guidance must be a number', 'guidance'));
+  if (b.seed !== undefined && !Number.isInteger(b.seed))
+    return ctx.json(422, errBody('validation_error', 'seed must be an integer', 'seed'));
   const cb = b.callback_url;
   if (cb !== undefined && (typeof cb !== 'string' || !httpsOrLoopback(cb))) {
     return ctx.json(422, errBody('validation_error', 'callback_url must be an https URL', 'callback_url'));
   }
-  if (b.callback_headers !== undefined && !isRecord(b.callback_headers)) return ctx.json(422, errBody('validation_error', 'callback_headers must be an object', 'callback_headers'));
+  if (b.callback_headers !== undefined && !isRecord(b.callback_headers))
+    return ctx.json(422, errBody('validation_error', 'callback_headers must be an object', 'callback_headers'));
   if (!core.admit(ctx, sorapi)) return;
 
   const n = core.store.count('sorapi');
@@ -90,7 +106,9 @@ async function generate(ctx: Ctx): Promise<void> {
     seconds,
     callbackUrl: cb as string | undefined,
     meta: { idempotencyKey: idem, request, upper: n % 2 === 1, callbackHeaders: b.callback_headers },
-    lines: [b.seed !== undefined ? `seed ${String(b.seed)}` : '', b.negative_prompt ? `negative: ${String(b.negative_prompt)}` : ''].filter(Boolean),
+    lines: [b.seed !== undefined ? `seed ${String(b.seed)}` : '', b.negative_prompt ? `negative: ${String(b.negative_prompt)}` : ''].filter(
+      Boolean,
+    ),
     failCode: 'generation_failed',
     failMessage: 'Generation failed: content moderation rejected the prompt.',
   });
@@ -113,7 +131,9 @@ async function handle(ctx: Ctx): Promise<void> {
 function callbacks(core: EmuCore, t: EmuTask, p: Phase): Delivery[] {
   if (!t.callbackUrl) return [];
   const secret = core.secrets.sorapi ?? DEFAULT_WEBHOOK_SECRETS.sorapi;
-  const extra = isRecord(t.meta.callbackHeaders) ? Object.fromEntries(Object.entries(t.meta.callbackHeaders).map(([k, v]) => [k, String(v)])) : {};
+  const extra = isRecord(t.meta.callbackHeaders)
+    ? Object.fromEntries(Object.entries(t.meta.callbackHeaders).map(([k, v]) => [k, String(v)]))
+    : {};
   const make = (phase: Phase): Delivery => {
     const s = statusBody(core, t, phase);
     const body = JSON.stringify({
@@ -142,7 +162,14 @@ export const sorapi: ProviderModule = {
   },
   unauthorized: (ctx) => ctx.json(401, errBody('unauthorized', 'Missing or invalid API key')),
   rateLimited: (ctx, s, reason) =>
-    ctx.json(429, errBody(reason === 'concurrency' ? 'concurrency_limit' : 'rate_limited', reason === 'concurrency' ? 'Concurrent job limit reached for your plan' : 'Too many requests'), { 'retry-after': String(s) }),
+    ctx.json(
+      429,
+      errBody(
+        reason === 'concurrency' ? 'concurrency_limit' : 'rate_limited',
+        reason === 'concurrency' ? 'Concurrent job limit reached for your plan' : 'Too many requests',
+      ),
+      { 'retry-after': String(s) },
+    ),
   serverError: (ctx) => ctx.json(503, errBody('maintenance', 'Service under maintenance, please retry later'), { 'retry-after': '5' }),
   quotaExhausted: (ctx) => ctx.json(402, errBody('insufficient_credits', 'Your plan has no credits left')),
   expiredFile: (res) => sendJson(res, 410, errBody('expired', 'This result URL has expired')),
