@@ -271,5 +271,13 @@ export function setRateHeaders(ctx: Ctx, info: { limit: number; remaining: numbe
   if (!info || ctx.res.headersSent) return;
   ctx.res.setHeader('x-ratelimit-limit-requests', String(info.limit));
   ctx.res.setHeader('x-ratelimit-remaining-requests', String(Math.max(0, info.remaining)));
-  ctx.res.setHeader('x-ratelimit-reset-requests', `${Math.max(0, info.resetMs)}ms`);
+  ctx.res.setHeader('x-ratelimit-reset-requests', goDuration(Math.max(0, info.resetMs)));
+}
+
+/** OpenAI writes these waits as Go durations: `20ms`, `1.2s`, `6m0s`. */
+export function goDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${Number(s.toFixed(3))}s`;
+  return `${Math.floor(s / 60)}m${Number((s % 60).toFixed(3))}s`;
 }

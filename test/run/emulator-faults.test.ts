@@ -67,13 +67,21 @@ describe('executor under injected faults', () => {
     expect(out.counts.failed ?? 0).toBeGreaterThan(0);
     // The rejected job: once the provider said no, it was never sent again.
     const rejectedJob = jobs.at(-1)!;
-    expect(state!.records[rejectedJob.id]!.state).toBe('rejected');
     const sends = log.apidot!.filter((r) => r.body?.includes('reject me'));
     expect(sends.length).toBeGreaterThanOrEqual(1);
-    // (earlier sends, if any, got no answer: 429, 5xx or a dropped connection)
+    // Earlier sends, if any, got no answer (429, 5xx). The last one was either answered with the
+    // rejection — then the job is `rejected` — or its answer was dropped by the fault injector (which
+    // draws by arrival order, so it varies with machine load) — then it may exist: `unknown`, never retried.
     const answered = sends.filter((r) => r.status !== undefined && r.status !== 429 && r.status < 500);
-    expect(answered).toHaveLength(1);
-    expect(sends.at(-1)).toBe(answered[0]);
+    const finalState = state!.records[rejectedJob.id]!.state;
+    if (answered.length === 1) {
+      expect(finalState).toBe('rejected');
+      expect(sends.at(-1)).toBe(answered[0]);
+    } else {
+      expect(answered).toHaveLength(0);
+      expect(finalState).toBe('unknown');
+      expect(sends.at(-1)!.status).toBeUndefined();
+    }
     // Faults really happened.
     const all = [...log.apidot!, ...log.openai!];
     expect(all.some((r) => r.status === 429)).toBe(true);
