@@ -141,6 +141,16 @@ export async function trackJob(ctx: RunContext, rt: ProviderRuntime, job: Job, s
         },
       },
     );
+  /** The task reached a verdict between the last "not yet" and now: learn how long tasks like it take. */
+  const learnVerdictTime = () => {
+    // A task from an earlier process says only "no later": the gap between the processes is in its age.
+    const notDone = lastNotDoneAt !== undefined && !resumed ? lastNotDoneAt - createdAt : undefined;
+    // A real observation replaces the catalog's figure; a bound is weighed against it.
+    const learned = ctx.renderEstimates.get(kind);
+    const prev = notDone !== undefined ? learned : (learned ?? (catalogMs > 0 ? catalogMs : undefined));
+    const est = updateEstimate(prev, ctx.clock.now() - createdAt, notDone);
+    if (est !== undefined) setEstimate(ctx, kind, est, catalogMs);
+  };
   // First poll: the create answer's hint, else when tasks like this one have been finishing.
   const hint = ctx.pollHints.get(job.id);
   ctx.pollHints.delete(job.id);
@@ -175,16 +185,7 @@ export async function trackJob(ctx: RunContext, rt: ProviderRuntime, job: Job, s
           delay = plan(polls + 1, out.pollAfterMs);
           continue;
         case 'succeeded': {
-          {
-            // Done between the last "not yet" and now (or, at the first look, no later than now). A task
-            // from an earlier process says only "no later": the gap between the processes is in its age.
-            const notDone = lastNotDoneAt !== undefined && !resumed ? lastNotDoneAt - createdAt : undefined;
-            // A real observation replaces the catalog's figure; a bound is weighed against it.
-            const learned = ctx.renderEstimates.get(kind);
-            const prev = notDone !== undefined ? learned : (learned ?? (catalogMs > 0 ? catalogMs : undefined));
-            const est = updateEstimate(prev, ctx.clock.now() - createdAt, notDone);
-            if (est !== undefined) setEstimate(ctx, kind, est, catalogMs);
-          }
+          learnVerdictTime();
           return setState(ctx, rec, 'succeeded', {
             ...endReservation(ctx, rec, true),
             outputs: out.outputs,
@@ -194,6 +195,9 @@ export async function trackJob(ctx: RunContext, rt: ProviderRuntime, job: Job, s
           });
         }
         case 'failed': {
+          // A failure is a verdict too: polling waits for verdicts, so tasks like this one learn from it
+          // (a batch whose tasks all fail must not wait out the catalog's render time for each).
+          learnVerdictTime();
           return setState(ctx, rec, 'failed', {
             ...endReservation(ctx, rec, out.charged || rt.binding.chargesFailures),
             error: { code: out.code, message: out.message },
