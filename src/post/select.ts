@@ -2,6 +2,7 @@
  * Pure selection helpers shared by the post-steps: read a field of a job, pick jobs, group them,
  * order them. No I/O.
  */
+import { formatUsd } from '../money.ts';
 import type { Job } from '../plan/types.ts';
 import type { ReportItem } from './types.ts';
 
@@ -72,7 +73,7 @@ function jobProperty(job: Job, name: string): string | undefined {
     case 'seed':
       return job.seed === undefined ? undefined : String(job.seed);
     case 'cost':
-      return job.cost.usd === null ? 'unpriced' : `$${job.cost.usd.toFixed(2)}`;
+      return job.cost.usd === null ? 'unpriced' : formatUsd(job.cost.usd);
     default:
       return undefined;
   }

@@ -4,6 +4,7 @@
  * signing off picks. Every piece of user text goes through `esc`.
  */
 import { join } from 'node:path';
+import { formatUsd } from '../money.ts';
 import { REPORT_CSS, REPORT_JS } from './assets.ts';
 import { comparisonGroups, type Comparison } from './compare.ts';
 import { groupLabels } from './labels.ts';
@@ -20,7 +21,7 @@ export function href(rel: string): string {
   return rel.split('/').map(encodeURIComponent).join('/');
 }
 
-const money = (n: number | null): string => (n === null ? 'unpriced' : `$${n.toFixed(2)}`);
+const money = (n: number | null): string => (n === null ? 'unpriced' : formatUsd(n));
 const when = (iso: string | null): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—');
 
 function options(values: string[]): string {
