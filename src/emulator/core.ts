@@ -9,7 +9,7 @@ import type { ProviderName } from '../providers/types.ts';
 import { PROVIDER_NAMES } from '../providers/types.ts';
 import type { CallbackSender, Delivery, FalSigner } from './callbacks.ts';
 import type { ProviderFaults } from './faults.ts';
-import { ClipRenderer, FileStore, fileSize } from './files.ts';
+import { ClipRenderer, clipRequestFor, FileStore, fileSize } from './files.ts';
 import { sendJson } from './http.ts';
 import type { Rng } from './rng.ts';
 import { isTerminal, phaseOf, TaskStore, type EmuTask, type Phase } from './tasks.ts';
@@ -76,6 +76,8 @@ export class EmuCore {
   readonly counts: Record<ProviderName, EmulatorCounts>;
   baseUrl = '';
   readonly modules = new Map<ProviderName, ProviderModule>();
+  /** Accepted successful creates per identical request, to number takes. */
+  private readonly takes = new Map<string, number>();
 
   constructor(
     readonly clock: Clock,
@@ -145,21 +147,18 @@ export class EmuCore {
     this.counts[init.provider].creates++;
     if (outcome === 'success') {
       const defect = f.drawDefect();
-      const lines = [
-        init.prompt,
-        `${init.provider} · ${init.model} · ${init.width}x${init.height} · ${init.seconds}s`,
-        ...(init.lines ?? []),
-      ];
-      task.renderPromise = this.renderer
-        .render({ width: init.width, height: init.height, seconds: init.seconds, lines, ...(defect ? { defect } : {}) })
-        .then(
-          (path) => {
-            task.render = { state: 'ready', path, readyAt: this.now() };
-          },
-          (err: unknown) => {
-            task.render = { state: 'error', error: String((err as Error)?.message ?? err).slice(0, 300), readyAt: this.now() };
-          },
-        );
+      // Providers never see the take: the Nth accepted identical request is take N.
+      const same = JSON.stringify([init.provider, init.model, init.prompt, init.width, init.height, init.seconds, init.lines ?? []]);
+      const take = (this.takes.get(same) ?? 0) + 1;
+      this.takes.set(same, take);
+      task.renderPromise = this.renderer.render(clipRequestFor(init, take, defect)).then(
+        (path) => {
+          task.render = { state: 'ready', path, readyAt: this.now() };
+        },
+        (err: unknown) => {
+          task.render = { state: 'error', error: String((err as Error)?.message ?? err).slice(0, 300), readyAt: this.now() };
+        },
+      );
     } else {
       task.render = { state: 'error', error: 'not rendered (task fails)' };
     }

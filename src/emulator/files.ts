@@ -14,8 +14,27 @@ export interface ClipRequest {
   height: number;
   seconds: number;
   lines: string[];
+  /** Printed large: the model and take (the Nth identical request), so takes differ too. */
+  title?: string;
   /** An injected defect (faults `defects`), for QC tests. */
   defect?: TestClipDefect;
+}
+
+/** What the emulator draws for an accepted task: the prompt and parameters, and "model · take N" large. */
+export function clipRequestFor(
+  init: { provider: string; model: string; prompt: string; width: number; height: number; seconds: number; lines?: string[] },
+  take: number,
+  defect?: TestClipDefect,
+): ClipRequest {
+  const lines = [init.prompt, `${init.provider} · ${init.model} · ${init.width}x${init.height} · ${init.seconds}s`, ...(init.lines ?? [])];
+  return {
+    width: init.width,
+    height: init.height,
+    seconds: init.seconds,
+    lines,
+    title: `${init.model} · take ${take}`,
+    ...(defect ? { defect } : {}),
+  };
 }
 
 export class ClipRenderer {
@@ -34,7 +53,8 @@ export class ClipRenderer {
   /** Path of the rendered clip; identical requests share one render. Rejects when ffmpeg fails. */
   render(r: ClipRequest): Promise<string> {
     const shared = this.mode === 'shared';
-    const keySrc = `${shared ? `${r.width}x${r.height}:${r.seconds}` : `${r.width}x${r.height}:${r.seconds}:${r.lines.join('\n')}`}${r.defect ? `:${r.defect}` : ''}`;
+    const title = shared ? undefined : r.title;
+    const keySrc = `${shared ? `${r.width}x${r.height}:${r.seconds}` : `${r.width}x${r.height}:${r.seconds}:${r.lines.join('\n')}:${title ?? ''}`}${r.defect ? `:${r.defect}` : ''}`;
     const key = createHash('sha256').update(keySrc).digest('hex').slice(0, 20);
     let p = this.cache.get(key);
     if (!p) {
@@ -42,9 +62,17 @@ export class ClipRenderer {
       const lines = shared ? [`${r.width}x${r.height} ${r.seconds}s`, 'shotlist emulator (shared render)'] : r.lines;
       p = this.limit(async () => {
         // The look (colour, mirroring of a moving pattern) follows the request text, so requests differ visibly.
-        const look = lines.join('\n');
+        const look = [...lines, title ?? ''].join('\n');
         await renderTestClip(
-          { width: r.width, height: r.height, seconds: r.seconds, lines, look, ...(r.defect ? { defect: r.defect } : {}) },
+          {
+            width: r.width,
+            height: r.height,
+            seconds: r.seconds,
+            lines,
+            look,
+            ...(title ? { title } : {}),
+            ...(r.defect ? { defect: r.defect } : {}),
+          },
           file,
           {
             signal: this.signal,

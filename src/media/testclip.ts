@@ -14,6 +14,11 @@ export interface TestClipSpec {
   seconds: number;
   /** Lines drawn on the picture (prompt, provider, model…). Empty → pattern only. */
   lines?: string[];
+  /**
+   * Printed large across the middle (the emulator's "model · take N"), on a box coloured by the
+   * look, so the tiles of a grid or contact sheet can be told apart at a glance.
+   */
+  title?: string;
   /** Frames per second; low by default so a render stays well under a second. */
   fps?: number;
   /** Tone frequency in Hz. */
@@ -86,6 +91,25 @@ export function wrapText(text: string, width: number, max: number): string[] {
   return out;
 }
 
+/** The title's font size: about a fifth of the height, shrunk so the title fits 90 % of the width. */
+export function titleFontSize(spec: Pick<TestClipSpec, 'width' | 'height' | 'title'>): number {
+  const chars = Math.max(1, (spec.title ?? '').length);
+  return Math.max(10, Math.round(Math.min(spec.height / 5, (spec.width * 0.9) / (chars * 0.6))));
+}
+
+/** The title box colour, from the look: a saturated colour so two titles rarely look alike. */
+function titleBoxColor(spec: TestClipSpec): string {
+  const h = lookHash(`${spec.look ?? ''}\n${spec.title ?? ''}`);
+  // Keep one channel dark and one bright: white text stays readable on every box.
+  const dark = h % 3;
+  const bright = (dark + 1) % 3;
+  const c = [0, 1, 2].map((i) => {
+    const v = (h >>> (8 * i)) & 0xff;
+    return i === dark ? 0x20 + (v & 0x3f) : i === bright ? 0xa0 + (v & 0x5f) : v;
+  });
+  return `0x${c.map((v) => v.toString(16).padStart(2, '0')).join('')}@0.9`;
+}
+
 function fontSize(spec: TestClipSpec): number {
   return Math.max(10, Math.round(Math.min(spec.width, spec.height) / 24));
 }
@@ -100,10 +124,17 @@ function clipText(spec: TestClipSpec): string {
 }
 
 // User text goes through a file with expansion=none: no filtergraph escaping of prompts at all.
-function textFilters(spec: TestClipSpec, font: string, textFile: string | undefined): string[] {
+function textFilters(spec: TestClipSpec, font: string, textFile: string | undefined, titleFile: string | undefined): string[] {
   const size = fontSize(spec);
   const common = `fontfile='${escapePath(font)}':fontsize=${size}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=4`;
   const filters: string[] = [];
+  if (titleFile) {
+    const t = titleFontSize(spec);
+    filters.push(
+      `drawtext=fontfile='${escapePath(font)}':fontsize=${t}:fontcolor=white:box=1:boxcolor=${titleBoxColor(spec)}:` +
+        `boxborderw=${Math.round(t / 3)}:expansion=none:x=(w-tw)/2:y=(h-th)/2:textfile='${escapePath(titleFile)}'`,
+    );
+  }
   if (textFile) {
     filters.push(
       `drawtext=${common}:expansion=none:line_spacing=${Math.round(size * 0.4)}:x=${size}:y=${size}:textfile='${escapePath(textFile)}'`,
@@ -114,13 +145,20 @@ function textFilters(spec: TestClipSpec, font: string, textFile: string | undefi
   return filters;
 }
 
-function ffmpegArgs(spec: TestClipSpec, outFile: string, font: string | undefined, textFile?: string): string[] {
+/** The ffmpeg arguments for a spec (exported for tests); text files are written by `renderTestClip`. */
+export function testClipArgs(
+  spec: TestClipSpec,
+  outFile: string,
+  font: string | undefined,
+  textFile?: string,
+  titleFile?: string,
+): string[] {
   const fps = spec.fps ?? 12;
   // A short clip misses the request by more than QC's tolerance but less than the download check's.
   const d = (spec.defect === 'short' ? Math.max(0.2, spec.seconds - 0.4) : spec.seconds).toFixed(3);
   // Black and frozen pictures stay uniform/still: no text drawn over them (a timestamp moves).
   const drawText = font && spec.defect !== 'black' && spec.defect !== 'frozen';
-  const vf = ['format=yuv420p', ...(drawText ? textFilters(spec, font, textFile) : [])].join(',');
+  const vf = ['format=yuv420p', ...(drawText ? textFilters(spec, font, textFile, titleFile) : [])].join(',');
   const audio =
     spec.defect === 'silent' ? `anullsrc=r=44100:cl=stereo` : `sine=frequency=${spec.toneHz ?? 440}:sample_rate=44100:duration=${d}`;
   return [
@@ -168,18 +206,21 @@ export async function renderTestClip(spec: TestClipSpec, outFile: string, opts: 
   if (font) {
     const text = clipText(spec);
     const textFile = text ? `${outFile}.txt` : undefined;
+    const titleFile = spec.title ? `${outFile}.title.txt` : undefined;
     try {
       if (textFile) await writeFile(textFile, text, 'utf8');
-      await runFfmpeg(ffmpegArgs(spec, outFile, font, textFile), opts);
+      if (titleFile) await writeFile(titleFile, spec.title ?? '', 'utf8');
+      await runFfmpeg(testClipArgs(spec, outFile, font, textFile, titleFile), opts);
       return { withText: true };
     } catch (err) {
       if (opts.signal?.aborted) throw err;
       // fall through: this build or font may not support drawtext
     } finally {
       if (textFile) await rm(textFile, { force: true });
+      if (titleFile) await rm(titleFile, { force: true });
     }
   }
-  await runFfmpeg(ffmpegArgs(spec, outFile, undefined), opts);
+  await runFfmpeg(testClipArgs(spec, outFile, undefined), opts);
   return { withText: false };
 }
 
