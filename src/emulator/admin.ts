@@ -1,6 +1,6 @@
 /**
  * What the emulator received, for chaos checks and for users testing their own pipelines:
- * `GET /_emulator/counts` and `GET /_emulator/tasks[?provider=NAME]`. Read-only, no key needed
+ * `GET /_emulator/counts`, `GET /_emulator/tasks[?provider=NAME]` and `GET /_emulator/uploads`. Read-only, no key needed
  * (the emulator only listens on loopback).
  */
 import type { ProviderName } from '../providers/types.ts';
@@ -34,6 +34,21 @@ export function adminAnswer(core: EmuCore, url: URL): unknown {
     if (provider && !core.modules.has(provider)) return { error: `unknown provider ${provider}` };
     const now = core.clock.now();
     return { tasks: core.store.all(provider ?? undefined).map((t) => adminTask(t, now)) };
+  }
+  if (route === '/uploads') {
+    // What arrived through fal storage and the Replicate Files API; `path` is the stored copy (to probe it).
+    return {
+      uploads: [...core.uploads.stored.values()].map((u) => ({
+        provider: u.provider,
+        token: u.token,
+        contentType: u.contentType,
+        fileName: u.fileName,
+        size: u.size,
+        sha256: u.sha256,
+        createdAt: u.createdAt,
+        path: core.files.get(u.token)?.path,
+      })),
+    };
   }
   return undefined;
 }

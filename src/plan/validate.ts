@@ -4,6 +4,7 @@
  */
 import type { Catalog, ModelEntry } from '../catalog/types.ts';
 import type { Shot, Tier } from '../manifest/types.ts';
+import { localImageUpload } from '../manifest/protocols.ts';
 import { closest } from '../manifest/suggest.ts';
 import { invisibleFormatChar } from './format-chars.ts';
 
@@ -110,8 +111,17 @@ export function checkShot(shot: Shot, e: ModelEntry, catalog: Catalog): ShotProb
   if (shot.guidance !== undefined && !e.supports.guidance) push('guidance', `${name} does not support guidance (remove it)`);
   if (shot.image !== undefined) {
     if (e.image === 'none') push('image', `${name} does not accept a reference image (text-to-video only)`);
-    else if (e.image === 'url' && !isUrl(shot.image)) {
-      push('image', `${name} takes the image as a URL; the local file ${shot.image} cannot be sent (host it and give an https:// URL)`);
+    else if (e.image === 'url' && !isUrl(shot.image) && !localImageUpload(catalog.provider(e.provider)?.protocol ?? e.provider)) {
+      const uploaders = catalog.providers
+        .filter(
+          (p) => p.provider !== e.provider && localImageUpload(p.protocol ?? p.provider) && p.models.some((m) => m.family === e.family),
+        )
+        .map((p) => p.provider);
+      push(
+        'image',
+        `${name} takes the image as a URL and has no upload facility; the local file ${shot.image} cannot be sent ` +
+          `(host it and give an https:// URL${uploaders.length ? `, or use ${uploaders.join(' / ')}, which upload local files` : ''})`,
+      );
     }
   }
   if (shot.prompt.length > e.max_prompt_chars) {

@@ -85,7 +85,6 @@ export function falProfile(app: string): FalProfile {
 export function toFalRequest(job: Job, opts: { callbackUrl?: string }): MapResult {
   const errors: string[] = [];
   if (!job.prompt) errors.push('fal: prompt is required');
-  if (job.image && !isUrl(job.image)) errors.push('fal takes reference images as URLs (image_url); give an https URL');
   if (job.aspect === 'auto' && !job.image) errors.push('fal: aspect "auto" needs a reference image');
   if (errors.length) return { ok: false, errors };
   const app = falApp(job);
@@ -182,6 +181,8 @@ export function createFalProvider(options: FalProviderOptions = {}): Provider {
     async submit(env, job, opts): Promise<SubmitOutcome> {
       const mapped = toFalRequest(job, opts);
       if (!mapped.ok) return { kind: 'rejected', code: 'invalid_request', message: mapped.errors.join('; ') };
+      if (job.image && !isUrl(job.image))
+        return { kind: 'rejected', code: 'invalid_request', message: 'fal: local image not uploaded (fal storage upload comes first)' };
       const r = await sendWire(env, mapped.request, { headers: auth(env) });
       if (!r.ok) return transportToSubmit(r.error, r.notSent);
       if (r.res.status < 200 || r.res.status >= 300)

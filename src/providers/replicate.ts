@@ -59,7 +59,6 @@ export function toReplicateRequest(job: Job, opts: { callbackUrl?: string }): Ma
   const parts = model.split('/');
   if (parts.length !== 2 || !parts[0] || !parts[1]) errors.push(`replicate: model "${job.wireModel}" is not owner/name`);
   if (!job.prompt) errors.push('replicate: prompt is required');
-  if (job.image && !isUrl(job.image)) errors.push('replicate takes the reference image as a URL; give an https URL');
   const input = replicateInput(job, model);
   if (typeof input === 'string') errors.push(input);
   if (errors.length || typeof input === 'string') return { ok: false, errors };
@@ -111,6 +110,8 @@ export const replicate: Provider = {
   async submit(env, job, opts): Promise<SubmitOutcome> {
     const mapped = toReplicateRequest(job, opts);
     if (!mapped.ok) return { kind: 'rejected', code: 'invalid_request', message: mapped.errors.join('; ') };
+    if (job.image && !isUrl(job.image))
+      return { kind: 'rejected', code: 'invalid_request', message: 'replicate: local image not uploaded (the Files API comes first)' };
     const r = await sendWire(env, mapped.request, { headers: auth(env) });
     if (!r.ok) return transportToSubmit(r.error, r.notSent);
     if (r.res.status < 200 || r.res.status >= 300)

@@ -8,6 +8,7 @@ import { addUsd, type BudgetLedger } from './budget.ts';
 import type { CheckpointStore } from './checkpoint.ts';
 import type { EventSink } from './events.ts';
 import type { ProviderBinding } from './binding.ts';
+import type { ImageUploads } from './images.ts';
 import type { ProviderLimiter } from './limiter.ts';
 import type { Rng } from './retry.ts';
 import type { JobRecord, JobState } from './types.ts';
@@ -53,6 +54,8 @@ export interface RunContext {
   /** The run directory refused a write: stop everything cleanly (the CLI exits 4). */
   fail(e: RunDirWriteError): void;
   probe?: (file: string) => Promise<ProbeResult>;
+  /** Local reference images uploaded this run (once per file and provider). */
+  images: ImageUploads;
   /** Counters for benchmarks and tests. */
   stats: { statusRequests: number; submitRequests: number; downloads: number };
 }

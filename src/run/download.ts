@@ -16,6 +16,7 @@ import { headersForOrigin } from '../providers/origin.ts';
 import type { Provider, ProviderEnv, TaskRef } from '../providers/types.ts';
 import { asWriteError, fileStamp, isWriteErrno, writeFileAtomic } from './rundir.ts';
 import type { ClipInfo, JobRecord } from './types.ts';
+import { withUploadedImage } from './images.ts';
 
 export type DownloadOutcome =
   | { kind: 'ok'; clip: ClipInfo }
@@ -235,7 +236,7 @@ export async function verifyExistingClip(runDir: string, clip: ClipInfo, opts: {
 
 /** Provenance next to the clip. Holds the neutral job and the wire request body, never a key or header. */
 export async function writeSidecar(runDir: string, job: Job, rec: JobRecord, provider: Provider): Promise<void> {
-  const mapped = provider.toRequest(job, {});
+  const mapped = provider.toRequest(withUploadedImage(job, rec.image), {});
   const body = {
     job,
     provider: job.provider,

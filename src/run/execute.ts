@@ -20,6 +20,7 @@ import { dispatch } from './dispatch.ts';
 import { gatedFetch } from './gate.ts';
 import { effectiveLimits, ProviderLimiter, Semaphore } from './limiter.ts';
 import { finish, type RunOutcome } from './outcome.ts';
+import { ImageUploads } from './images.ts';
 import { acquireRunLock } from './lock.ts';
 import { SUBMIT_GAVE_UP } from './submit.ts';
 import type { Rng } from './retry.ts';
@@ -195,6 +196,7 @@ async function runWithStore(
     startedAt: clock.now(),
     probe: opts.probe,
     stats: { statusRequests: 0, submitRequests: 0, downloads: 0 },
+    images: new ImageUploads(cp.allRecords()),
     verifyClips: opts.verifyClips ?? false,
     fail,
     stopProvider(rt, reason) {

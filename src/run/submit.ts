@@ -8,6 +8,7 @@ import { emitBudget, endReservation, halted, setState, type ProviderRuntime, typ
 import { backoffDelay, MAX_THROTTLED_ATTEMPTS, MAX_TRANSIENT_ATTEMPTS } from './retry.ts';
 import { formatUsd } from '../money.ts';
 import { RetryLater, retrying, type NeverRetry } from './retrying.ts';
+import { withUploadedImage } from './images.ts';
 import type { JobRecord } from './types.ts';
 
 /** Give back a reservation for a job that goes back to (or stays) `planned`. */
@@ -59,6 +60,18 @@ export async function submitJob(ctx: RunContext, rt: ProviderRuntime, job: Job, 
       if (rec.state !== 'planned') return rec;
       return unreserve(ctx, { ...rec, reservedUsd: reserved }, 'not submitted');
     }
+    // A local reference image goes up first (once per file per run): its URL is part of the intent below.
+    const prep = await ctx.images.prepare(rt.provider, rt.name, rt.env, job, ctx.clock.now());
+    if (prep.kind === 'rejected') {
+      throw neverRetry(
+        await setState(ctx, rec, 'rejected', {
+          ...endReservation(ctx, { ...rec, reservedUsd: reserved }, false),
+          error: { code: 'image_upload', message: prep.message },
+        }),
+      );
+    }
+    if (prep.kind === 'transient') throw new RetryLater(prep.message, 'transient');
+    const image = prep.kind === 'ready' ? prep.image : rec.image;
     if (!(await rt.limiter.acquireSubmit(rt.halt))) throw AGAIN;
     // Reserved and recorded in one step (the intent carries it), so the live view and `status` —
     // one from the ledger, one from the checkpoint — agree on what is reserved.
@@ -74,6 +87,7 @@ export async function submitJob(ctx: RunContext, rt: ProviderRuntime, job: Job, 
         attempts: rec.attempts + 1,
         idempotencyKey: key,
         reservedUsd: reserved,
+        image,
         timings: { ...rec.timings, submittingAt: ctx.clock.now(), sendingAt: undefined },
         sendMarks: true,
       });
@@ -82,7 +96,7 @@ export async function submitJob(ctx: RunContext, rt: ProviderRuntime, job: Job, 
     // The sending mark: written (not fsync'd) before the bytes go out (and before the last pause check, so
     // nothing awaits between that check and the send). Without it, an intent found after
     // a process kill in the same boot provably never left (see `settleUnsent`).
-    rec = { ...rec, timings: { ...rec.timings, sendingAt: ctx.clock.now() } };
+    rec = { ...rec, image, timings: { ...rec.timings, sendingAt: ctx.clock.now() } };
     await ctx.cp.put(rec, { sync: false });
     // A throttle may have arrived while the intent was being written: never send before it elapsed.
     if (!(await rt.limiter.waitPause('submit', ctx.signal)) || ctx.signal.aborted) {
@@ -90,7 +104,7 @@ export async function submitJob(ctx: RunContext, rt: ProviderRuntime, job: Job, 
       throw AGAIN;
     }
     ctx.stats.submitRequests++;
-    const out = await rt.provider.submit(rt.env, job, { idempotencyKey: key, callbackUrl: rt.callbackUrl });
+    const out = await rt.provider.submit(rt.env, withUploadedImage(job, image), { idempotencyKey: key, callbackUrl: rt.callbackUrl });
     switch (out.kind) {
       case 'accepted': {
         const r = await setState(ctx, rec, 'submitted', {
@@ -180,7 +194,8 @@ export async function reconcileJob(ctx: RunContext, rt: ProviderRuntime, job: Jo
     return retrying(
       async () => {
         if (!(await rt.limiter.acquirePoll(ctx.signal))) return rec;
-        const out = await reconcile(rt.env, job, rec.timings.submittingAt ?? ctx.clock.now(), {
+        // Compared against what was sent: the image URL recorded with the intent, even if it expired since.
+        const out = await reconcile(rt.env, withUploadedImage(job, rec.image), rec.timings.submittingAt ?? ctx.clock.now(), {
           excludeTaskIds: ownedByOthers(ctx, job.id),
         });
         if (ctx.signal.aborted && out.kind !== 'found') return rec;

@@ -18,6 +18,16 @@ export interface ClipInfo {
   stamp?: { mtimeMs: number; ino: number };
 }
 
+/** A local reference image uploaded through the provider's own facility (see images.ts). */
+export interface UploadedImage {
+  provider: string;
+  /** sha256 of the file's bytes: the same content is uploaded once per run and provider. */
+  sha256: string;
+  url: string;
+  /** Epoch ms after which the provider no longer serves the URL, when it says so. */
+  expiresAt?: number;
+}
+
 /** What the checkpoint knows about one job. Times are epoch ms. */
 export interface JobRecord {
   id: string;
@@ -29,6 +39,8 @@ export interface JobRecord {
   outputs?: string[];
   expiresAt?: number;
   clip?: ClipInfo;
+  /** The uploaded reference image the create used: recorded with the intent, before the create leaves. */
+  image?: UploadedImage;
   error?: { code: string; message: string };
   reservedUsd: number;
   /** This intent is followed by a sending mark before its create goes out (intents of older versions are not). */

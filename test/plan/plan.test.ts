@@ -73,6 +73,26 @@ describe('buildPlan', () => {
     expect(buildPlan(m, catalog, { today }).jobs[0]!.wireModel).toBe('fal-ai/sora-2/image-to-video');
   });
 
+  it('local images: accepted where the provider uploads them (fal, Replicate, OpenAI); refused naming the field and the alternative elsewhere', () => {
+    const local = '/proj/ref.png';
+    const ok = buildPlan(
+      manifest([
+        shot({ id: 'f', provider: 'fal', model: 'veo-3.1', image: local, prompt: 'f' }),
+        shot({ id: 'r', provider: 'replicate', model: 'veo-3.1', image: local, prompt: 'r' }),
+      ]),
+      catalog,
+      { today, allowUnpriced: true },
+    );
+    expect(ok.errors).toEqual([]);
+    const refused = buildPlan(manifest([shot({ id: 'a', provider: 'apidot', model: 'veo-3.1', image: local })]), catalog, {
+      today,
+      allowUnpriced: true,
+    });
+    expect(refused.errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/apidot\/veo-3\.1 takes the image as a URL and has no upload facility; .*host it .*or use fal \/ replicate/),
+    ]);
+  });
+
   it('loudly warns about retired models and not about current ones', () => {
     const retired = buildPlan(manifest([shot({ id: 'a' })]), catalog, { today });
     expect(retired.warnings).toEqual([

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probe, runFfmpeg } from '../../src/media/ffmpeg.ts';
 import { fitFilter, fitImage } from '../../src/media/image.ts';
 import { apiKeyEnv, baseUrlEnv, defaultBaseUrl, getProvider, PROVIDERS } from '../../src/providers/index.ts';
+import { LOCAL_IMAGE_UPLOAD } from '../../src/manifest/protocols.ts';
 import { PROVIDER_NAMES } from '../../src/providers/types.ts';
 
 describe('fitImage', () => {
@@ -50,6 +51,9 @@ describe('registry', () => {
   it('only sorapi has idempotent submit; openai, fal and replicate reconcile (list / request history)', () => {
     expect(PROVIDER_NAMES.filter((n) => PROVIDERS[n].idempotentSubmit)).toEqual(['sorapi']);
     expect(PROVIDER_NAMES.filter((n) => PROVIDERS[n].reconcile)).toEqual(['openai', 'fal', 'replicate']);
+  });
+  it('the plan-time upload data matches the adapters: fal and Replicate upload, OpenAI sends multipart, the rest take URLs only', () => {
+    for (const n of PROVIDER_NAMES) expect([n, !!LOCAL_IMAGE_UPLOAD[n]]).toEqual([n, !!PROVIDERS[n].uploadImage || n === 'openai']);
   });
   it('env names and default hosts', () => {
     expect(PROVIDER_NAMES.map(apiKeyEnv)).toEqual([

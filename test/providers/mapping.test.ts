@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { toApidotRequest } from '../../src/providers/apidot.ts';
 import { toApixoRequest } from '../../src/providers/apixo.ts';
-import { falApp, falQueueRoot, toFalRequest } from '../../src/providers/fal.ts';
+import { fal, falApp, falQueueRoot, toFalRequest } from '../../src/providers/fal.ts';
 import { toOpenAIRequest } from '../../src/providers/openai.ts';
-import { toReplicateRequest } from '../../src/providers/replicate.ts';
+import { replicate, toReplicateRequest } from '../../src/providers/replicate.ts';
 import { sorapiIdempotencyKey, toSorapiRequest } from '../../src/providers/sorapi.ts';
 import type { MapResult } from '../../src/providers/types.ts';
-import { makeJob } from './helpers.ts';
+import { envFor, makeJob } from './helpers.ts';
 
 function req(r: MapResult) {
   if (!r.ok) throw new Error(`expected ok, got ${r.errors.join('; ')}`);
@@ -226,9 +226,17 @@ describe('fal toRequest', () => {
   it('queue root drops the sub-path', () => {
     expect(falQueueRoot('fal-ai/sora-2/pro/text-to-video')).toBe('fal-ai/sora-2');
   });
-  it('rejects local images and auto without an image', () => {
-    expect(errs(toFalRequest({ ...j, image: 'ref.png' }, {}))).toMatch(/URL/);
+  it('maps a local image for the plan (the executor uploads it first) but never sends one; rejects auto without an image', async () => {
+    expect(req(toFalRequest({ ...j, image: '/ref.png' }, {})).json).toMatchObject({ image_url: '/ref.png' });
     expect(errs(toFalRequest({ ...j, aspect: 'auto' }, {}))).toMatch(/auto/);
+    let calls = 0;
+    const spy = (async () => {
+      calls++;
+      return new Response('{}');
+    }) as unknown as typeof fetch;
+    const out = await fal.submit(envFor('http://fal.test', { fetch: spy }), { ...j, image: '/ref.png' }, { idempotencyKey: 'k' });
+    expect(out).toMatchObject({ kind: 'rejected', message: expect.stringMatching(/not uploaded/) });
+    expect(calls).toBe(0);
   });
 });
 
@@ -282,8 +290,16 @@ describe('replicate toRequest', () => {
     expect(r.path).toBe(`/models/${model}/predictions`);
     expect((r.json as { input: unknown }).input).toEqual(want);
   });
-  it('rejects local images, auto and malformed ids', () => {
-    expect(errs(toReplicateRequest({ ...j, image: '/ref.png' }, {}))).toMatch(/URL/);
+  it('maps a local image for the plan but never sends one; rejects auto and malformed ids', async () => {
+    expect(req(toReplicateRequest({ ...j, image: '/ref.png' }, {})).json).toMatchObject({ input: { input_reference: '/ref.png' } });
+    let calls = 0;
+    const spy = (async () => {
+      calls++;
+      return new Response('{}');
+    }) as unknown as typeof fetch;
+    const out = await replicate.submit(envFor('http://rep.test', { fetch: spy }), { ...j, image: '/ref.png' }, { idempotencyKey: 'k' });
+    expect(out).toMatchObject({ kind: 'rejected', message: expect.stringMatching(/not uploaded/) });
+    expect(calls).toBe(0);
     expect(errs(toReplicateRequest({ ...j, aspect: 'auto' }, {}))).toMatch(/portrait/);
     expect(errs(toReplicateRequest({ ...j, wireModel: 'sora-2' }, {}))).toMatch(/owner\/name/);
   });
