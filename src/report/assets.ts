@@ -62,6 +62,9 @@ kbd{font:11px ui-monospace,monospace;color:var(--muted);border:1px solid var(--l
 .tile.picked{border-color:var(--pick);box-shadow:0 0 0 1px var(--pick) inset}
 input[type=radio]{accent-color:var(--pick)}
 .outputs{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:14px}
+.ref{display:flex;gap:8px;align-items:center;margin:0}
+.ref img{max-width:96px;max-height:72px;border-radius:6px;border:1px solid var(--line);background:#000;flex:none}
+.ref figcaption{font-size:12px;color:var(--muted);min-width:0;overflow-wrap:anywhere}
 .failures{margin:0;padding-left:18px}.failures li{margin:3px 0}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;color:#b7c3d6}
 footer{color:var(--muted);font-size:12px;padding:18px 28px;border-top:1px solid var(--line)}

@@ -8,6 +8,7 @@ import { formatUsd } from '../money.ts';
 import { REPORT_CSS, REPORT_JS } from './assets.ts';
 import { comparisonGroups, type Comparison } from './compare.ts';
 import { groupLabels } from './labels.ts';
+import { referenceThumbs } from './refs.ts';
 import { buildResults, writeAtomic, type ResultJob, type Results, type ResultsOptions } from './results.ts';
 import type { PostOutput } from './types.ts';
 import type { ReportItem } from './types.ts';
@@ -58,6 +59,7 @@ function jobCard(j: ResultJob): string {
 <div class="title"><span class="who">${esc(j.provider)} · ${esc(j.model)} <small>${esc(j.shot)}${j.take > 1 ? ` · take ${j.take}` : ''}</small></span><span class="badges">${qcBadge(j)}<span class="badge s-${esc(j.state)}">${esc(j.state)}</span></span></div>
 ${j.error ? `<div class="err"><b>${esc(j.error.code)}</b>: ${esc(j.error.message)}</div>` : ''}
 <div class="prompt">${esc(j.prompt)}</div>
+${refFigure(j)}
 ${kv([
   ['params', `${p.seconds}s · ${p.aspect} · ${p.resolution} · ${p.size}${p.seed !== null ? ` · seed ${p.seed}` : ''} · ${j.tier}`],
   ['negative', p.negative_prompt],
@@ -73,6 +75,14 @@ ${kv([
   ['clip', j.clip ? `${j.clip.width}x${j.clip.height} · ${j.clip.durationS}s · ${(j.clip.bytes / 1e6).toFixed(2)} MB` : null],
 ])}
 </div></article>`;
+}
+
+/** The reference image a job started from: its thumbnail (inside the run dir) and its name. */
+function refFigure(j: ResultJob): string {
+  const image = j.parameters.image;
+  if (!image || !j.imageThumbnail) return '';
+  const name = image.split(/[\\/]/).pop() ?? image;
+  return `<figure class="ref"><img alt="reference image" loading="lazy" src="${href(j.imageThumbnail)}"><figcaption title="${esc(image)}">reference: ${esc(name)}</figcaption></figure>`;
 }
 
 /** A results row's field as the label builder reads it (same names as the manifest's fields). */
@@ -212,7 +222,8 @@ export async function writeReport(
   post: readonly PostOutput[],
   opts: ResultsOptions = {},
 ): Promise<Results> {
-  const results = buildResults(items, post, opts);
+  const refs = opts.refs ?? (await referenceThumbs(runDir, items));
+  const results = buildResults(items, post, { ...opts, refs });
   await writeReportOf(runDir, results);
   return results;
 }

@@ -8,6 +8,7 @@ import pLimit from 'p-limit';
 import { probe, type ProbeResult } from '../media/ffmpeg.ts';
 import { probeMp4 } from '../media/mp4info.ts';
 import type { JobState } from '../run/types.ts';
+import { referenceThumbs } from './refs.ts';
 import { resultsCsv } from './results-csv.ts';
 import type { ClipQc, PostOutput, ReportItem, ResultJob, Results } from './types.ts';
 
@@ -22,6 +23,8 @@ export interface ResultsOptions {
   probes?: ReadonlyMap<string, ProbeResult | null>;
   /** QC verdicts by job id (from the `qc` post-step's post/qc.json). */
   qc?: ReadonlyMap<string, ClipQc>;
+  /** Reference-image thumbnails by image path (see `referenceThumbs`); `writeResults` makes them when not given. */
+  refs?: ReadonlyMap<string, string>;
 }
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
@@ -41,7 +44,13 @@ export function thumbnailsByJob(post: readonly PostOutput[]): Map<string, string
   return map;
 }
 
-export function toResultJob(item: ReportItem, thumbnail: string | null, probed?: ProbeResult | null, qc?: ClipQc): ResultJob {
+export function toResultJob(
+  item: ReportItem,
+  thumbnail: string | null,
+  probed?: ProbeResult | null,
+  qc?: ClipQc,
+  imageThumbnail: string | null = null,
+): ResultJob {
   const { job, record } = item;
   const t = record.timings;
   return {
@@ -86,6 +95,7 @@ export function toResultJob(item: ReportItem, thumbnail: string | null, probed?:
         }
       : null,
     thumbnail,
+    imageThumbnail,
     error: record.error ? { ...record.error } : null,
     qc: record.clip && qc ? qc : null,
   };
@@ -94,7 +104,15 @@ export function toResultJob(item: ReportItem, thumbnail: string | null, probed?:
 export function buildResults(items: readonly ReportItem[], post: readonly PostOutput[], opts: ResultsOptions = {}): Results {
   const thumbs = thumbnailsByJob(post);
   const ordered = [...items].sort((a, b) => a.job.index - b.job.index || a.job.take - b.job.take);
-  const jobs = ordered.map((it) => toResultJob(it, thumbs.get(it.job.id) ?? null, opts.probes?.get(it.job.id), opts.qc?.get(it.job.id)));
+  const jobs = ordered.map((it) =>
+    toResultJob(
+      it,
+      thumbs.get(it.job.id) ?? null,
+      opts.probes?.get(it.job.id),
+      opts.qc?.get(it.job.id),
+      it.job.image ? (opts.refs?.get(it.job.image) ?? null) : null,
+    ),
+  );
   const states: Partial<Record<JobState, number>> = {};
   for (const j of jobs) states[j.state] = (states[j.state] ?? 0) + 1;
   return {
@@ -124,7 +142,8 @@ export async function writeResults(
   opts: ResultsOptions = {},
 ): Promise<Results> {
   const probes = opts.probes ?? (await probeClips(runDir, items));
-  const results = buildResults(items, post, { ...opts, probes });
+  const refs = opts.refs ?? (await referenceThumbs(runDir, items));
+  const results = buildResults(items, post, { ...opts, probes, refs });
   await writeAtomic(join(runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   await writeAtomic(join(runDir, 'results.csv'), resultsCsv(results));
   return results;

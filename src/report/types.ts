@@ -77,6 +77,8 @@ export interface ResultJob {
       })
     | null;
   thumbnail: string | null;
+  /** Run-relative thumbnail of the local reference image (`refs/…`); null without one. */
+  imageThumbnail: string | null;
   error: { code: string; message: string } | null;
   /** Clip QC verdict; null when the clip was not checked (no clip, or QC off). */
   qc: ClipQc | null;

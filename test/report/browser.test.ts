@@ -16,6 +16,7 @@ import { makeItem, tempRunDir, removeTempDirs } from '../media/helpers.ts';
 import { writeFile } from 'node:fs/promises';
 import { exportPicks, readPicks } from '../../src/post/export.ts';
 import { readQc } from '../../src/post/qc.ts';
+import { runFfmpeg } from '../../src/media/ffmpeg.ts';
 
 afterAll(removeTempDirs);
 
@@ -51,6 +52,11 @@ describe.skipIf(!available && !mustRun)('report.html in Chromium', () => {
         video: 'color=c=black:size=160x90:rate=24:duration=1',
       }),
     ]);
+    // A reference image outside the run dir: the report shows it as a thumbnail copied inside.
+    const refDir = await tempRunDir('shotlist-report-ref-');
+    const refImage = join(refDir, 'storyboard.png');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=640x360', '-frames:v', '1', refImage]);
+    items[3]!.job.image = refImage;
     const post = await runPostSteps({
       runDir: dir,
       steps: [{ kind: 'thumbnails' }, { kind: 'grid', group_by: ['baseId', 'seed'], order_by: 'provider' }],
@@ -177,6 +183,15 @@ describe.skipIf(!available && !mustRun)('report.html in Chromium', () => {
       .evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('.tile .label')).map((l) => l.textContent ?? '')));
     for (const group of labels) expect(new Set(group).size, group.join(' | ')).toBe(group.length);
     expect(labels[1]).toEqual(['take 1', 'take 2']);
+  });
+
+  it('shows an image reference as a thumbnail from inside the run dir', async () => {
+    const img = page.locator('.card[data-job="d1"] .ref img');
+    await img.scrollIntoViewIfNeeded(); // loading=lazy: it loads when it comes into view
+    await expect.poll(() => img.evaluate((i: HTMLImageElement) => (i.complete ? i.naturalWidth : 0))).toBeGreaterThan(0);
+    const src = await img.evaluate((i: HTMLImageElement) => i.src);
+    expect(src.startsWith(pathToFileURL(join(dir, 'refs')).href + '/')).toBe(true);
+    expect(await page.locator('.card[data-job="d1"] .ref figcaption').innerText()).toBe('reference: storyboard.png');
   });
 
   it('shows QC badges and filters to flagged clips', async () => {

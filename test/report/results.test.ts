@@ -207,3 +207,35 @@ describe('results.json clip probe', () => {
     expect(r.jobs[1]!.clip!.probe).toBeNull();
   });
 });
+
+describe('reference images (issue 12: "an image reference appears only as its file name")', () => {
+  it('are downscaled into refs/ inside the run dir and shown as thumbnails; URLs and missing files keep the name only', async () => {
+    const { runFfmpeg } = await import('../../src/media/ffmpeg.ts');
+    const { referenceThumbs, REF_MAX_SIDE } = await import('../../src/report/refs.ts');
+    const { probe } = await import('../../src/media/ffmpeg.ts');
+    const dir = await tempRunDir('shotlist-refs-');
+    const outside = await tempRunDir('shotlist-refs-src-');
+    const image = join(outside, 'boards', 'frame 1.png');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(outside, 'boards'));
+    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=1280x720', '-frames:v', '1', image]);
+    const jobs = [item('r1', {}, { id: 'r1' }), item('r2', {}, { id: 'r2' }), item('r3', {}, { id: 'r3' }), item('r4', {}, { id: 'r4' })];
+    jobs[0]!.job.image = image;
+    jobs[1]!.job.image = image; // shared: one thumbnail
+    jobs[2]!.job.image = 'https://example.com/board.png';
+    jobs[3]!.job.image = join(outside, 'gone.png');
+    const refs = await referenceThumbs(dir, jobs);
+    expect([...refs.keys()]).toEqual([image]);
+    const rel = refs.get(image)!;
+    expect(rel).toMatch(/^refs\/[0-9a-f]{16}\.jpg$/);
+    const p = await probe(join(dir, rel));
+    expect(Math.max(p.video!.width, p.video!.height)).toBe(REF_MAX_SIDE);
+    const r = buildResults(jobs, [], { now: () => NOW, refs });
+    expect(r.jobs.map((j) => j.imageThumbnail)).toEqual([rel, rel, null, null]);
+    const html = renderReport(r);
+    expect(html.match(/<figure class="ref"><img [^>]*src="refs\/[0-9a-f]{16}\.jpg"/g)).toHaveLength(2);
+    expect(html).toContain('reference: frame 1.png');
+    // Every link stays inside the run dir: relative, no parent steps, no absolute paths.
+    for (const [, src] of html.matchAll(/\b(?:src|href|poster)="([^"]*)"/g)) expect(src).toMatch(/^(?![/\\]|[a-z]+:|.*\.\.)/i);
+  });
+});
