@@ -132,7 +132,7 @@ function apply(v: View, e: RunEvent): void {
       break;
     case 'callbacks.summary':
       v.warnings.push(
-        `callbacks: ${e.accepted} accepted, ${e.duplicates} duplicate(s) ignored, ${e.invalid} invalid signature(s) refused, ${e.unknownTask} for unknown tasks`,
+        `callbacks: ${e.accepted} accepted, ${e.duplicates} duplicate(s) ignored, ${e.invalid} invalid signature(s) refused, ${e.unknownTask} for unknown tasks${e.mismatched ? `, ${e.mismatched} for a task the job no longer holds` : ''}`,
       );
       break;
     case 'run.finished':

@@ -19,6 +19,7 @@ import {
   transportToStatus,
   transportToSubmit,
 } from './http.ts';
+import { withJobRef } from './job-ref.ts';
 
 function auth(env: ProviderEnv): Record<string, string> {
   return { authorization: `Bearer ${env.apiKey}` };
@@ -42,7 +43,7 @@ export function toApidotRequest(job: Job, opts: { callbackUrl?: string }): MapRe
   if (job.negative_prompt !== undefined) input.negative_prompt = job.negative_prompt;
   Object.assign(input, job.params);
   const json: Record<string, unknown> = { model: job.wireModel };
-  if (opts.callbackUrl) json.callback_url = opts.callbackUrl;
+  if (opts.callbackUrl) json.callback_url = withJobRef(opts.callbackUrl, job.id);
   json.input = input;
   return { ok: true, request: { method: 'POST', path: '/api/generate/submit', json } };
 }

@@ -18,6 +18,7 @@ import {
   transportToStatus,
   transportToSubmit,
 } from './http.ts';
+import { withJobRef } from './job-ref.ts';
 import { bodyDeliveryId, callbackJson } from './webhooks.ts';
 
 /** Docs (apixo.ai/docs/models/video/sora-2-pro, 2026-11): 1–5,000 characters. */
@@ -69,7 +70,7 @@ export function toApixoRequest(job: Job, opts: { callbackUrl?: string }): MapRes
   if (job.image) input.image_urls = [job.image];
   Object.assign(input, job.params);
   const json: Record<string, unknown> = { request_type: opts.callbackUrl ? 'callback' : 'async' };
-  if (opts.callbackUrl) json.callback_url = opts.callbackUrl;
+  if (opts.callbackUrl) json.callback_url = withJobRef(opts.callbackUrl, job.id);
   // The docs: only "official" routing remains; always send it explicitly.
   json.provider = 'official';
   json.input = input;

@@ -17,6 +17,7 @@ import {
   transportToStatus,
   transportToSubmit,
 } from './http.ts';
+import { withJobRef } from './job-ref.ts';
 import { callbackJson, verifyHexHmac } from './webhooks.ts';
 
 export const SORAPI_MAX_PROMPT = 5_000;
@@ -68,7 +69,7 @@ export function toSorapiRequest(job: Job, opts: { callbackUrl?: string; idempote
   if (job.guidance !== undefined) json.guidance = job.guidance;
   if (job.seed !== undefined) json.seed = job.seed;
   if (job.negative_prompt !== undefined) json.negative_prompt = job.negative_prompt;
-  if (opts.callbackUrl) json.callback_url = opts.callbackUrl;
+  if (opts.callbackUrl) json.callback_url = withJobRef(opts.callbackUrl, job.id);
   if (opts.idempotencyKey) json.idempotency_key = sorapiIdempotencyKey(opts.idempotencyKey);
   Object.assign(json, job.params);
   return { ok: true, request: { method: 'POST', path: '/api/generate', json } };

@@ -15,13 +15,18 @@ export interface CallbackReceiverOptions {
   now: () => number;
   /** Wake the task; returns false when the task id is not one of ours (in flight). */
   onTask: (provider: string, taskId: string) => boolean;
+  /**
+   * For a callback URL carrying `?job=<id>`: whether that job, at this provider, holds this task id
+   * now. A late callback for an earlier task of the job (resubmitted since) is then ignored.
+   */
+  ownsTask?: (provider: string, jobId: string, taskId: string) => boolean;
   maxBodyBytes?: number;
 }
 
 export interface CallbackReceiver {
   /** Where it listens, e.g. `http://127.0.0.1:4567`. */
   url: string;
-  stats: { received: number; accepted: number; duplicates: number; invalid: number; unknownTask: number };
+  stats: { received: number; accepted: number; duplicates: number; invalid: number; unknownTask: number; mismatched: number };
   close(): Promise<void>;
 }
 
@@ -65,7 +70,7 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined
 
 export async function startCallbackReceiver(o: CallbackReceiverOptions): Promise<CallbackReceiver> {
   const seen = new RecentIds(50_000);
-  const stats = { received: 0, accepted: 0, duplicates: 0, invalid: 0, unknownTask: 0 };
+  const stats = { received: 0, accepted: 0, duplicates: 0, invalid: 0, unknownTask: 0, mismatched: 0 };
   const reply = (res: ServerResponse, code: number, text: string) => {
     res.writeHead(code, { 'content-type': 'text/plain' }).end(text);
   };
@@ -91,6 +96,12 @@ export async function startCallbackReceiver(o: CallbackReceiverOptions): Promise
     if (verdict.kind === 'invalid') {
       stats.invalid++;
       return reply(res, 401, 'invalid signature');
+    }
+    // Before the dedupe: a mismatched delivery must not use up the id of a genuine one.
+    const jobId = url.searchParams.get('job');
+    if (jobId !== null && o.ownsTask && !o.ownsTask(name, jobId, verdict.taskId)) {
+      stats.mismatched++;
+      return reply(res, 202, 'ignored: not the task this job holds');
     }
     if (!seen.add(`${name}\u0000${verdict.deliveryId}`)) {
       stats.duplicates++;
@@ -118,4 +129,15 @@ export async function startCallbackReceiver(o: CallbackReceiverOptions): Promise
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The executor's `ownsTask`: the job exists, belongs to the provider the callback came for, and its
+ * checkpoint record holds exactly this task id.
+ */
+export function jobOwnsTask(
+  recordOf: (jobId: string) => { task?: { id: string } } | undefined,
+  providerOf: (jobId: string) => string | undefined,
+): NonNullable<CallbackReceiverOptions['ownsTask']> {
+  return (provider, jobId, taskId) => providerOf(jobId) === provider && recordOf(jobId)?.task?.id === taskId;
 }

@@ -39,7 +39,17 @@ export type RunEvent =
       partialsRemoved: number;
     }
   /** Callback mode: what the receiver saw (duplicates ignored, invalid signatures refused). */
-  | { kind: 'callbacks.summary'; at: number; received: number; accepted: number; duplicates: number; invalid: number; unknownTask: number }
+  | {
+      kind: 'callbacks.summary';
+      at: number;
+      received: number;
+      accepted: number;
+      duplicates: number;
+      invalid: number;
+      unknownTask: number;
+      /** Callbacks whose `?job=` holds another task now (a late one for an earlier attempt). */
+      mismatched?: number;
+    }
   | { kind: 'run.finished'; at: number; counts: Partial<Record<JobState, number>>; spentUsd: number };
 
 export type EventSink = (event: RunEvent) => void;

@@ -10,7 +10,7 @@ import type { ProbeResult } from '../media/ffmpeg.ts';
 import type { Job } from '../plan/types.ts';
 import type { ProviderBinding } from './binding.ts';
 import { BudgetLedger } from './budget.ts';
-import { startCallbackReceiver, type CallbackReceiver } from './callbacks.ts';
+import { jobOwnsTask, startCallbackReceiver, type CallbackReceiver } from './callbacks.ts';
 import { CheckpointStore, loadCheckpoint, type CheckpointOptions, type OpenReport, type Recovery } from './checkpoint.ts';
 import { removePartials, writeErrorOf } from './rundir.ts';
 import type { RunDirWriteError } from '../errors.ts';
@@ -247,6 +247,7 @@ async function runWithStore(
     byProvider.set(job.provider, list);
   }
   for (const name of byProvider.keys()) runtime(name);
+  const byJob = new Map([...byProvider.values()].flat().map((j) => [j.id, j]));
 
   const startCounts: Partial<Record<JobState, number>> = {};
   for (const job of opts.jobs) {
@@ -274,6 +275,10 @@ async function runWithStore(
         wake?.();
         return wake !== undefined;
       },
+      ownsTask: jobOwnsTask(
+        (id) => cp.get(id),
+        (id) => byJob.get(id)?.provider,
+      ),
     });
   }
   const running = new Set<Promise<void>>();

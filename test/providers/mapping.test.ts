@@ -63,7 +63,7 @@ describe('apidot toRequest', () => {
     const r = req(toApidotRequest({ ...pro, image: URL_IMG }, { callbackUrl: 'https://cb.example/x' }));
     expect(r.json).toEqual({
       model: 'sora-2-pro-official',
-      callback_url: 'https://cb.example/x',
+      callback_url: `https://cb.example/x?job=${pro.id}`, // the job rides along: a late callback finds (and checks) its job
       input: { prompt: pro.prompt, duration: 12, aspect_ratio: '16:9', resolution: '1080p', image_urls: [URL_IMG] },
     });
   });
@@ -100,7 +100,7 @@ describe('sorapi toRequest', () => {
         guidance: 6.5,
         seed: 42,
         negative_prompt: 'blur',
-        callback_url: 'https://cb/x',
+        callback_url: `https://cb/x?job=${j.id}`,
         idempotency_key: 'job123-a1',
       },
     });
@@ -119,7 +119,7 @@ describe('sorapi toRequest', () => {
       /https:\/\/ URLs only.*http:\/\/hooks.example.com/,
     );
     expect(req(toSorapiRequest(j, { callbackUrl: 'http://127.0.0.1:9000/callbacks/sorapi' })).json).toMatchObject({
-      callback_url: 'http://127.0.0.1:9000/callbacks/sorapi',
+      callback_url: `http://127.0.0.1:9000/callbacks/sorapi?job=${j.id}`,
     });
   });
   it('prompt ≤ 5000', () => {
@@ -156,7 +156,7 @@ describe('apixo toRequest', () => {
     const r = req(toApixoRequest({ ...j, aspect: '16:9', image: URL_IMG }, { callbackUrl: 'https://cb/x' }));
     expect(r.json).toEqual({
       request_type: 'callback',
-      callback_url: 'https://cb/x',
+      callback_url: `https://cb/x?job=${j.id}`,
       provider: 'official',
       input: { mode: 'image-to-video', prompt: j.prompt, duration: 8, aspect_ratio: 'landscape', image_urls: [URL_IMG] },
     });

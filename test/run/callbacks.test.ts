@@ -6,6 +6,7 @@ import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.ts'
 import type { ProviderName } from '../../src/providers/types.ts';
 import { executeRun, startCallbackReceiver } from '../../src/run/index.ts';
 import { getProvider } from '../../src/providers/index.ts';
+import { jobOwnsTask } from '../../src/run/callbacks.ts';
 import { tmpRunDir } from './helpers.ts';
 import { emuBinding, emuJob } from './emu-helpers.ts';
 
@@ -80,6 +81,38 @@ describe('callback mode', () => {
       expect((await fetch(`${r.url}/callbacks/nope`, { method: 'POST', body: mine })).status).toBe(404);
       expect(woke).toEqual(['apidot:other', 'apidot:mine']);
       expect(r.stats.invalid).toBe(1);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('a late callback for a job whose task id changed is ignored; the task the job holds now wakes', async () => {
+    // job1 was resubmitted: its checkpoint record now holds task "new"; "old" was its first attempt.
+    const records = new Map([['job1', { task: { id: 'new' } }]]);
+    const woke: string[] = [];
+    const r = await startCallbackReceiver({
+      listen: '127.0.0.1:0',
+      providers: new Map([['apidot', getProvider('apidot')!]]),
+      secrets: {},
+      now: () => Date.now(),
+      onTask: (_p, id) => (woke.push(id), true),
+      ownsTask: jobOwnsTask(
+        (id) => records.get(id),
+        (id) => (records.has(id) ? 'apidot' : undefined),
+      ),
+    });
+    const post = (query: string, taskId: string) =>
+      fetch(`${r.url}/callbacks/apidot${query}`, {
+        method: 'POST',
+        body: JSON.stringify({ code: 200, data: { task_id: taskId, status: 'finished' } }),
+      });
+    try {
+      expect((await post('?job=job1', 'old')).status).toBe(202);
+      expect((await post('?job=nojob', 'new')).status).toBe(202);
+      expect(woke).toEqual([]);
+      expect(r.stats.mismatched).toBe(2);
+      expect((await post('?job=job1', 'new')).status).toBe(200);
+      expect(woke).toEqual(['new']);
     } finally {
       await r.close();
     }
