@@ -48,6 +48,10 @@ export interface Ctx {
   requestId: string;
   /** Models a gateway mount serves besides the protocol's own. */
   extraModels?: readonly string[];
+  /** The prefix this request came in under (a gateway mount's, or the module's own). URLs handed out stay under it. */
+  prefix: string;
+  /** Set when the request came in under a gateway mount: file URLs handed out go under it too. */
+  mountPrefix?: string;
   /** Set by fault injection on a create: answer nothing after doing the work (an ambiguous submit). */
   dropResponse: boolean;
   body(): Promise<Buffer>;
@@ -64,6 +68,16 @@ export type TaskInit = Pick<
   /** Extra text drawn on the clip (parameters). */
   lines?: string[];
 };
+
+/** The gateway mount a task was created under ('' for the module's own prefix): its URLs stay under it. */
+export function mountOf(task: EmuTask): string {
+  return typeof task.meta.mount === 'string' ? task.meta.mount : '';
+}
+
+/** The API prefix a task's follow-up URLs use: its mount's, or the module's own. */
+export function prefixOf(task: EmuTask, modulePrefix: string): string {
+  return mountOf(task) || modulePrefix;
+}
 
 export function zeroCounts(): EmulatorCounts {
   return { creates: 0, statusGets: 0, downloads: 0, lists: 0, rejected429: 0, total: 0 };
@@ -199,7 +213,7 @@ export class EmuCore {
         completedAt: phase.completedAt,
       });
     }
-    return `${this.baseUrl}/files/${task.fileToken}.mp4`;
+    return `${this.baseUrl}${mountOf(task)}/files/${task.fileToken}.mp4`;
   }
 
   urlExpiresAt(provider: ProviderName, completedAt: number): number {

@@ -21,6 +21,8 @@ function makeCtx(
     url,
     method: req.method ?? 'GET',
     path: url.pathname.slice(prefix.length) || '/',
+    prefix,
+    ...(prefix !== mod.prefix ? { mountPrefix: prefix } : {}),
     key: '',
     requestId,
     dropResponse: false,
@@ -42,7 +44,13 @@ export async function handleRequest(core: EmuCore, req: IncomingMessage, res: Se
   const url = new URL(req.url ?? '/', core.baseUrl || 'http://127.0.0.1');
   const requestId = `req_${core.newId(24)}`;
   res.setHeader('x-request-id', requestId);
-  const p = url.pathname;
+  const under = (prefix: string) => url.pathname === prefix || url.pathname.startsWith(`${prefix}/`);
+  const mount = core.opts.mounts?.find((m) => under(m.prefix));
+  // Under a gateway mount, files and presigned uploads are served below the mount too (with an
+  // extension, so a Replicate mount's own `/files/{id}` API route stays the API's).
+  const mountedFile = mount && /^\/(files|uploads)\/[A-Za-z0-9_-]+\.[a-z0-9]+$/.test(url.pathname.slice(mount.prefix.length));
+  const mountedUpload = mount && /^\/uploads\/[A-Za-z0-9_-]+$/.test(url.pathname.slice(mount.prefix.length));
+  const p = mount && (mountedFile || mountedUpload) ? url.pathname.slice(mount.prefix.length) : url.pathname;
 
   const file = /^\/files\/([A-Za-z0-9_-]+)(?:\.[a-z0-9]+)?$/.exec(p);
   if (file) return core.handleFile(req, res, file[1]!);
@@ -59,8 +67,6 @@ export async function handleRequest(core: EmuCore, req: IncomingMessage, res: Se
   }
   if (p === '/' || p === '/health') return sendJson(res, 200, { ok: true, providers: [...core.modules.keys()] });
 
-  const under = (prefix: string) => p === prefix || p.startsWith(`${prefix}/`);
-  const mount = core.opts.mounts?.find((m) => under(m.prefix));
   const mod = mount ? core.modules.get(mount.protocol) : [...core.modules.values()].find((m) => under(m.prefix));
   if (!mod) return sendJson(res, 404, { error: `no route for ${p}` });
 

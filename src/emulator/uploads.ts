@@ -57,13 +57,15 @@ export class UploadStore {
     provider: ProviderName,
     contentType: string,
     fileName: string,
+    /** A gateway mount's prefix: the URLs handed out stay under it. */
+    under = '',
   ): { token: string; uploadUrl: string; fileUrl: string } {
     const token = core.newId(24);
     this.pending.set(token, { provider, token, contentType, fileName });
     return {
       token,
-      uploadUrl: `${core.baseUrl}/uploads/${token}`,
-      fileUrl: `${core.baseUrl}/files/${token}.${extFor(contentType, fileName)}`,
+      uploadUrl: `${core.baseUrl}${under}/uploads/${token}`,
+      fileUrl: `${core.baseUrl}${under}/files/${token}.${extFor(contentType, fileName)}`,
     };
   }
 

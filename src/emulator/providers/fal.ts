@@ -1,6 +1,6 @@
 /** fal.ai queue: submit to any app path, poll the returned status URL, fetch the result (which may be an error). */
 import { falSignature, type Delivery } from '../callbacks.ts';
-import type { Ctx, EmuCore, ProviderModule } from '../core.ts';
+import { prefixOf, type Ctx, type EmuCore, type ProviderModule } from '../core.ts';
 import { fileSize } from '../files.ts';
 import { isRecord, parseJson, sendJson } from '../http.ts';
 import { effective, loadInputSchemas, validateInput, type SchemaError } from '../input-schema.ts';
@@ -16,7 +16,7 @@ function uuid(core: EmuCore): string {
 
 function urls(core: EmuCore, t: EmuTask): { status_url: string; response_url: string; cancel_url: string } {
   // Like real fal, the queue URLs keep only the app's owner/name and drop its sub-path.
-  const base = `${core.baseUrl}${fal.prefix}/${String(t.meta.appBase)}/requests/${t.id}`;
+  const base = `${core.baseUrl}${prefixOf(t, fal.prefix)}/${String(t.meta.appBase)}/requests/${t.id}`;
   return { status_url: `${base}/status`, response_url: base, cancel_url: `${base}/cancel` };
 }
 
@@ -121,7 +121,7 @@ async function submit(ctx: Ctx, app: string[]): Promise<void> {
     // `"auto"` durations (Seedance) render as 5 s.
     seconds: seconds !== undefined && Number.isInteger(seconds) ? seconds : 5,
     callbackUrl: hook,
-    meta: { appBase: app.slice(0, 2).join('/'), appId, seed: b.seed, input: b },
+    meta: { appBase: app.slice(0, 2).join('/'), appId, seed: b.seed, input: b, ...(ctx.mountPrefix ? { mount: ctx.mountPrefix } : {}) },
     failCode: 'content_policy_violation',
     failMessage: 'The content could not be processed because it was flagged by a content checker.',
   });
@@ -134,7 +134,7 @@ async function initiateUpload(ctx: Ctx): Promise<void> {
   const b = parsed.ok && isRecord(parsed.value) ? parsed.value : {};
   const contentType = typeof b.content_type === 'string' ? b.content_type : 'application/octet-stream';
   const fileName = typeof b.file_name === 'string' ? b.file_name : 'upload.bin';
-  const u = ctx.core.uploads.initiate(ctx.core, 'fal', contentType, fileName);
+  const u = ctx.core.uploads.initiate(ctx.core, 'fal', contentType, fileName, ctx.mountPrefix);
   ctx.json(200, { upload_url: u.uploadUrl, file_url: u.fileUrl });
 }
 

@@ -60,7 +60,7 @@ function fileObject(ctx: Ctx, f: StoredUpload): Record<string, unknown> {
     metadata: f.metadata ?? {},
     created_at: new Date(f.createdAt).toISOString(),
     expires_at: new Date(f.createdAt + FILE_TTL_MS).toISOString(),
-    urls: { get: `${ctx.core.baseUrl}/replicate/v1/files/${f.token}` },
+    urls: { get: `${ctx.core.baseUrl}${ctx.prefix}/files/${f.token}` },
   };
 }
 

@@ -4,7 +4,7 @@
  * model's vendored schema (specs/replicate); input and output are removed an hour after the end.
  */
 import { standardWebhookSignature, DEFAULT_WEBHOOK_SECRETS, type Delivery } from '../callbacks.ts';
-import type { Ctx, EmuCore, ProviderModule } from '../core.ts';
+import { prefixOf, type Ctx, type EmuCore, type ProviderModule } from '../core.ts';
 import { isRecord, parseJson, sendJson } from '../http.ts';
 import { effective, loadInputSchemas, validateInput } from '../input-schema.ts';
 import { parseSeconds, sizeFor } from '../sizes.ts';
@@ -45,7 +45,7 @@ function startedAt(t: EmuTask, p: Phase): number | undefined {
 }
 
 export function prediction(core: EmuCore, t: EmuTask, p: Phase = core.phase(t)): Record<string, unknown> {
-  const base = `${core.baseUrl}${replicate.prefix}`;
+  const base = `${core.baseUrl}${prefixOf(t, replicate.prefix)}`;
   const done = p.kind === 'queued' || p.kind === 'running' ? undefined : p.completedAt;
   const started = startedAt(t, p);
   const retention = core.faults.replicate.get().dataRetentionMs ?? DATA_RETENTION_MS;
@@ -154,7 +154,12 @@ async function create(ctx: Ctx, model: string, version?: string): Promise<void> 
     ...sizeFor(aspect === 'adaptive' ? '16:9' : aspect, res),
     seconds: seconds > 0 ? seconds : 5, // -1: the model picks
     callbackUrl: typeof hook === 'string' ? hook : undefined,
-    meta: { input, version, filter: Array.isArray(filter) ? filter.map(String) : EVENTS },
+    meta: {
+      input,
+      version,
+      filter: Array.isArray(filter) ? filter.map(String) : EVENTS,
+      ...(ctx.mountPrefix ? { mount: ctx.mountPrefix } : {}),
+    },
     failCode: 'E001',
     failMessage: 'The input or output was flagged as sensitive. Please try again with different inputs. (E005)',
   });
@@ -183,7 +188,7 @@ function list(ctx: Ctx): void {
     )
     .reverse();
   const link = (n: number) => {
-    const u = new URL(`${core.baseUrl}${replicate.prefix}/predictions`);
+    const u = new URL(`${core.baseUrl}${ctx.prefix}/predictions`);
     for (const [k, v] of url.searchParams) if (k !== 'cursor') u.searchParams.set(k, v);
     u.searchParams.set('cursor', Buffer.from(String(n)).toString('base64url'));
     return u.toString();
