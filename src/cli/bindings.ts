@@ -13,6 +13,7 @@ import type { ProviderBinding } from '../run/index.ts';
 import { UsageError } from '../errors.ts';
 import { fitImage } from '../media/image.ts';
 import { createTransport } from '../providers/transport.ts';
+import { EMULATED_RENDER_S } from './emulated-speed.ts';
 
 export interface BinderOptions {
   catalog: Catalog;
@@ -96,7 +97,8 @@ export function makeBinder(o: BinderOptions): (name: string) => ProviderBinding 
       },
       limits,
       learnLimits: o.settings[name]?.limits === undefined,
-      renderSeconds: (job) => o.catalog.resolve(job.provider, job.model)?.render_seconds ?? 60,
+      // The emulator renders in seconds: polling on the real provider's minutes would only wait.
+      renderSeconds: (job) => (o.emulator ? EMULATED_RENDER_S : (o.catalog.resolve(job.provider, job.model)?.render_seconds ?? 60)),
       chargesFailures: pc.models.some((m) => m.charges_failures),
     };
     cache.set(name, binding);

@@ -9,4 +9,8 @@ export interface ExecuteFlags {
   maxInFlight?: number;
   /** Print one JSON summary on stdout (the status shape + deferred + report) instead of the lines. */
   json?: boolean;
+  /** Open the HTML report when the run ends (platform opener). */
+  open?: boolean;
+  /** When the run ends, POST the summary JSON to this http(s) URL or pipe it to this command. */
+  notify?: string;
 }

@@ -1,23 +1,22 @@
 /** Shared by `run` and `resume`: execute with progress and the event log, then post-steps and report. */
 import { secretsFromEnv } from '../safety/text.ts';
 import { setMaxListeners } from 'node:events';
-import { join } from 'node:path';
 import { systemClock } from '../clock.ts';
 import { InterruptedError } from '../errors.ts';
 import type { Catalog, ProviderLimits } from '../catalog/types.ts';
 import type { PostStep, ProviderSettings } from '../manifest/types.ts';
 import type { Job } from '../plan/types.ts';
-import { executeRun, openEventLog, readRunState } from '../run/index.ts';
+import { executeRun, openEventLog } from '../run/index.ts';
 import type { EventSink } from '../run/events.ts';
 import { runPaths } from '../run/rundir.ts';
 import type { EmulatorHandle } from '../emulator/types.ts';
-import { formatSpend, formatUsd } from './format.ts';
-import { buildStatus, renderFailures } from './summary.ts';
+import { afterRun, exitCodeOf, renderRunEnd, runSummary, type QcFinished, type RunSummary } from './run-end.ts';
 import { emulatorCallbackSecrets, startInProcessEmulator } from './emulated.ts';
 import { makeBinder } from './bindings.ts';
 import { fanOut } from './events.ts';
 import { postAndReport } from './finish.ts';
 import type { CliIO } from './io.ts';
+import { createPostView } from './post-view.ts';
 import { createProgress, recoveryText } from './progress.ts';
 
 import type { ExecuteFlags } from './execute-flags.ts';
@@ -60,14 +59,21 @@ function limitsOverride(flags: ExecuteFlags): Partial<ProviderLimits> | undefine
 
 export async function executeAndFinish(o: ExecuteAndFinishOptions): Promise<number> {
   const emulator = o.emulate ? await startInProcessEmulator(o.flags, o.io, o.catalog) : undefined;
+  let summary: RunSummary | undefined;
   try {
-    return await execute(o, emulator);
+    summary = await execute(o, emulator);
+    return summary.exit_code;
+  } catch (e) {
+    // Interrupted, disk full, …: the run ended all the same, and a --notify hook wants to know.
+    if (o.flags.notify) summary = await runSummary(o.runDir, exitCodeOf(e, o.signal), o.deferred ?? [], null).catch(() => undefined);
+    throw e;
   } finally {
     await emulator?.stop();
+    if (summary) await afterRun(summary, o.flags, o.io);
   }
 }
 
-async function execute(o: ExecuteAndFinishOptions, emulator: EmulatorHandle | undefined): Promise<number> {
+async function execute(o: ExecuteAndFinishOptions, emulator: EmulatorHandle | undefined): Promise<RunSummary> {
   // The event log refusing writes (disk full, read-only) stops the run like any other write to its directory.
   const logFailed = new AbortController();
   let logError: unknown;
@@ -87,10 +93,13 @@ async function execute(o: ExecuteAndFinishOptions, emulator: EmulatorHandle | un
     logFailed.abort(e);
   });
   const progress = createProgress({ tty: o.io.isTTY, write: (s) => o.io.err(s), clock: systemClock });
+  let qc: QcFinished | undefined;
   const notes: EventSink = (e) => {
     if (e.kind === 'checkpoint.recovered') o.io.err(`note: ${recoveryText(e)}`);
+    if (e.kind === 'qc.finished') qc = e;
   };
-  const events = fanOut(log.sink, progress.sink, notes);
+  const postView = createPostView({ tty: o.io.isTTY, write: (s) => o.io.err(s), clock: systemClock });
+  const events = fanOut(log.sink, progress.sink, notes, postView.sink);
   try {
     const callbacks =
       o.flags.listen && o.flags.publicUrl
@@ -125,44 +134,19 @@ async function execute(o: ExecuteAndFinishOptions, emulator: EmulatorHandle | un
       throw new InterruptedError(`interrupted: checkpoint saved. Resume with: shotlist resume ${o.runDir}`);
     }
     const { post } = await postAndReport(o.runDir, o.post, events, signal, o.name);
+    postView.close();
     if (logError) throw logError;
     const code = outcome.kind === 'completed' ? 0 : 1;
-    const state = await readRunState(o.runDir);
-    const status = state ? buildStatus(o.runDir, state, undefined, null) : undefined;
     const made = post.filter((p) => p.kind !== 'failed').length;
     const postFailed = post.filter((p) => p.kind === 'failed').length;
-    const report = join(o.runDir, 'report.html');
     const deferred = o.deferred ?? [];
-    if (o.flags.json) {
-      o.io.out(
-        JSON.stringify({
-          exit_code: code,
-          ...status,
-          deferred: deferred.map((j) => j.id),
-          post: { outputs: made, failed: postFailed },
-          report,
-        }),
-      );
-      return code;
-    }
-    const counts = Object.entries(outcome.counts)
-      .map(([s, n]) => `${s} ${n}`)
-      .join(', ');
-    const spent = formatSpend(outcome.spentUsd, status?.unpriced.charged ?? 0);
-    o.io.out(`done: ${counts}; spent ${spent} of ${formatUsd(o.approvedUsd)} approved`);
-    if (status && status.failures.length > 0) {
-      o.io.out('failures by reason:');
-      for (const line of renderFailures(status.failures)) o.io.out(line);
-      o.io.out(`  retry them with: shotlist retry ${o.runDir}`);
-    }
-    if (deferred.length > 0) {
-      o.io.out(`deferred: ${deferred.length} job(s) not submitted (--fit); run the manifest again to approve them`);
-    }
-    o.io.out(`post-steps: ${made} output(s)${postFailed > 0 ? ', some failed (see report)' : ''}`);
-    o.io.out(`report: ${report}`);
-    return code;
+    const summary = await runSummary(o.runDir, code, deferred, { outputs: made, failed: postFailed }, qc);
+    if (o.flags.json) o.io.out(JSON.stringify(summary));
+    else for (const line of renderRunEnd(summary, outcome, o.approvedUsd)) o.io.out(line);
+    return summary;
   } finally {
     progress.close();
+    postView.close();
     await log.close();
   }
 }

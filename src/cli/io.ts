@@ -1,5 +1,6 @@
 /** The CLI's window on the terminal, injected so commands never touch `process` directly. */
 import { InterruptedError } from '../errors.ts';
+import { platformOpener, type Opener } from './open.ts';
 import { askYesNo } from './prompt.ts';
 
 export interface CliIO {
@@ -10,6 +11,8 @@ export interface CliIO {
   cwd: string;
   /** Ask a yes/no question on the TTY; false on anything but y/yes (and on Ctrl-D); Ctrl-C throws InterruptedError. */
   confirm(question: string): Promise<boolean>;
+  /** Opens a file with the platform's opener (`--open`); absent = no opener here. */
+  open?: Opener;
 }
 
 export function processIO(): CliIO {
@@ -19,6 +22,7 @@ export function processIO(): CliIO {
     isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
     env: process.env,
     cwd: process.cwd(),
+    open: platformOpener(process.platform, process.env),
     async confirm(question) {
       const answer = await askYesNo(question, { input: process.stdin, output: process.stdout });
       if (answer === 'interrupted') throw new InterruptedError('interrupted at the approval prompt; nothing was spent');

@@ -19,6 +19,8 @@ const loadCancel = () => import('./cmd-cancel.ts');
 const loadRun = () => import('./cmd-run.ts');
 const loadStatus = () => import('./cmd-status.ts');
 const loadRetry = () => import('./cmd-retry.ts');
+const loadRuns = () => import('./cmd-runs.ts');
+const loadReport = () => import('./cmd-report.ts');
 
 function num(value: string): number {
   const n = Number(value);
@@ -44,7 +46,9 @@ function execOptions(cmd: Command): Command {
     .option('--listen <host:port>', 'receive provider callbacks on this address')
     .option('--public-url <url>', 'public URL that reaches --listen (sent to providers as the callback URL)')
     .addOption(new Option('--submit-per-min <n>', "override every provider's submit rate").argParser(num))
-    .addOption(new Option('--max-in-flight <n>', "override every provider's cap on tasks in flight").argParser(num));
+    .addOption(new Option('--max-in-flight <n>', "override every provider's cap on tasks in flight").argParser(num))
+    .option('--open', 'open the HTML report when the run ends (xdg-open / open / start)')
+    .option('--notify <command|url>', 'when the run ends, POST its summary JSON to an http(s) URL or pipe it to a command');
 }
 
 export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: number) => void): Command {
@@ -88,13 +92,24 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
     .option('--json', 'machine-readable status')
     .action((d: string, o) => done(loadStatus().then((c) => c.statusCommand(d, o, io))));
   program
+    .command('runs [dir]')
+    .description('list the runs under <dir>/runs (default: the current folder) with state, jobs and spend')
+    .option('--json', 'machine-readable list')
+    .action((d: string | undefined, o) => done(loadRuns().then((c) => c.runsCommand(d, o, io))));
+  program
     .command('cancel <run-dir>')
     .description('ask the providers to stop every task of the run still in flight; record what was billed')
     .action((d: string) => done(loadCancel().then((c) => c.cancelCommand(d, io))));
   program
     .command('post <run-dir>')
     .description('re-run post-steps and rewrite results and report')
-    .action((d: string) => done(loadPost().then((c) => c.postCommand(d, io, signal))));
+    .option('--open', 'open the HTML report afterwards')
+    .action((d: string, o) => done(loadPost().then((c) => c.postCommand(d, io, signal, o))));
+  program
+    .command('report <run-dir>')
+    .description("print the path of the run's HTML report")
+    .option('--open', 'open it (xdg-open / open / start)')
+    .action((d: string, o) => done(loadReport().then((c) => c.reportCommand(d, o, io))));
   program
     .command('export <run-dir>')
     .description('copy the picked clips into a delivery folder with a manifest (delivery.json, delivery.csv)')

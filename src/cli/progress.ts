@@ -145,8 +145,9 @@ function apply(v: View, e: RunEvent): void {
     case 'post.progress':
     case 'post.finished':
     case 'post.failed':
+    case 'post.step':
     case 'qc.finished':
-      break; // per-job progress and post-steps do not change this view
+      break; // per-job progress and post-steps do not change this view (post-view.ts renders post-steps)
     default: {
       const unhandled: never = e; // a new event kind must be decided on here
       return unhandled;

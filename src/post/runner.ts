@@ -58,13 +58,34 @@ export async function runPostSteps(opts: RunPostOptions): Promise<PostOutput[]> 
   // Steps of one output family get a numbered prefix after the first (stitch, stitch2, …) so two
   // steps never write, and keep rebuilding, the same file.
   const seen: Record<string, number> = {};
-  for (const step of steps) {
+  for (const [i, step] of steps.entries()) {
     if (opts.signal?.aborted) throw new InterruptedError('post-steps interrupted');
     const family = step.kind === 'contact_sheet' || (step.kind === 'thumbnails' && step.sheet) ? 'sheet' : step.kind;
     const ordinal = (seen[family] = (seen[family] ?? 0) + 1);
-    outputs.push(...(await runStep(ctx, state, step, ordinal)));
+    outputs.push(...(await runStep(counted(ctx, step.kind, i + 1, steps.length), state, step, ordinal)));
   }
   return outputs;
+}
+
+/**
+ * The step's context with its work counted: every unit goes through `limit`, so the units scheduled
+ * so far are the total and the finished ones are done. A long step is never silent (issue 11).
+ */
+function counted(ctx: StepContext, step: string, index: number, steps: number): StepContext {
+  let done = 0;
+  let total = 0;
+  const emit = () => ctx.events({ kind: 'post.step', at: ctx.now(), step, index, steps, done, total });
+  emit();
+  return {
+    ...ctx,
+    limit: (fn) => {
+      total++;
+      return ctx.limit(fn).finally(() => {
+        done++;
+        emit();
+      });
+    },
+  };
 }
 
 function runStep(ctx: StepContext, state: PostState, step: PostStep, ordinal: number): Promise<PostOutput[]> {

@@ -50,9 +50,19 @@ async function poster(ctx: StepContext, state: PostState, clip: UsableClip, at: 
 
 interface SheetOptions {
   cols: number;
-  rows: number;
+  /** Per clip: frames are cols×rows (default 3). Per group: clips per page are cols×rows; absent = one sheet that grows. */
+  rows?: number;
   per: 'clip' | 'group';
   group_by?: string;
+}
+
+/** Clip index ranges [start, end) of each sheet page: one page when `rows` is not given. */
+export function sheetPages(count: number, cols: number, rows?: number): Array<[number, number]> {
+  const per = rows === undefined ? count : Math.max(1, cols) * Math.max(1, rows);
+  if (count === 0 || per <= 0) return [[0, count]];
+  const pages: Array<[number, number]> = [];
+  for (let start = 0; start < count; start += per) pages.push([start, Math.min(count, start + per)]);
+  return pages;
 }
 
 function sheetOptions(sheet: Extract<PostStep, { kind: 'thumbnails' }>['sheet']): SheetOptions | null {
@@ -60,7 +70,7 @@ function sheetOptions(sheet: Extract<PostStep, { kind: 'thumbnails' }>['sheet'])
   const o = sheet === true ? {} : sheet;
   return {
     cols: Math.max(1, o.cols ?? 4),
-    rows: Math.max(1, o.rows ?? 3),
+    ...(o.rows !== undefined ? { rows: Math.max(1, o.rows) } : {}),
     per: o.per ?? (o.group_by ? 'group' : 'clip'),
     ...(o.group_by ? { group_by: o.group_by } : {}),
   };
@@ -75,25 +85,26 @@ async function clipSheet(
   o: SheetOptions,
   n: string,
 ): Promise<PostOutput> {
-  const frames = o.cols * o.rows;
+  const rows = o.rows ?? 3;
+  const frames = o.cols * rows;
   const dur = clip.probe.durationS;
   const output = `thumbs/${clip.item.job.id}-sheet${n}.jpg`;
   return produceOutput(ctx, state, {
     step,
     output,
-    key: stateKey({ kind: 'clip-sheet', sha: clip.sha256, cols: o.cols, rows: o.rows, w: SHEET_CELL_WIDTH }),
+    key: stateKey({ kind: 'clip-sheet', sha: clip.sha256, cols: o.cols, rows, w: SHEET_CELL_WIDTH }),
     inputs: [clip.item.job.id],
     build: async (tmp) => {
       // fps=n/dur samples n frames evenly; tile flushes a partial sheet at EOF if one is short.
-      const vf = `fps=${frames}/${secs(dur)},scale=${SHEET_CELL_WIDTH}:-2,tile=${o.cols}x${o.rows}:padding=2:margin=2`;
+      const vf = `fps=${frames}/${secs(dur)},scale=${SHEET_CELL_WIDTH}:-2,tile=${o.cols}x${rows}:padding=2:margin=2`;
       await runFfmpeg(['-i', clip.abs, '-vf', vf, '-frames:v', '1', '-q:v', '3', tmp], ctx.signal ? { signal: ctx.signal } : {});
       return {};
     },
   });
 }
 
-/** One frame per clip of a group, tiled (rows grow to fit every clip). */
-async function groupSheet(
+/** One frame per clip of a group, tiled; paged by `rows` (cols×rows clips per sheet) when given. */
+async function groupSheets(
   ctx: StepContext,
   state: PostState,
   step: PostStepKind,
@@ -101,13 +112,34 @@ async function groupSheet(
   o: SheetOptions,
   at: number | string | undefined,
   n: string,
-): Promise<PostOutput> {
-  const output = `post/sheet${n}-${group.slug}.jpg`;
+): Promise<PostOutput[]> {
   const { usable, excluded } = await resolveClips(ctx, group.items);
-  const inputs = usable.map((c) => c.item.job.id);
   if (usable.length === 0) {
-    return emptyOutput(ctx, { step, output, inputs, group: group.key, excluded }, 'no usable clips in group');
+    const output = `post/sheet${n}-${group.slug}.jpg`;
+    return [await emptyOutput(ctx, { step, output, inputs: [], group: group.key, excluded }, 'no usable clips in group')];
   }
+  const pages = sheetPages(usable.length, o.cols, o.rows);
+  return Promise.all(
+    pages.map(([start, end], i) => {
+      // A single page keeps the plain name; pages are numbered -p1, -p2, … in manifest order.
+      const output = `post/sheet${n}-${group.slug}${pages.length > 1 ? `-p${i + 1}` : ''}.jpg`;
+      return ctx.limit(() => groupSheet(ctx, state, step, group.key, usable.slice(start, end), i === 0 ? excluded : [], o, at, output));
+    }),
+  );
+}
+
+async function groupSheet(
+  ctx: StepContext,
+  state: PostState,
+  step: PostStepKind,
+  groupKey: string,
+  usable: UsableClip[],
+  excluded: Awaited<ReturnType<typeof resolveClips>>['excluded'],
+  o: SheetOptions,
+  at: number | string | undefined,
+  output: string,
+): Promise<PostOutput> {
+  const inputs = usable.map((c) => c.item.job.id);
   const first = usable[0]!.probe.video!;
   const cw = even(SHEET_CELL_WIDTH);
   const ch = even((SHEET_CELL_WIDTH * first.height) / Math.max(1, first.width));
@@ -119,7 +151,7 @@ async function groupSheet(
     output,
     key: stateKey({ kind: 'group-sheet', shas: usable.map((c) => c.sha256), times, cols, cw, ch }),
     inputs,
-    group: group.key,
+    group: groupKey,
     excluded,
     build: async (tmp) => {
       const args: string[] = [];
@@ -164,7 +196,7 @@ export async function runContactSheets(
 ): Promise<PostOutput[]> {
   const o: SheetOptions = {
     cols: Math.max(1, step.cols ?? 4),
-    rows: Math.max(1, step.rows ?? 3),
+    ...(step.rows !== undefined ? { rows: Math.max(1, step.rows) } : {}),
     per: step.group_by ? 'group' : 'clip',
     ...(step.group_by ? { group_by: step.group_by } : {}),
   };
@@ -186,5 +218,5 @@ async function runSheets(
     return Promise.all(usable.map((c) => ctx.limit(() => clipSheet(ctx, state, step, c, o, n))));
   }
   const groups = groupBy(items, o.group_by);
-  return Promise.all(groups.map((g) => ctx.limit(() => groupSheet(ctx, state, step, g, o, at, n))));
+  return (await Promise.all(groups.map((g) => groupSheets(ctx, state, step, g, o, at, n)))).flat();
 }

@@ -26,6 +26,8 @@ export type RunEvent =
   | { kind: 'post.progress'; at: number; step: string; output: string; fraction: number }
   | { kind: 'post.finished'; at: number; step: string; output: string; skipped: boolean }
   | { kind: 'post.failed'; at: number; step: string; output: string; message: string }
+  /** A post-step's advance: `index` of `steps`, `done` of `total` units of work scheduled so far (clips, groups). */
+  | { kind: 'post.step'; at: number; step: string; index: number; steps: number; done: number; total: number }
   /** Clip QC done: how many clips were checked and which were flagged (issue kinds per job). */
   | { kind: 'qc.finished'; at: number; checked: number; flagged: Array<{ job: string; issues: string[] }> }
   | { kind: 'warning'; at: number; message: string }
