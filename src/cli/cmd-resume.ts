@@ -34,5 +34,6 @@ export async function resumeCommand(dir: string, flags: ExecuteFlags, io: CliIO,
     name: meta.name,
     flags,
     emulate: meta.emulated,
+    prior: state,
   });
 }

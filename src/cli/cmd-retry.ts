@@ -79,6 +79,7 @@ export async function retryCommand(dir: string, flags: RetryFlags, io: CliIO, si
     name: meta.name,
     flags: { ...flags, resubmitUnknown: flags.resubmitUnknown || states.includes('unknown') },
     emulate: meta.emulated,
+    prior: state,
     requeue: ids,
   });
 }

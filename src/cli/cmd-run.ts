@@ -12,6 +12,7 @@ import { addUsd } from '../money.ts';
 import { selectRun } from './select-run.ts';
 import { missingKeys } from './bindings.ts';
 import { loadAndPlan, refuseIfOverBudget, type PlanFlags } from './context.ts';
+import { etaOfLeft } from './eta.ts';
 import { executeAndFinish } from './execute.ts';
 import type { CliIO } from './io.ts';
 import { renderPlan } from './render-plan.ts';
@@ -46,7 +47,10 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
     : undefined;
   // With --json, stdout carries only the final JSON summary: the plan goes to stderr.
   const say = (t: string) => (flags.json ? io.err(t) : io.out(t));
-  say(renderPlan(plan, diff));
+  // The estimate is for what is left (a re-run of a half-done run is not the whole plan), at the
+  // emulator's speed under --emulate, with the render times an earlier run observed.
+  const eta = etaOfLeft(plan.jobs, { catalog, settings: manifest.providers, prior: previous, emulated: Boolean(flags.emulate) });
+  say(renderPlan({ ...plan, eta }, diff));
   say(runDirLine(runDir, previous !== undefined));
   const budgetMax = manifest.budget.max_usd;
   const sel = selectRun({
@@ -144,6 +148,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
     flags,
     emulate: Boolean(flags.emulate),
     beforeStart,
+    prior: previous,
   });
 }
 

@@ -16,6 +16,7 @@ import { makeBinder } from './bindings.ts';
 import { fanOut } from './events.ts';
 import { postAndReport } from './finish.ts';
 import type { CliIO } from './io.ts';
+import { liveEta, type EtaContext } from './eta.ts';
 import { createPostView } from './post-view.ts';
 import { createProgress, recoveryText } from './progress.ts';
 
@@ -48,6 +49,8 @@ export interface ExecuteAndFinishOptions {
   emulate: boolean;
   /** Run-directory writes that wait for the lock (see ExecuteOptions.beforeStart). */
   beforeStart?: () => Promise<void>;
+  /** The run's state before this process (resume, retry, re-run): the ETA covers only what is left. */
+  prior?: EtaContext['prior'];
 }
 
 function limitsOverride(flags: ExecuteFlags): Partial<ProviderLimits> | undefined {
@@ -92,7 +95,14 @@ async function execute(o: ExecuteAndFinishOptions, emulator: EmulatorHandle | un
     logError ??= e;
     logFailed.abort(e);
   });
-  const progress = createProgress({ tty: o.io.isTTY, write: (s) => o.io.err(s), clock: systemClock });
+  const eta = liveEta(o.jobs, {
+    catalog: o.catalog,
+    settings: o.settings,
+    prior: o.prior,
+    emulated: emulator !== undefined,
+    requeue: o.requeue,
+  });
+  const progress = createProgress({ tty: o.io.isTTY, write: (s) => o.io.err(s), clock: systemClock, eta });
   let qc: QcFinished | undefined;
   const notes: EventSink = (e) => {
     if (e.kind === 'checkpoint.recovered') o.io.err(`note: ${recoveryText(e)}`);

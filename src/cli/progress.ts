@@ -5,6 +5,8 @@
 import type { Clock } from '../clock.ts';
 import type { EventSink, RunEvent } from '../run/events.ts';
 import type { JobState } from '../run/types.ts';
+import type { LiveEta } from './eta.ts';
+import { createEtaModel, refreshEta, trackForEta, type EtaModel } from './progress-eta.ts';
 import { formatUsd } from './format.ts';
 import { formatDuration as formatEta } from '../plan/eta.ts';
 import type { StatusJson } from './status-shape.ts';
@@ -30,6 +32,8 @@ export interface ProgressOptions {
   clock: Clock;
   /** Non-TTY summary interval. Default 10 s. */
   intervalMs?: number;
+  /** Estimate for what is left, refined with render times observed in this run (see eta.ts). Without it the ETA is the pace so far. */
+  eta?: LiveEta;
 }
 
 interface View {
@@ -45,6 +49,7 @@ interface View {
   warnings: string[];
   stopped: string[];
   finished: boolean;
+  model?: EtaModel;
 }
 
 function formatDuration(ms: number): string {
@@ -56,12 +61,17 @@ function formatDuration(ms: number): string {
 
 const doneCount = (v: View): number => DONE.reduce((n, s) => n + (v.counts[s] ?? 0), 0);
 
-/** Throughput (finished jobs per minute this session) and ETA for the rest. */
+/** Throughput (finished jobs per minute this session) and ETA for the rest: the model's when there is one, else the pace's. */
 function pace(v: View, now: number): { perMin: number; etaMs?: number } {
   const elapsed = now - v.startedAt;
   const done = doneCount(v) - v.doneAtStart;
-  if (elapsed <= 0 || done <= 0) return { perMin: 0 };
-  const perMin = (done * 60_000) / elapsed;
+  const perMin = elapsed > 0 && done > 0 ? (done * 60_000) / elapsed : 0;
+  if (v.model) {
+    refreshEta(v.model, now);
+    const left = (v.model.seconds ?? 0) * 1000 - (now - v.model.at);
+    return { perMin, etaMs: Math.max(0, left) };
+  }
+  if (perMin <= 0) return { perMin: 0 };
   return { perMin, etaMs: ((v.jobs - doneCount(v)) * 60_000) / perMin };
 }
 
@@ -109,6 +119,7 @@ function apply(v: View, e: RunEvent): void {
     case 'job.state':
       v.counts[e.from] = Math.max(0, (v.counts[e.from] ?? 0) - 1);
       v.counts[e.to] = (v.counts[e.to] ?? 0) + 1;
+      if (v.model) trackForEta(v.model, e);
       break;
     case 'budget':
       v.spentUsd = e.spentUsd;
@@ -169,6 +180,18 @@ export function createProgress(o: ProgressOptions): { sink: EventSink; close(): 
     warnings: [],
     stopped: [],
     finished: false,
+    ...(o.eta
+      ? {
+          model: {
+            eta: o.eta,
+            unfinished: new Set(o.eta.unfinished),
+            submittedAt: new Map(),
+            renders: new Map(),
+            at: o.clock.now(),
+            stale: true,
+          },
+        }
+      : {}),
   };
   const stop = new AbortController();
   let drawnLines = 0;

@@ -100,6 +100,8 @@ describe('the end of a run: --open, --notify, post progress, QC in the summary',
     expect(c.err()).toMatch(/post-steps \[1\/2\] qc: 2\/2 done in/);
     expect(c.err()).toMatch(/post-steps \[2\/2\] thumbnails: 2\/2 done in/);
     expect(c.out()).toContain('qc: 2 clip(s) checked, none flagged');
+    // The plan's estimate is the emulator's speed (seconds), not sora-2's real minutes.
+    expect(c.out()).toMatch(/Estimated time: ~\d+ s\n/);
   });
 
   it('resume --notify COMMAND: the summary arrives on stdin, the command sees no credentials; a failing hook only warns', async () => {
