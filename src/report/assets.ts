@@ -65,46 +65,114 @@ input[type=radio]{accent-color:var(--pick)}
 .ref{display:flex;gap:8px;align-items:center;margin:0}
 .ref img{max-width:96px;max-height:72px;border-radius:6px;border:1px solid var(--line);background:#000;flex:none}
 .ref figcaption{font-size:12px;color:var(--muted);min-width:0;overflow-wrap:anywhere}
+.more{grid-column:1/-1;height:1px}
 .failures{margin:0;padding-left:18px}.failures li{margin:3px 0}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;color:#b7c3d6}
 footer{color:var(--muted);font-size:12px;padding:18px 28px;border-top:1px solid var(--line)}
 `;
 
-/** Filters, synced playback within each comparison row, and the picks export. No network. */
+/**
+ * Rows on demand, lazy media, filters, synced playback, keyboard review and picks. No network.
+ * Large reports arrive as chunks in <template> elements (parsed, never laid out, no media loaded):
+ * a chunk is put into the page when the end of the one before scrolls near, and a video gets its
+ * src and poster only when it comes near the viewport. Filters, picks and counts read and mark the
+ * chunks still in templates too, so they cover every job, not only the rendered ones.
+ */
 export const REPORT_JS = `
 (function(){
   var $ = function(s, r){ return Array.prototype.slice.call((r || document).querySelectorAll(s)); };
+  // Every match: in the page and in chunks not rendered yet.
+  function all(s){ var out = $(s); $('template[data-chunk]').forEach(function(t){ out = out.concat($(s, t.content)); }); return out; }
+
+  function load(m){
+    var p = m.getAttribute('data-poster'), s = m.getAttribute('data-src');
+    if (p !== null) { m.setAttribute('poster', p); m.removeAttribute('data-poster'); }
+    if (s !== null) { m.setAttribute('src', s); m.removeAttribute('data-src'); }
+  }
+  var near = 'IntersectionObserver' in window ? new IntersectionObserver(function(es){
+    es.forEach(function(e){ if (e.isIntersecting) { near.unobserve(e.target); load(e.target); } });
+  }, { rootMargin: '600px 0px' }) : null;
+  function lazy(root){ $('[data-src],[data-poster]', root).forEach(function(m){ if (near) near.observe(m); else load(m); }); }
+
+  function realize(t){
+    var nodes = Array.prototype.slice.call(t.content.children);
+    t.replaceWith(t.content);
+    nodes.forEach(function(n){ lazy(n); });
+  }
+  var more = 'IntersectionObserver' in window ? new IntersectionObserver(function(es){
+    es.forEach(function(e){
+      if (!e.isIntersecting) return;
+      var box = e.target.parentNode; more.unobserve(e.target); e.target.remove();
+      var t = box.querySelector(':scope > template[data-chunk]');
+      if (t) realize(t);
+      watch(box);
+    });
+  }, { rootMargin: '1200px 0px' }) : null;
+  function watch(box){
+    var t = box.querySelector(':scope > template[data-chunk]');
+    if (!t) return;
+    if (!more) { while (t) { realize(t); t = box.querySelector(':scope > template[data-chunk]'); } return; }
+    var s = document.createElement('div'); s.className = 'more'; box.insertBefore(s, t); more.observe(s);
+  }
+  function realizeAll(){
+    $('.more').forEach(function(s){ if (more) more.unobserve(s); s.remove(); });
+    $('template[data-chunk]').forEach(realize);
+  }
+  // Puts the chunks up to (and including) the one holding el into the page.
+  function reveal(el){
+    while (!document.body.contains(el)) {
+      var t = $('template[data-chunk]').filter(function(t){ return t.content.contains(el); })[0];
+      if (!t) return;
+      var box = t.parentNode, first;
+      while ((first = box.querySelector(':scope > template[data-chunk]'))) { var last = first === t; realize(first); if (last) break; }
+      $(':scope > .more', box).forEach(function(s){ if (more) more.unobserve(s); s.remove(); });
+      watch(box);
+    }
+  }
+  lazy(document);
+  $('[data-chunks]').forEach(watch);
+  window.shotlistReport = { realizeAll: realizeAll, loadAll: function(){ realizeAll(); $('[data-src],[data-poster]').forEach(load); } };
+
+  // Elements keep their identity when a chunk moves into the page: collect each kind once.
+  var cards = all('.card[data-job]'), tiles = all('.tile[data-job]'), radios = all('input[type=radio][data-group]'), groups = all('.compare[data-group]');
   var filters = $('select[data-filter]');
   function applyFilters(){
     var want = {};
     filters.forEach(function(f){ want[f.getAttribute('data-filter')] = f.value; });
-    var shown = 0, all = $('.card[data-job]');
-    all.forEach(function(c){
+    var shown = 0;
+    cards.forEach(function(c){
       var ok = Object.keys(want).every(function(k){ return !want[k] || c.getAttribute('data-' + k) === want[k]; });
       c.classList.toggle('hidden', !ok);
       if (ok) shown++;
     });
     var n = document.getElementById('shown');
-    if (n) n.textContent = shown + ' of ' + all.length + ' jobs';
+    if (n) n.textContent = shown + ' of ' + cards.length + ' jobs';
   }
   filters.forEach(function(f){ f.addEventListener('change', applyFilters); });
   applyFilters();
 
   // Synced playback: play, pause, seek or rate change on one video of a row applies to all of it.
-  $('.compare').forEach(function(row){
-    var vids = $('video', row), busy = false;
-    function each(src, fn){ if (busy) return; busy = true; try { vids.forEach(function(v){ if (v !== src) fn(v); }); } finally { busy = false; } }
-    vids.forEach(function(v){
-      v.addEventListener('play', function(){ each(v, function(o){ if (Math.abs(o.currentTime - v.currentTime) > 0.05) o.currentTime = Math.min(v.currentTime, o.duration || v.currentTime); var p = o.play(); if (p && p.catch) p.catch(function(){}); }); });
-      v.addEventListener('pause', function(){ each(v, function(o){ o.pause(); }); });
-      v.addEventListener('seeked', function(){ each(v, function(o){ if (Math.abs(o.currentTime - v.currentTime) > 0.05) o.currentTime = Math.min(v.currentTime, o.duration || v.currentTime); }); });
-      v.addEventListener('ratechange', function(){ each(v, function(o){ o.playbackRate = v.playbackRate; }); });
-    });
-    var btn = row.querySelector('[data-action=playall]');
-    if (btn) btn.addEventListener('click', function(){
-      var first = vids[0]; if (!first) return;
-      if (first.paused) { vids.forEach(function(v){ v.currentTime = 0; }); var p = first.play(); if (p && p.catch) p.catch(function(){}); } else first.pause();
-    });
+  var busy = false;
+  function sync(type, fn){
+    document.addEventListener(type, function(e){
+      var v = e.target, row = v && v.closest ? v.closest('.compare') : null;
+      if (!row || v.tagName !== 'VIDEO' || busy) return;
+      busy = true;
+      try { $('video', row).forEach(function(o){ if (o !== v) { load(o); fn(v, o); } }); } finally { busy = false; }
+    }, true);
+  }
+  function align(v, o){ if (Math.abs(o.currentTime - v.currentTime) > 0.05) o.currentTime = Math.min(v.currentTime, o.duration || v.currentTime); }
+  sync('play', function(v, o){ align(v, o); var p = o.play(); if (p && p.catch) p.catch(function(){}); });
+  sync('pause', function(v, o){ o.pause(); });
+  sync('seeked', align);
+  sync('ratechange', function(v, o){ o.playbackRate = v.playbackRate; });
+  document.addEventListener('click', function(e){
+    var btn = e.target && e.target.closest ? e.target.closest('[data-action=playall]') : null;
+    if (!btn) return;
+    var vids = $('video', btn.closest('.compare')), first = vids[0];
+    if (!first) return;
+    vids.forEach(load);
+    if (first.paused) { vids.forEach(function(v){ v.currentTime = 0; }); var p = first.play(); if (p && p.catch) p.catch(function(){}); } else first.pause();
   });
 
   // Picks: one radio per group; remembered in localStorage; exported as CSV.
@@ -112,43 +180,46 @@ export const REPORT_JS = `
   var saved = {};
   try { saved = JSON.parse(localStorage.getItem(key) || '{}') || {}; } catch (e) { saved = {}; }
   function markPicked(){
-    $('.tile[data-job]').forEach(function(t){ var r = t.querySelector('input[type=radio]'); t.classList.toggle('picked', !!(r && r.checked)); });
-    var n = $('input[type=radio][data-group]:checked').length, el = document.getElementById('pickcount');
-    if (el) el.textContent = n + ' of ' + $('.compare[data-group]').length + ' groups picked';
+    tiles.forEach(function(t){ var r = t.querySelector('input[type=radio]'); t.classList.toggle('picked', !!(r && r.checked)); });
+    var n = radios.filter(function(r){ return r.checked; }).length, el = document.getElementById('pickcount');
+    if (el) el.textContent = n + ' of ' + groups.length + ' groups picked';
   }
-  $('input[type=radio][data-group]').forEach(function(r){
-    if (saved[r.getAttribute('data-group')] === r.value) r.checked = true;
-    r.addEventListener('change', function(){
-      saved[r.getAttribute('data-group')] = r.value;
-      try { localStorage.setItem(key, JSON.stringify(saved)); } catch (e) {}
-      markPicked();
-    });
+  radios.forEach(function(r){ if (saved[r.getAttribute('data-group')] === r.value) r.checked = true; });
+  document.addEventListener('change', function(e){
+    var r = e.target;
+    if (!r || r.tagName !== 'INPUT' || r.type !== 'radio' || !r.hasAttribute('data-group')) return;
+    saved[r.getAttribute('data-group')] = r.value;
+    try { localStorage.setItem(key, JSON.stringify(saved)); } catch (err) {}
+    markPicked();
   });
   markPicked();
 
   // Keyboard review: j/k or arrows move between groups, space plays/pauses the group, 1-9 pick.
-  var groups = $('.compare[data-group]'), current = -1;
+  var current = -1;
   function focusGroup(i){
     if (!groups.length) return;
     current = Math.max(0, Math.min(groups.length - 1, i));
-    groups.forEach(function(g, n){ g.classList.toggle('current', n === current); });
+    var was = document.querySelector('.compare.current');
+    if (was) was.classList.remove('current');
+    groups[current].classList.add('current');
+    reveal(groups[current]);
     groups[current].scrollIntoView({ block: 'start' });
   }
   document.addEventListener('keydown', function(e){
-    var t = e.target;
+    var t = e.target, g = current >= 0 ? groups[current] : null;
     if (e.ctrlKey || e.metaKey || e.altKey || (t && /^(SELECT|TEXTAREA)$/.test(t.tagName)) || (t && t.tagName === 'INPUT' && t.type === 'text')) return;
     if (e.key === 'j' || e.key === 'ArrowDown') { focusGroup(current + 1); e.preventDefault(); }
     else if (e.key === 'k' || e.key === 'ArrowUp') { focusGroup(current - 1); e.preventDefault(); }
-    else if (e.key === ' ' && current >= 0) { var b = groups[current].querySelector('[data-action=playall]'); if (b) b.click(); e.preventDefault(); }
-    else if (/^[1-9]$/.test(e.key) && current >= 0) {
-      var r = $('input[type=radio][data-group]', groups[current])[Number(e.key) - 1];
-      if (r) { r.checked = true; r.dispatchEvent(new Event('change')); e.preventDefault(); }
+    else if (e.key === ' ' && g) { var b = g.querySelector('[data-action=playall]'); if (b) b.click(); e.preventDefault(); }
+    else if (/^[1-9]$/.test(e.key) && g) {
+      var r = $('input[type=radio][data-group]', g)[Number(e.key) - 1];
+      if (r) { r.checked = true; r.dispatchEvent(new Event('change', { bubbles: true })); e.preventDefault(); }
     }
   });
   function csvField(v){ v = v == null ? '' : String(v); return /[",\\r\\n]|^\\s|\\s$/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
   window.shotlistPicksCsv = function(){
     var lines = [['group','job_id','shot','provider','model','clip'].join(',')];
-    $('input[type=radio][data-group]:checked').forEach(function(r){
+    radios.filter(function(r){ return r.checked; }).forEach(function(r){
       lines.push([r.getAttribute('data-group'), r.value, r.getAttribute('data-shot'), r.getAttribute('data-provider'), r.getAttribute('data-model'), r.getAttribute('data-clip')].map(csvField).join(','));
     });
     return lines.join('\\r\\n') + '\\r\\n';

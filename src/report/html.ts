@@ -45,9 +45,9 @@ function stat(key: string, label: string, shown: string, value: number | string)
 
 function jobCard(j: ResultJob): string {
   const media = j.clip
-    ? `<video controls preload="none" playsinline src="${href(j.clip.path)}"${j.thumbnail ? ` poster="${href(j.thumbnail)}"` : ''}></video>`
+    ? `<video controls preload="none" playsinline data-src="${href(j.clip.path)}"${j.thumbnail ? ` data-poster="${href(j.thumbnail)}"` : ''}></video>`
     : j.thumbnail
-      ? `<img alt="" src="${href(j.thumbnail)}">`
+      ? `<img alt="" loading="lazy" src="${href(j.thumbnail)}">`
       : `<div class="nomedia">${esc(j.error ? 'no clip' : `no clip yet (${j.state})`)}</div>`;
   const p = j.parameters;
   const params = Object.entries(p.params)
@@ -132,12 +132,12 @@ function comparisonRow(c: Comparison, byId: Map<string, ResultJob>, n: number): 
     .map((j, i) => {
       const clip = j.clip?.path ?? '';
       return `<div class="tile" data-job="${esc(j.id)}" data-qc="${j.qc ? (j.qc.ok ? 'ok' : 'flagged') : ''}">
-<video muted preload="metadata" playsinline controls src="${href(clip)}"${j.thumbnail ? ` poster="${href(j.thumbnail)}"` : ''}></video>
+<video muted preload="metadata" playsinline controls data-src="${href(clip)}"${j.thumbnail ? ` data-poster="${href(j.thumbnail)}"` : ''}></video>
 <div class="cap"><label><input type="radio" name="pick-${n}" value="${esc(j.id)}" data-group="${esc(c.key)}" data-shot="${esc(j.shot)}" data-provider="${esc(j.provider)}" data-model="${esc(j.model)}" data-clip="${esc(clip)}"><kbd>${i < 9 ? i + 1 : ''}</kbd> <span class="label">${esc(labels[i] ?? '')}</span></label>${qcBadge(j)}</div>
 </div>`;
     })
     .join('');
-  const grid = c.grid ? `<video class="gridvid" muted preload="metadata" playsinline controls src="${href(c.grid)}"></video>` : '';
+  const grid = c.grid ? `<video class="gridvid" muted preload="metadata" playsinline controls data-src="${href(c.grid)}"></video>` : '';
   return `<section class="compare" data-group="${esc(c.key)}" tabindex="-1">
 <header><h3>${esc(c.title)}</h3><button type="button" data-action="playall">▶ play / pause all</button><span class="sub">${esc(c.note ?? '')}</span></header>
 ${grid}<div class="strip">${tiles}</div></section>`;
@@ -149,8 +149,8 @@ function outputCard(o: PostOutput): string {
     o.kind === 'failed'
       ? `<div class="nomedia">not made</div>`
       : isVideo
-        ? `<video controls preload="metadata" playsinline src="${href(o.output)}#t=0.1"></video>`
-        : `<img alt="" src="${href(o.output)}">`;
+        ? `<video controls preload="metadata" playsinline data-src="${href(o.output)}#t=0.1"></video>`
+        : `<img alt="" loading="lazy" src="${href(o.output)}">`;
   return `<article class="card output" data-output="${esc(o.output)}"><div class="media">${media}</div><div class="body">
 <div class="title"><span class="who">${esc(o.step)}${o.group ? ` <small>${esc(o.group)}</small>` : ''}</span><span class="badge ${o.kind === 'failed' ? 's-failed' : 's-downloaded'}">${esc(o.kind)}</span></div>
 ${kv([
@@ -160,6 +160,20 @@ ${kv([
   ['note', o.message],
 ])}
 </div></article>`;
+}
+
+/** Rows rendered up front, and per chunk as the reader scrolls (see REPORT_JS): enough to fill a tall screen. */
+export const CARDS_PER_CHUNK = 48;
+export const GROUPS_PER_CHUNK = 8;
+
+/** The first chunk as markup, the rest in inert <template>s (parsed, not laid out, no media fetched). */
+export function chunked(parts: readonly string[], size: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < parts.length; i += size) {
+    const html = parts.slice(i, i + size).join('\n');
+    out.push(i === 0 ? html : `<template data-chunk>${html}</template>`);
+  }
+  return out.join('\n');
 }
 
 export function renderReport(results: Results): string {
@@ -194,7 +208,14 @@ ${totals.unpricedJobs ? stat('unpriced', 'unpriced jobs', String(totals.unpriced
 ${comparisons.length ? `<span class="sub" id="pickcount"></span><button type="button" class="primary" id="export-picks">Export picks (CSV)</button>` : ''}
 </div>
 <main>
-${comparisons.length ? `<h2>Compare &amp; pick</h2>${comparisons.map((c, i) => comparisonRow(c, byId, i)).join('\n')}` : ''}
+${
+  comparisons.length
+    ? `<h2>Compare &amp; pick</h2><div class="groups" data-chunks>${chunked(
+        comparisons.map((c, i) => comparisonRow(c, byId, i)),
+        GROUPS_PER_CHUNK,
+      )}</div>`
+    : ''
+}
 ${
   failed.length
     ? `<h2>Failures (${failed.length})</h2><ul class="failures">${failed
@@ -207,7 +228,7 @@ ${
 }
 ${outputs.length ? `<h2>Post outputs</h2><div class="outputs">${outputs.map(outputCard).join('')}</div>` : ''}
 <h2>Jobs</h2>
-<div class="cards">${jobs.map(jobCard).join('\n')}</div>
+<div class="cards" data-chunks>${chunked(jobs.map(jobCard), CARDS_PER_CHUNK)}</div>
 </main>
 <footer>Static report: files are linked relatively from this run directory. Data: <a href="results.json" style="color:var(--accent)">results.json</a> · <a href="results.csv" style="color:var(--accent)">results.csv</a></footer>
 <script>${REPORT_JS}</script>

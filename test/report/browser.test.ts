@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { runPostSteps } from '../../src/post/runner.ts';
-import { writeReport } from '../../src/report/html.ts';
+import { CARDS_PER_CHUNK, GROUPS_PER_CHUNK, writeReport, writeReportOf } from '../../src/report/html.ts';
+import { syntheticResults } from '../helpers/report.ts';
 import { writeResults, type Results } from '../../src/report/results.ts';
 import { makeItem, tempRunDir, removeTempDirs } from '../media/helpers.ts';
 import { writeFile } from 'node:fs/promises';
@@ -90,8 +91,9 @@ describe.skipIf(!available && !mustRun)('report.html in Chromium', () => {
     const count = await page.locator('video').count();
     // 5 job cards with clips + per comparison (3 hero tiles + grid, 2 detail tiles + grid) + grid output cards
     expect(count).toBeGreaterThanOrEqual(6 + 4 + 3);
-    // Job-card videos load lazily (preload=none, for 10,000-job reports); ask each to load here.
+    // Job-card videos load lazily (preload=none, src set near the viewport, for 10,000-job reports); load all here.
     expect(await page.locator('.card[data-job] video[preload="none"]').count()).toBe(6);
+    await page.evaluate(() => (window as unknown as { shotlistReport: { loadAll(): void } }).shotlistReport.loadAll());
     await page.$$eval('video[preload="none"]', (vs) => vs.forEach((v) => ((v as HTMLVideoElement).preload = 'metadata')));
     await page.waitForFunction(() => Array.from(document.querySelectorAll('video')).every((v) => v.readyState >= 1 || v.error), null, {
       timeout: 15_000,
@@ -218,6 +220,48 @@ describe.skipIf(!available && !mustRun)('report.html in Chromium', () => {
     await writeFile(join(dir, 'picks.csv'), csv);
     const res = await exportPicks({ runDir: dir, results, picks: readPicks(csv), outDir: join(dir, 'delivery') });
     expect(res.kind === 'ok' ? res.files.map((f) => f.job) : res.message).toEqual(['h3', 'd1']);
+  });
+
+  it('opens a 1,000-job report with a bounded number of media elements, and still filters, counts and picks every job', async () => {
+    const big = await tempRunDir('shotlist-report-1000-');
+    await writeReportOf(big, syntheticResults(1000));
+    const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await p.goto(pathToFileURL(join(big, 'report.html')).href);
+      const initial = await p.evaluate(() => ({
+        media: document.querySelectorAll('video, img').length,
+        loading: Array.from(document.querySelectorAll('video')).filter((v) => v.getAttribute('src')).length,
+        cards: document.querySelectorAll('.card[data-job]').length,
+        groups: document.querySelectorAll('.compare[data-group]').length,
+      }));
+      // 1,000 cards and 250 groups of four exist, but only the first chunks are in the page and only
+      // videos near the viewport have a source.
+      expect(initial.media).toBeLessThanOrEqual(CARDS_PER_CHUNK + GROUPS_PER_CHUNK * 4);
+      expect(initial.loading).toBeLessThanOrEqual(24);
+      expect(initial.cards).toBe(CARDS_PER_CHUNK);
+      expect(initial.groups).toBe(GROUPS_PER_CHUNK);
+      // Counts and filters cover every job, rendered or not.
+      expect(await p.locator('#shown').innerText()).toBe('1000 of 1000 jobs');
+      expect(await p.locator('#pickcount').innerText()).toBe('0 of 250 groups picked');
+      await p.selectOption('select[data-filter=qc]', 'flagged');
+      expect(await p.locator('#shown').innerText()).toBe('24 of 1000 jobs');
+      await p.selectOption('select[data-filter=qc]', '');
+      // Scrolling to the end renders more rows; the keyboard reaches a group far down and picks in it.
+      await p.evaluate(() => {
+        (document.activeElement as HTMLElement | null)?.blur();
+        window.scrollTo(0, document.documentElement.scrollHeight);
+      });
+      await expect.poll(() => p.locator('.card[data-job]').count()).toBeGreaterThan(CARDS_PER_CHUNK);
+      for (let i = 0; i < GROUPS_PER_CHUNK + 2; i++) await p.keyboard.press('j'); // into the second chunk
+      await p.keyboard.press('2');
+      expect(await p.locator('.compare.current').getAttribute('data-group')).toBe(`shot-${String(GROUPS_PER_CHUNK + 1).padStart(5, '0')}`);
+      expect(await p.locator('#pickcount').innerText()).toBe('1 of 250 groups picked');
+      expect(await p.evaluate(() => (window as unknown as { shotlistPicksCsv(): string }).shotlistPicksCsv())).toContain(
+        `shot-${String(GROUPS_PER_CHUNK + 1).padStart(5, '0')},job${String((GROUPS_PER_CHUNK + 1) * 4 + 1).padStart(6, '0')},`,
+      );
+    } finally {
+      await p.close();
+    }
   });
 
   for (const width of [1280, 390]) {
