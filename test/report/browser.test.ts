@@ -15,7 +15,9 @@ import { syntheticResults } from '../helpers/report.ts';
 import { writeResults, type Results } from '../../src/report/results.ts';
 import { makeItem, tempRunDir, removeTempDirs } from '../media/helpers.ts';
 import { writeFile } from 'node:fs/promises';
-import { exportPicks, readPicks } from '../../src/post/export.ts';
+import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { runInProcess } from '../helpers/cli.ts';
 import { readQc } from '../../src/post/qc.ts';
 import { runFfmpeg } from '../../src/media/ffmpeg.ts';
 
@@ -217,9 +219,30 @@ describe.skipIf(!available && !mustRun)('report.html in Chromium', () => {
     ).toEqual(['h3', 'd1']);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-picks')]);
     const csv = await readFile((await download.path())!, 'utf8');
-    await writeFile(join(dir, 'picks.csv'), csv);
-    const res = await exportPicks({ runDir: dir, results, picks: readPicks(csv), outDir: join(dir, 'delivery') });
-    expect(res.kind === 'ok' ? res.files.map((f) => f.job) : res.message).toEqual(['h3', 'd1']);
+    await writeFile(join(dir, 'my picks.csv'), csv);
+    // The picks made here go through `shotlist export` (in-process, as a user would call it).
+    const cli = await runInProcess(['export', dir, '--picks', 'my picks.csv', '--brand', 'acme'], { cwd: dir });
+    expect(cli, cli.err).toMatchObject({ code: 0 });
+    expect(cli.out).toContain(`delivered 2 file(s) to ${join(dir, 'delivery')}`);
+    const manifest = JSON.parse(await readFile(join(dir, 'delivery', 'delivery.json'), 'utf8')) as {
+      files: Array<{ file: string; job: string; sha256: string; bytes: number; source: string }>;
+    };
+    expect(manifest.files.map((f) => [f.job, f.file])).toEqual([
+      ['h3', 'acme_hero_16x9_1s_kling_take1.mp4'],
+      ['d1', 'acme_detail_16x9_1s_veo-3_take1.mp4'],
+    ]);
+    expect((await readdir(join(dir, 'delivery'))).sort()).toEqual(
+      ['delivery.csv', 'delivery.json', ...manifest.files.map((f) => f.file)].sort(),
+    );
+    for (const f of manifest.files) {
+      const bytes = await readFile(join(dir, 'delivery', f.file));
+      expect(createHash('sha256').update(bytes).digest('hex'), f.file).toBe(f.sha256);
+      expect(bytes.length).toBe(f.bytes);
+      // The delivered bytes are the clip the run downloaded, unchanged.
+      expect(f.sha256).toBe(results.jobs.find((j) => j.id === f.job)?.clip?.sha256);
+    }
+    const csvRows = (await readFile(join(dir, 'delivery', 'delivery.csv'), 'utf8')).trim().split(/\r?\n/);
+    expect(csvRows).toHaveLength(3);
   });
 
   it('opens a 1,000-job report with a bounded number of media elements, and still filters, counts and picks every job', async () => {
