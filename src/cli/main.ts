@@ -21,6 +21,7 @@ const loadStatus = () => import('./cmd-status.ts');
 const loadRetry = () => import('./cmd-retry.ts');
 const loadRuns = () => import('./cmd-runs.ts');
 const loadReport = () => import('./cmd-report.ts');
+const loadInit = () => import('./cmd-init.ts');
 
 function num(value: string): number {
   const n = Number(value);
@@ -60,6 +61,15 @@ export function buildProgram(io: CliIO, signal: AbortSignal, setExit: (code: num
     .showHelpAfterError('(add --help for usage)');
   const done = (p: Promise<number>) => p.then(setExit);
 
+  program
+    .command('init [dir]')
+    .description('write a commented starter manifest for one use (never overwrites)')
+    .addOption(
+      new Option('--use <use>', 'campaign (image reference), bakeoff (four providers), overnight (200-row CSV)')
+        .choices(['campaign', 'bakeoff', 'overnight'])
+        .makeOptionMandatory(),
+    )
+    .action((d: string | undefined, o) => done(loadInit().then((c) => c.initCommand(d, o, io))));
   planOptions(program.command('validate <manifest>').description('check a manifest; sends nothing')).action((m: string, o) =>
     done(loadPlan().then((c) => c.validateCommand(m, o, io))),
   );

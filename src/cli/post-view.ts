@@ -33,6 +33,7 @@ function seconds(ms: number): string {
 export function postLine(v: StepView, now: number, ended = false): string {
   const head = `post-steps [${v.index}/${v.steps}] ${v.step}`;
   if (ended) return `${head}: ${v.done}/${v.total} done in ${seconds(now - v.startedAt)}`;
+  if (v.total === 0) return `${head}…`;
   const pct = v.fraction !== undefined && v.done < v.total ? ` · ${Math.round(v.fraction * 100)}% of the current output` : '';
   return `${head}: ${v.done}/${v.total}${pct} · ${seconds(now - v.startedAt)}`;
 }
