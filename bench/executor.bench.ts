@@ -2,6 +2,7 @@
  * Executor benchmarks. Each prints the measured value, its bound or goal, and the ratio.
  *   node --import tsx bench/executor.bench.ts [--quick] [--only makespan,checkpoint,resume,rss]
  */
+import { currentCreate } from '../src/providers/create-scope.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -114,6 +115,9 @@ function fakeProvider(renderMs: number, hintMs?: number): Provider & { created: 
     finished: 0,
     toRequest: (j: Job) => ({ ok: true as const, request: { method: 'POST' as const, path: '/x', json: { prompt: j.prompt } } }),
     async submit(_env: ProviderEnv, j: Job): Promise<SubmitOutcome> {
+      const scope = currentCreate(); // what the real gate and transport do: wait for the turn, then reach the wire
+      if (scope && !(await scope.turn())) return { kind: 'transient', message: 'interrupted' };
+      await scope?.reach();
       const id = `task-${j.id}`;
       created.set(id, Date.now());
       p.created++;

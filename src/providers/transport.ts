@@ -5,7 +5,9 @@
  * lifecycle (did the whole request leave? did an answer start?) so that whether a failed create may
  * have been billed is decided from facts, not guessed from error text.
  */
+import { Readable } from 'node:stream';
 import { Agent, Dispatcher, fetch as undiciFetch } from 'undici';
+import { currentCreate, REACHES_ON_SOCKET, type CreateScope } from './create-scope.ts';
 
 /** How far a request got before it failed. */
 export interface Lifecycle {
@@ -90,12 +92,42 @@ class Tracked extends Dispatcher {
   constructor(
     private readonly agent: Agent,
     private readonly life: Lifecycle,
+    private readonly create: CreateScope | undefined,
   ) {
     super();
   }
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    return this.agent.dispatch(opts, new LifecycleHandler(handler, this.life));
+    const body = this.create ? heldBody(opts.body, this.create) : opts.body;
+    return this.agent.dispatch({ ...opts, body }, new LifecycleHandler(handler, this.life));
   }
+}
+
+/**
+ * A create's body, released only once its scope was reached: undici pulls the first chunk when the
+ * request is being written on a connected socket, so a create that never got a socket (refused,
+ * unreachable) never reaches its scope. The headers announce a length the provider waits for, so it
+ * cannot act on the request before these bytes, which follow the scope's write.
+ */
+function heldBody(body: Dispatcher.DispatchOptions['body'], scope: CreateScope): Dispatcher.DispatchOptions['body'] {
+  if (body === null || body === undefined) return body; // reached before dispatch (see createTransport)
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    return Readable.from(
+      (async function* () {
+        await scope.reach();
+        yield typeof body === 'string' ? Buffer.from(body) : body;
+      })(),
+      { objectMode: false },
+    );
+  }
+  if (!(Symbol.asyncIterator in body)) return body;
+  const chunks: AsyncIterable<unknown> = body;
+  return Readable.from(
+    (async function* () {
+      await scope.reach();
+      yield* chunks;
+    })(),
+    { objectMode: false },
+  );
 }
 
 /** Global bodies (FormData, Blob, streams of Node's bundled undici) become bytes this undici can send. */
@@ -121,8 +153,12 @@ export function createTransport(o: TransportOptions): ProviderTransport {
   });
   const send = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const life: Lifecycle = { requestSent: false, responseStarted: false };
+    const method = (init?.method ?? 'GET').toUpperCase();
+    const create = method === 'GET' || method === 'HEAD' ? undefined : currentCreate();
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const { body, contentType } = await portableBody(init);
+    // Without a body there is nothing to hold back: the create counts as reached before it is dispatched.
+    if (create && body === undefined) await create.reach();
     const headers = new Headers(init?.headers);
     if (contentType) headers.set('content-type', contentType);
     const plain: Record<string, string> = {};
@@ -136,7 +172,7 @@ export function createTransport(o: TransportOptions): ProviderTransport {
         body,
         signal: link.signal,
         redirect: init?.redirect,
-        dispatcher: new Tracked(agent, life),
+        dispatcher: new Tracked(agent, life, create),
       });
       if (!res.body) link.unlink();
       return new Response(res.body ? trackBody(res.body, life, link.unlink) : null, {
@@ -149,7 +185,7 @@ export function createTransport(o: TransportOptions): ProviderTransport {
       throw new TransportError(e, { ...life });
     }
   };
-  return { fetch: send, close: () => agent.close() };
+  return { fetch: Object.assign(send, { [REACHES_ON_SOCKET]: true }), close: () => agent.close() };
 }
 
 function copyHeaders(h: { forEach(cb: (value: string, name: string) => void): void }): Headers {

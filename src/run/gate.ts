@@ -4,6 +4,7 @@
  * no request to the provider's API host leaves while a pause is in force. Downloads from other
  * hosts (CDN result URLs) pass straight through.
  */
+import { currentCreate, reachesOnSocket } from '../providers/create-scope.ts';
 import { retryAfterFromHeaders } from '../providers/retry-after.ts';
 import type { ProviderLimiter, RateReport } from './limiter.ts';
 
@@ -27,7 +28,19 @@ export function rateReport(headers: Headers): RateReport | undefined {
   const limitPerMin = num('x-ratelimit-limit-requests');
   const remaining = num('x-ratelimit-remaining-requests');
   if (limitPerMin === undefined && remaining === undefined) return undefined;
-  return { limitPerMin, remaining };
+  const resetMs = goDurationMs(headers.get('x-ratelimit-reset-requests'));
+  return resetMs === undefined ? { limitPerMin, remaining } : { limitPerMin, remaining, resetMs };
+}
+
+/** OpenAI writes reset times as Go durations (`20ms`, `1.2s`, `6m0s`). */
+export function goDurationMs(v: string | null): number | undefined {
+  const t = v?.trim();
+  if (!t || !/^(\d+(\.\d+)?(h|m|s|ms))+$/.test(t)) return undefined;
+  let ms = 0;
+  for (const [, n, u] of t.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
+    ms += Number(n) * (u === 'ms' ? 1 : u === 's' ? 1000 : u === 'm' ? 60_000 : 3_600_000);
+  }
+  return ms;
 }
 
 export function gatedFetch(inner: typeof fetch, limiter: ProviderLimiter, baseUrl: string, now: () => number): typeof fetch {
@@ -42,10 +55,16 @@ export function gatedFetch(inner: typeof fetch, limiter: ProviderLimiter, baseUr
     if (!url || url.origin !== apiOrigin) return inner(input, init);
     const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
     const scope = method === 'POST' ? 'submit' : 'poll';
+    const create = scope === 'submit' ? currentCreate() : undefined;
     await limiter.waitPause(scope, init?.signal ?? undefined);
+    // A create takes its submit turn here, at the wire: whatever the run wrote or awaited before it
+    // (intent, reservation, image preparation) cannot bunch the arrivals the pacer spaced.
+    if (create && !(await create.turn())) throw abortError(init?.signal);
     limiter.sending(scope);
     let res: Response;
     try {
+      // A fetch without our transport's socket hook: the create counts as reached before it is handed over.
+      if (create && !reachesOnSocket(inner)) await create.reach();
       res = await inner(input, init);
     } finally {
       limiter.answered(scope);
@@ -60,4 +79,9 @@ export function gatedFetch(inner: typeof fetch, limiter: ProviderLimiter, baseUr
     limiter.observe(scope, res.status, rateReport(res.headers));
     return res;
   }) as typeof fetch;
+}
+
+function abortError(signal: AbortSignal | null | undefined): unknown {
+  if (signal?.aborted) return signal.reason;
+  return new DOMException('This operation was aborted', 'AbortError');
 }

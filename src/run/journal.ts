@@ -184,6 +184,11 @@ export class Journal implements JournalWriter {
         await this.writeBatch(
           batch.map((p) => p.line).join(''),
           batch.some((p) => p.sync),
+          // A line that asked only to be written (a sending mark: a create waits for it) goes on once
+          // written, not after the batch's fsync and compaction.
+          () => {
+            for (const p of batch) if (!p.sync) p.resolve();
+          },
         );
         if (this.afterBatch) await this.afterBatch(batch.length);
         for (const p of batch) p.resolve();
@@ -195,18 +200,25 @@ export class Journal implements JournalWriter {
     for (const r of this.idle.splice(0)) r();
   }
 
-  private async writeBatch(text: string, sync: boolean): Promise<void> {
+  private async writeBatch(text: string, sync: boolean, written: () => void): Promise<void> {
     if (text.length === 0) return;
     const buf = Buffer.from(text, 'utf8');
     try {
       await writeAll(this.fh, buf, this.write, this.size);
-      if (sync) await this.fh.datasync();
     } catch (e) {
       // Never leave half a line for the next append to run into.
       await this.fh.truncate(this.size).catch(() => undefined);
       throw asWriteError(e, this.path);
     }
+    // Complete lines stay even if the fsync fails: one of them may be a sending mark already acted on.
     this.size += buf.length;
     this.bytesWritten += buf.length;
+    if (!sync) return;
+    written();
+    try {
+      await this.fh.datasync();
+    } catch (e) {
+      throw asWriteError(e, this.path);
+    }
   }
 }

@@ -15,6 +15,8 @@ export interface RateReport {
   limitPerMin?: number;
   /** Requests left right now. */
   remaining?: number;
+  /** ms until the server's bucket is full again (OpenAI's x-ratelimit-reset-requests). */
+  resetMs?: number;
 }
 
 /** Learned rates are used with this margin: requests reach the server with jitter, and a burst-1 limit forgives none. */
@@ -42,6 +44,8 @@ export class Pacer {
   private learnedRate = false;
   /** Requests of this kind sent and not yet answered. */
   private pending = 0;
+  /** An answer came back: until then, a pacer that may learn sends one request and waits for the server's figures. */
+  private heard = false;
 
   constructor(
     private readonly clock: Clock,
@@ -77,7 +81,7 @@ export class Pacer {
    * has a request on its way: the next waits for its answer (then `answered` wakes the queue).
    */
   private waitMs(): number {
-    if (this.burst <= 1 && this.pending > 0) return Infinity;
+    if ((this.burst <= 1 || (this.learn && !this.heard)) && this.pending > 0) return Infinity;
     const paused = this.pausedFor();
     if (this.unlimited()) return paused;
     this.refill();
@@ -164,6 +168,7 @@ export class Pacer {
   }
 
   answered(): void {
+    this.heard = true;
     this.pending = Math.max(0, this.pending - 1);
     this.wake();
   }
@@ -187,6 +192,10 @@ export class Pacer {
       this.refill();
       // The server had `remaining` left when it answered; requests still on their way will use some.
       if (this.learn && r.remaining + 1 > this.burst) this.burst = r.remaining + 1;
+      // Its bucket's size: what is left plus what refills before it is full again (never bursting past it).
+      if (this.learn && r.resetMs !== undefined && r.limitPerMin !== undefined && r.limitPerMin > 0) {
+        this.burst = Math.max(1, Math.min(r.limitPerMin, Math.round(r.remaining + (r.resetMs * r.limitPerMin) / 60_000)));
+      }
       this.tokens = Math.min(this.burst, r.remaining - pending);
     }
     this.wake();

@@ -9,6 +9,7 @@ import { backoffDelay, MAX_THROTTLED_ATTEMPTS, MAX_TRANSIENT_ATTEMPTS } from './
 import { formatUsd } from '../money.ts';
 import { RetryLater, retrying, type NeverRetry } from './retrying.ts';
 import { withUploadedImage } from './images.ts';
+import { createScope, inCreateScope } from '../providers/create-scope.ts';
 import type { JobRecord } from './types.ts';
 
 /** Give back a reservation for a job that goes back to (or stays) `planned`. */
@@ -46,7 +47,7 @@ export async function submitJob(ctx: RunContext, rt: ProviderRuntime, job: Job, 
     });
     return rec;
   };
-  // Refused before waiting for a submit slot; the reservation itself is taken once the slot is ours.
+  // Refused before anything is written; the reservation itself is taken with the intent.
   if (reserved === 0 && price > 0 && !ctx.ledger.fits(price)) return overBudget();
   let throttled = 0;
   const attempt = async (neverRetry: NeverRetry<JobRecord>): Promise<JobRecord> => {
@@ -72,9 +73,9 @@ export async function submitJob(ctx: RunContext, rt: ProviderRuntime, job: Job, 
     }
     if (prep.kind === 'transient') throw new RetryLater(prep.message, 'transient');
     const image = prep.kind === 'ready' ? prep.image : rec.image;
-    if (!(await rt.limiter.acquireSubmit(rt.halt))) throw AGAIN;
     // Reserved and recorded in one step (the intent carries it), so the live view and `status` —
-    // one from the ledger, one from the checkpoint — agree on what is reserved.
+    // one from the ledger, one from the checkpoint — agree on what is reserved. The submit turn is
+    // taken later, at the wire (see gate.ts), so nothing written here can bunch the creates.
     let reservedNow = false;
     if (reserved === 0 && price > 0) {
       const r = ctx.ledger.reserve(price);
@@ -93,18 +94,27 @@ export async function submitJob(ctx: RunContext, rt: ProviderRuntime, job: Job, 
       });
     }
     if (reservedNow) emitBudget(ctx);
-    // The sending mark: written (not fsync'd) before the bytes go out (and before the last pause check, so
-    // nothing awaits between that check and the send). Without it, an intent found after
-    // a process kill in the same boot provably never left (see `settleUnsent`).
-    rec = { ...rec, image, timings: { ...rec.timings, sendingAt: ctx.clock.now() } };
-    await ctx.cp.put(rec, { sync: false });
-    // A throttle may have arrived while the intent was being written: never send before it elapsed.
-    if (!(await rt.limiter.waitPause('submit', ctx.signal)) || ctx.signal.aborted) {
-      if (!replay) rec = await setState(ctx, rec, 'planned', {}, 'interrupted before sending');
-      throw AGAIN;
+    // The sending mark: written (not fsync'd: the page cache survives a process kill) by whoever puts
+    // the create on a socket, before its bytes go (the transport, once connected; see create-scope.ts).
+    // Without it, an intent found after a process kill in the same boot provably never left (`settleUnsent`).
+    const scope = createScope(
+      () => rt.limiter.acquireSubmit(rt.halt),
+      async () => {
+        rec = { ...rec, image, timings: { ...rec.timings, sendingAt: ctx.clock.now() } };
+        await ctx.cp.put(rec, { sync: false });
+      },
+    );
+    const out = await inCreateScope(scope, () =>
+      rt.provider.submit(rt.env, withUploadedImage(job, image), { idempotencyKey: key, callbackUrl: rt.callbackUrl }),
+    );
+    if (scope.reached) ctx.stats.submitRequests++;
+    else if (out.kind === 'transient' || out.kind === 'ambiguous') {
+      // Never reached a socket (refused, unreachable, interrupted while waiting for its turn): no task
+      // can exist, so the job is simply sent again later, however the adapter classified the failure.
+      if (!replay) rec = await setState(ctx, rec, 'planned', {}, 'not sent');
+      if (halted(ctx, rt)) throw AGAIN;
+      throw new RetryLater(out.message, 'transient', out.kind === 'transient' ? out.retryAfterMs : undefined);
     }
-    ctx.stats.submitRequests++;
-    const out = await rt.provider.submit(rt.env, withUploadedImage(job, image), { idempotencyKey: key, callbackUrl: rt.callbackUrl });
     switch (out.kind) {
       case 'accepted': {
         const r = await setState(ctx, rec, 'submitted', {

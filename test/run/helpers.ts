@@ -1,4 +1,5 @@
 /** Test helpers for the executor: jobs, a tiny real MP4, and an in-test fake Provider. */
+import { currentCreate } from '../../src/providers/create-scope.ts';
 import { fitImage } from '../../src/media/image.ts';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -134,6 +135,10 @@ export class FakeProvider implements Provider {
 
   async submit(_env: ProviderEnv, job: Job, opts: { idempotencyKey: string }): Promise<SubmitOutcome> {
     if (this.o.latencyMs) await new Promise((r) => setTimeout(r, this.o.latencyMs));
+    // The fake's create takes its turn and is on the wire from here (a real adapter's gate and transport do this).
+    const scope = currentCreate();
+    if (scope && !(await scope.turn())) return { kind: 'transient', message: 'interrupted before sending' };
+    await scope?.reach();
     const scripted = this.o.script?.shift();
     const log = (outcome: string) => this.calls.push({ at: this.clock.now(), kind: 'submit', job: job.id, outcome });
     if (scripted === 'create-then-ambiguous') {

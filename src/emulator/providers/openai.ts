@@ -1,6 +1,6 @@
 /** OpenAI Videos API (`/v1/videos`), per specs/openai-videos.openapi.yaml. */
 import { standardWebhookSignature, DEFAULT_WEBHOOK_SECRETS, type Delivery } from '../callbacks.ts';
-import type { Ctx, EmuCore, ProviderModule } from '../core.ts';
+import { setRateHeaders as bucketHeaders, type Ctx, type EmuCore, type ProviderModule } from '../core.ts';
 import { isRecord, parseJson, parseMultipart, sendJson } from '../http.ts';
 import { BadRequest, checkReference, err, invalid, readCreate, validate } from './openai-create.ts';
 import { moreEndpoints } from './openai-more.ts';
@@ -69,10 +69,15 @@ function notFound(ctx: Ctx, id: string): void {
 
 /**
  * `x-ratelimit-*` on every answer, as OpenAI sends them (not only with a 429): the per-minute
- * request budget (the fault config's `submitPerMin`, else a nominal 1,000) and what this key has left.
+ * request budget and what this key has left. With a configured create limit (`submitPerMin`) the
+ * figures are its token bucket's (a rate 429 never claims room left, which a client would rightly read
+ * as a concurrency refusal); without one, a nominal 1,000 per minute.
  */
 function setRateHeaders(ctx: Ctx): void {
-  const limit = Math.floor(ctx.core.faults.openai.get().submitPerMin ?? 1000);
+  if (ctx.res.hasHeader('x-ratelimit-limit-requests')) return; // the enforced bucket already answered
+  const bucket = ctx.core.faults.openai.rateInfo(ctx.key, 'create');
+  if (bucket) return bucketHeaders(ctx, bucket);
+  const limit = 1000;
   const now = ctx.core.now();
   const recent = ctx.core.store.all('openai').filter((t) => t.key === ctx.key && now - t.createdAt < 60_000);
   const oldest = recent.reduce((m, t) => Math.min(m, t.createdAt), now);
