@@ -102,6 +102,8 @@ export async function submitJob(ctx: RunContext, rt: ProviderRuntime, job: Job, 
       async () => {
         rec = { ...rec, image, timings: { ...rec.timings, sendingAt: ctx.clock.now() } };
         await ctx.cp.put(rec, { sync: false });
+        // A throttle that arrived while the mark was being written: its wait passes before these bytes go.
+        await rt.limiter.waitPause('submit', ctx.signal);
       },
     );
     const out = await inCreateScope(scope, () =>
