@@ -131,7 +131,11 @@ export const REPORT_JS = `
   }
   lazy(document);
   $('[data-chunks]').forEach(watch);
-  window.shotlistReport = { realizeAll: realizeAll, loadAll: function(){ realizeAll(); $('[data-src],[data-poster]').forEach(load); } };
+  // For screenshots and tests: every row in the page, every video's source and metadata loading.
+  window.shotlistReport = { realizeAll: realizeAll, loadAll: function(){
+    realizeAll(); $('[data-src],[data-poster]').forEach(load);
+    $('video[preload=none]').forEach(function(v){ v.preload = 'metadata'; });
+  } };
 
   // Elements keep their identity when a chunk moves into the page: collect each kind once.
   var cards = all('.card[data-job]'), tiles = all('.tile[data-job]'), radios = all('input[type=radio][data-group]'), groups = all('.compare[data-group]');
