@@ -10,6 +10,7 @@ import { formatDiagnostic, InputError, NotApprovedError, UsageError } from '../e
 import { loadManifest } from '../manifest/index.ts';
 import type { Manifest } from '../manifest/types.ts';
 import { checkPostFields } from '../post/fields.ts';
+import { imageSizes } from '../media/image.ts';
 import { buildPlan } from '../plan/index.ts';
 import type { Plan } from '../plan/types.ts';
 import { providerFor } from './bindings.ts';
@@ -50,7 +51,10 @@ export async function loadAndPlan(manifestPath: string, cwd: string, flags: Plan
   }
   const extra = [...manifest.catalogFiles, ...(flags.catalog ?? []).map((f) => resolve(cwd, f))];
   const catalog = await loadCatalog({ extraFiles: extra });
+  // Local reference images are measured here (the plan does no I/O) so it can say how each is fitted.
+  const sizes = await imageSizes(manifest.shots.flatMap((s) => (s.image !== undefined && !/^https?:/i.test(s.image) ? [s.image] : [])));
   const plan = buildPlan(manifest, catalog, {
+    imageSize: (p) => sizes.get(p),
     allowUnpriced: flags.allowUnpriced ?? false,
     today: today(),
     // The adapters' pure wire mapping is the last word on what a provider accepts.

@@ -23,6 +23,7 @@ type ColumnKind =
 
 const BAD = Symbol('bad');
 const INT = /^[+-]?\d+$/;
+const IMAGE_FITS = ['pad', 'crop'] as const;
 
 function enumParser(values: readonly string[]): (v: string) => unknown {
   const set = new Set(values);
@@ -36,6 +37,7 @@ const parsers: Record<Exclude<ShotFieldName, 'vars' | 'params'>, { parse: (v: st
   resolution: { parse: enumParser(RESOLUTIONS), expect: `one of ${RESOLUTIONS.join(', ')}` },
   tier: { parse: enumParser(TIERS), expect: `one of ${TIERS.join(', ')}` },
   image: { parse: (v) => v, expect: 'a path or URL' },
+  image_fit: { parse: enumParser(IMAGE_FITS), expect: `one of ${IMAGE_FITS.join(', ')}` },
   seed: { parse: (v) => (INT.test(v) ? Number(v) : BAD), expect: 'an integer' },
   negative_prompt: { parse: (v) => v, expect: 'text' },
   guidance: { parse: (v) => (v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : BAD), expect: 'a number' },

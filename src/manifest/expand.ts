@@ -4,7 +4,7 @@
  */
 import { isAbsolute, join, relative } from 'node:path';
 import type { Diagnostic } from '../errors.ts';
-import type { Aspect, Resolution, Shot, SourcePos, Tier } from './types.ts';
+import type { Aspect, ImageFit, Resolution, Shot, SourcePos, Tier } from './types.ts';
 import { SHOT_FIELD_NAMES } from './schema.ts';
 import { fillTemplate } from './template.ts';
 import { cross, dimKeys, isShotField, valueText, type MatrixDim } from './matrix.ts';
@@ -20,6 +20,7 @@ export interface ShotInput {
   resolution?: Resolution;
   tier?: Tier;
   image?: string;
+  image_fit?: ImageFit;
   seed?: number;
   negative_prompt?: string;
   guidance?: number;
@@ -339,6 +340,8 @@ function finishShot(
   if (negative !== undefined) shot.negativePrompt = negative;
   const guidance = top.guidance ?? base.guidance;
   if (guidance !== undefined) shot.guidance = guidance;
+  const fit = top.image_fit ?? base.image_fit;
+  if (fit !== undefined) shot.imageFit = fit;
   return shot;
 }
 

@@ -19,6 +19,11 @@ export const shotFieldSchemas = {
   resolution: resolutionSchema,
   tier: tierSchema,
   image: z.string().min(1).describe('Reference image: a path relative to the manifest, or an http(s) URL.'),
+  image_fit: z
+    .enum(['pad', 'crop'])
+    .describe(
+      'How a reference image of another shape than the clip is fitted: pad (whole image, black bars; default) or crop (fills the frame, edges cut).',
+    ),
   seed: z.number().int(),
   negative_prompt: z.string(),
   guidance: z.number(),
@@ -44,6 +49,7 @@ const optionalFields = {
   resolution: shotFieldSchemas.resolution.optional(),
   tier: shotFieldSchemas.tier.optional(),
   image: shotFieldSchemas.image.optional(),
+  image_fit: shotFieldSchemas.image_fit.optional(),
   seed: shotFieldSchemas.seed.optional(),
   negative_prompt: shotFieldSchemas.negative_prompt.optional(),
   guidance: shotFieldSchemas.guidance.optional(),

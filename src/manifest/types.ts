@@ -6,6 +6,7 @@ import type { GenerationRequest } from './request.ts';
 export type Aspect = z.infer<typeof aspectSchema>;
 export type Resolution = z.infer<typeof resolutionSchema>;
 export type Tier = z.infer<typeof tierSchema>;
+export type ImageFit = 'pad' | 'crop';
 
 export const ASPECTS: readonly Aspect[] = ['16:9', '9:16', 'auto'];
 export const RESOLUTIONS: readonly Resolution[] = ['720p', '1024p', '1080p'];
@@ -30,6 +31,8 @@ export interface Shot extends GenerationRequest {
   model: string;
   /** Local path (resolved relative to the manifest) or http(s) URL. */
   image?: string;
+  /** How a reference image of another shape than the clip is fitted (default pad). */
+  imageFit?: ImageFit;
   takes: number;
   vars: Record<string, string>;
   /** Matrix values that produced this shot (field → value), for grouping and labels. */

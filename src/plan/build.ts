@@ -22,6 +22,8 @@ export interface BuildPlanOptions {
   today: string;
   /** Extra per-job checks (the provider adapter's pure toRequest); called for the first take of each shot. */
   validateJob?: (job: Job) => string[];
+  /** Pixel size of a local reference image, read by the caller (the plan does no I/O); unknown → no fit notice. */
+  imageSize?: (path: string) => Size | undefined;
 }
 
 export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanOptions): Plan {
@@ -81,7 +83,13 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
     const fields = fieldsOf(shot, entry, sizes.text(size), tier);
     // The request as planned: the shot's, with the catalog's neutral model id and the model's tier.
     const request = { ...pickRequest(shot), provider: entry.provider, model: entry.id, tier };
-    const key = requestKey({ ...request, image: imageKey, size });
+    // A crop sends other pixels than the default pad: another request (pad keeps the ids it always had).
+    const fit = shot.image === undefined ? undefined : (shot.imageFit ?? 'pad');
+    const key = requestKey({ ...request, image: fit === 'crop' ? `${imageKey}#crop` : imageKey, size });
+    if (fit && shot.image !== undefined) {
+      const notice = fitNotice(shot, shot.image, fit, size, opts.imageSize?.(shot.image));
+      if (notice) warnings.push(notice);
+    }
     const wireModel = shot.image !== undefined && entry.wire_id_image ? entry.wire_id_image : entry.wire_id;
     for (let take = 1; take <= shot.takes; take++) {
       const job: Job = {
@@ -93,6 +101,7 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
         index: shot.index,
         wireModel,
         size,
+        ...(fit ? { imageFit: fit } : {}),
         fields: shot.takes > 1 ? { ...fields, take: String(take) } : fields,
         cost,
         source: shot.source,
@@ -253,6 +262,19 @@ function fieldsOf(shot: Shot, entry: ModelEntry, size: string, tier: string): Re
   for (const k in shot.vars) if (!(k in f)) f[k] = shot.vars[k]!;
   for (const k in shot.matrix) if (!(k in f)) f[k] = shot.matrix[k]!;
   return f;
+}
+
+const orientation = (s: Size): string => (s.width > s.height ? 'landscape' : s.width < s.height ? 'portrait' : 'square');
+
+/** A reference image of another orientation than the clip: say at plan time what will be done to it. */
+function fitNotice(shot: Shot, image: string, fit: 'pad' | 'crop', clip: Size, img: Size | undefined): string | undefined {
+  if (!img || shot.aspect === 'auto' || orientation(img) === orientation(clip)) return undefined;
+  const name = image.split(/[\\/]/).pop() ?? image;
+  const what =
+    fit === 'pad'
+      ? `padded to ${clip.width}x${clip.height} with black bars (image_fit: crop fills the frame instead)`
+      : `cropped to fill ${clip.width}x${clip.height}, its edges cut (image_fit: pad keeps the whole image)`;
+  return `shot "${shot.id}": reference image ${name} is ${img.width}x${img.height} (${orientation(img)}) for a ${shot.aspect} clip: ${what}`;
 }
 
 /** Two shots that ask for the very same request would share a job id: one clip, paid once. */

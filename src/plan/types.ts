@@ -1,4 +1,4 @@
-import type { Resolution, SourcePos, Tier } from '../manifest/types.ts';
+import type { ImageFit, Resolution, SourcePos, Tier } from '../manifest/types.ts';
 import type { GenerationRequest } from '../manifest/request.ts';
 import type { Diagnostic } from '../errors.ts';
 
@@ -21,6 +21,8 @@ export interface Job extends Omit<GenerationRequest, 'tier'> {
   wireModel: string;
   tier: Tier;
   size: Size;
+  /** How the reference image is fitted to `size` when its shape differs (set only with an image; default pad). */
+  imageFit?: ImageFit;
   /** @deprecated Same as `negativePrompt`; kept while providers/ and report/ still read it. */
   negative_prompt?: string;
   /** Every user-visible field (matrix values, vars, neutral fields) as strings, for group_by/labels. */

@@ -166,9 +166,10 @@ export function matchesJob(v: Record<string, unknown>, job: Job, cutoffMs: numbe
 
 async function prepareReference(env: ProviderEnv, job: Job, image: string): Promise<string> {
   await mkdir(env.workDir, { recursive: true });
-  const dest = join(env.workDir, `openai-ref-${job.id}-${openaiSize(job)}.png`);
+  const fit = job.imageFit ?? 'pad';
+  const dest = join(env.workDir, `openai-ref-${job.id}-${openaiSize(job)}-${fit}.png`);
   if (!env.fitImage) throw new Error('no image preparer injected (ProviderEnv.fitImage)');
-  await env.fitImage(image, dest, job.size.width, job.size.height, env.signal);
+  await env.fitImage(image, dest, job.size.width, job.size.height, env.signal, fit);
   return dest;
 }
 

@@ -88,10 +88,11 @@ export interface ProviderEnv {
   /** Scratch directory for prepared uploads (scaled reference images). */
   workDir: string;
   /**
-   * Scales and pads a reference image to exactly `width`×`height` (OpenAI requires the video's size).
+   * Scales and pads (or, with mode `crop`, fills and crops) a reference image to exactly `width`×`height`
+   * (OpenAI requires the video's size; `image_fit` picks the mode).
    * Injected by the layer that owns media (src/media/image.ts): adapters never run ffmpeg themselves.
    */
-  fitImage?: (src: string, dest: string, width: number, height: number, signal?: AbortSignal) => Promise<unknown>;
+  fitImage?: (src: string, dest: string, width: number, height: number, signal?: AbortSignal, mode?: 'pad' | 'crop') => Promise<unknown>;
 }
 
 export interface SubmitOptions {

@@ -6,8 +6,8 @@
  * Uploads happen only in the executor, i.e. after approval. OpenAI keeps its multipart upload.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
 import type { Job } from '../plan/types.ts';
 import type { Provider, ProviderEnv } from '../providers/types.ts';
 import type { JobRecord, UploadedImage } from './types.ts';
@@ -54,7 +54,7 @@ export class ImageUploads {
   }
 
   private remember(u: UploadedImage): void {
-    const key = `${u.provider}\u0000${u.sha256}`;
+    const key = `${u.provider}\u0000${u.sha256}\u0000${u.fit ?? ''}`;
     const had = this.known.get(key);
     if (!had || (had.expiresAt ?? Infinity) < (u.expiresAt ?? Infinity)) this.known.set(key, u);
   }
@@ -80,28 +80,46 @@ export class ImageUploads {
     } catch (e) {
       return { kind: 'rejected', message: `reference image ${path} cannot be read: ${e instanceof Error ? e.message : String(e)}` };
     }
-    const key = `${providerName}\u0000${sha256}`;
+    // Fitted to the clip first (pad or crop, as the plan said) when an image preparer is injected.
+    const fitMode = job.imageFit ?? 'pad';
+    const fit = env.fitImage ? `${fitMode}@${job.size.width}x${job.size.height}` : undefined;
+    const key = `${providerName}\u0000${sha256}\u0000${fit ?? ''}`;
     const hit = this.known.get(key);
     if (hit && fresh(hit, now)) return { kind: 'ready', image: hit, reused: true };
     let p = this.pending.get(key);
     if (!p) {
       this.uploads++;
-      p = upload
-        .call(provider, env, path, imageContentType(path))
+      p = this.fitted(env, path, sha256, fitMode, job)
+        .then((file) => upload.call(provider, env, file, fit ? 'image/png' : imageContentType(path)))
         .then((out): PreparedImage => {
           if (out.kind !== 'uploaded') return { kind: out.kind, message: `uploading ${path}: ${out.message}` };
           const image: UploadedImage = {
             provider: providerName,
             sha256,
             url: out.url,
+            ...(fit ? { fit } : {}),
             ...(out.expiresAt !== undefined ? { expiresAt: out.expiresAt } : {}),
           };
           this.remember(image);
           return { kind: 'ready', image, reused: false };
         })
+        .catch((e: unknown): PreparedImage => ({
+          // Interrupted mid-ffmpeg is not a verdict on the image.
+          kind: env.signal?.aborted ? 'transient' : 'rejected',
+          message: `reference image ${path} cannot be prepared: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+        }))
         .finally(() => this.pending.delete(key));
       this.pending.set(key, p);
     }
     return p;
+  }
+
+  /** The file to upload: the image fitted to the clip's size (as the plan announced), or the original. */
+  private async fitted(env: ProviderEnv, path: string, sha256: string, mode: 'pad' | 'crop', job: Job): Promise<string> {
+    if (!env.fitImage) return path;
+    await mkdir(env.workDir, { recursive: true });
+    const dest = join(env.workDir, `upload-${sha256.slice(0, 16)}-${mode}-${job.size.width}x${job.size.height}.png`);
+    await env.fitImage(path, dest, job.size.width, job.size.height, env.signal, mode);
+    return dest;
   }
 }

@@ -24,6 +24,8 @@ export interface UploadedImage {
   /** sha256 of the file's bytes: the same content is uploaded once per run and provider. */
   sha256: string;
   url: string;
+  /** What was uploaded when the image was fitted to the clip first: `pad@1280x720` / `crop@720x1280`. */
+  fit?: string;
   /** Epoch ms after which the provider no longer serves the URL, when it says so. */
   expiresAt?: number;
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,23 @@ describe('fitImage', () => {
     await fitImage(join(dir, src), dest, w, h);
     const p = await probe(dest);
     expect(p.video).toMatchObject({ width: w, height: h });
+  });
+
+  it('image_fit: a landscape image for a portrait clip is padded (black corner) or cropped (image to the corner), exact size either way', async () => {
+    const red = join(dir, 'red.png');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'color=c=red:size=300x200', '-frames:v', '1', red]);
+    const corner = async (mode: 'pad' | 'crop') => {
+      const dest = join(dir, `fit-${mode}.png`);
+      await fitImage(red, dest, 72, 128, undefined, mode);
+      expect((await probe(dest)).video).toMatchObject({ width: 72, height: 128 });
+      const raw = join(dir, `corner-${mode}.rgb`);
+      await runFfmpeg(['-i', dest, '-vf', 'crop=1:1:0:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-y', raw]);
+      return [...(await readFile(raw))];
+    };
+    expect(await corner('pad')).toEqual([0, 0, 0]);
+    const [r, g, b] = await corner('crop');
+    expect(r).toBeGreaterThan(200);
+    expect(g! + b!).toBeLessThan(60);
   });
 
   it('fails on a missing file and on a bad size', async () => {

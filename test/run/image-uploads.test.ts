@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.ts';
-import { runFfmpeg } from '../../src/media/ffmpeg.ts';
+import { probe, runFfmpeg } from '../../src/media/ffmpeg.ts';
 import type { Job } from '../../src/plan/types.ts';
 import type { ProviderName } from '../../src/providers/types.ts';
 import { executeRun } from '../../src/run/index.ts';
@@ -35,6 +35,7 @@ interface AdminUpload {
   provider: string;
   sha256: string;
   size: number;
+  path: string;
 }
 
 async function uploads(provider: ProviderName): Promise<AdminUpload[]> {
@@ -86,7 +87,9 @@ describe.each(['fal', 'replicate'] as const)('%s: local reference image', (provi
     expect(urls.size).toBe(1);
     const [url] = [...urls];
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
-    expect(recs[0]!.image?.sha256).toBe(got.at(-1)!.sha256);
+    // What was uploaded is the image fitted to the clip (pad by default): exactly the job's size.
+    expect(recs[0]!.image?.fit).toBe('pad@1280x720');
+    expect((await probe(got.at(-1)!.path)).video).toMatchObject({ width: 1280, height: 720 });
     // The emulator's task received the URL, not the local path.
     const tasks = (await (await fetch(`${emu.url}/_emulator/tasks?provider=${provider}`)).json()) as { tasks: unknown[] };
     expect(JSON.stringify(tasks)).not.toContain(image);
@@ -139,5 +142,17 @@ describe('nothing is uploaded for a job the budget refuses', () => {
     expect(out.counts).toEqual({ planned: 1 });
     expect(events.some((e) => e.kind === 'warning')).toBe(true);
     expect((await uploads('fal')).length).toBe(before);
+  });
+});
+
+describe('image_fit on the uploaded bytes', () => {
+  it('a portrait fal job with crop uploads the image cropped to exactly its size', { timeout: 20_000 }, async () => {
+    const before = (await uploads('fal')).length;
+    const job = emuJob('fal', 7, { image, aspect: '9:16', size: { width: 720, height: 1280 }, imageFit: 'crop' });
+    const { out } = await run('fal', await tmpRunDir(), [job]);
+    expect(out.counts).toEqual({ downloaded: 1 });
+    const got = await uploads('fal');
+    expect(got.length).toBe(before + 1);
+    expect((await probe(got.at(-1)!.path)).video).toMatchObject({ width: 720, height: 1280 });
   });
 });
