@@ -106,8 +106,6 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
         cost,
         source: shot.source,
       };
-      // Compatibility alias for layers not yet on the camelCase name (providers, report).
-      if (request.negativePrompt !== undefined) job.negative_prompt = request.negativePrompt;
       if (take === 1 && opts.validateJob) {
         const extra = opts.validateJob(job);
         for (const m of extra) shotError(errors, shot, m);

@@ -53,7 +53,7 @@ export function planJsonFull(
         aspect: job.aspect,
         resolution: job.resolution,
         seed: job.seed ?? null,
-        negative_prompt: job.negative_prompt ?? null,
+        negative_prompt: job.negativePrompt ?? null,
         guidance: job.guidance ?? null,
         image: job.image ?? null,
         take: job.take,

@@ -23,8 +23,6 @@ export interface Job extends Omit<GenerationRequest, 'tier'> {
   size: Size;
   /** How the reference image is fitted to `size` when its shape differs (set only with an image; default pad). */
   imageFit?: ImageFit;
-  /** @deprecated Same as `negativePrompt`; kept while providers/ and report/ still read it. */
-  negative_prompt?: string;
   /** Every user-visible field (matrix values, vars, neutral fields) as strings, for group_by/labels. */
   fields: Record<string, string>;
   cost: Cost;

@@ -40,7 +40,7 @@ export function toApidotRequest(job: Job, opts: { callbackUrl?: string }): MapRe
   if (job.tier === 'pro' || !sora) input.resolution = job.resolution;
   if (job.image) input.image_urls = [job.image];
   if (job.seed !== undefined) input.seed = job.seed;
-  if (job.negative_prompt !== undefined) input.negative_prompt = job.negative_prompt;
+  if (job.negativePrompt !== undefined) input.negative_prompt = job.negativePrompt;
   Object.assign(input, job.params);
   const json: Record<string, unknown> = { model: job.wireModel };
   if (opts.callbackUrl) json.callback_url = withJobRef(opts.callbackUrl, job.id);

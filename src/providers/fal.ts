@@ -96,7 +96,7 @@ export function toFalRequest(job: Job, opts: { callbackUrl?: string }): MapResul
   if (resolution !== undefined) json.resolution = resolution;
   if (job.image) json[profile.imageField] = job.image;
   if (job.seed !== undefined) json.seed = job.seed;
-  if (job.negative_prompt !== undefined) json.negative_prompt = job.negative_prompt;
+  if (job.negativePrompt !== undefined) json.negative_prompt = job.negativePrompt;
   Object.assign(json, job.params);
   const request = {
     method: 'POST' as const,

@@ -49,7 +49,7 @@ function replicateInput(job: Job, model: string): Record<string, unknown> | stri
   else input.resolution = job.resolution;
   if (job.image) input[kling ? 'start_image' : 'image'] = job.image;
   if (job.seed !== undefined) input.seed = job.seed;
-  if (job.negative_prompt !== undefined) input.negative_prompt = job.negative_prompt;
+  if (job.negativePrompt !== undefined) input.negative_prompt = job.negativePrompt;
   return input;
 }
 

@@ -68,7 +68,7 @@ export function toSorapiRequest(job: Job, opts: { callbackUrl?: string; idempote
   if (job.aspect === '9:16') json.aspect_ratio = 'vertical';
   if (job.guidance !== undefined) json.guidance = job.guidance;
   if (job.seed !== undefined) json.seed = job.seed;
-  if (job.negative_prompt !== undefined) json.negative_prompt = job.negative_prompt;
+  if (job.negativePrompt !== undefined) json.negative_prompt = job.negativePrompt;
   if (opts.callbackUrl) json.callback_url = withJobRef(opts.callbackUrl, job.id);
   if (opts.idempotencyKey) json.idempotency_key = sorapiIdempotencyKey(opts.idempotencyKey);
   Object.assign(json, job.params);

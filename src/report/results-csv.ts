@@ -3,7 +3,14 @@
  * UTF-8, and text cells that a spreadsheet would run as a formula are neutralized.
  */
 import { stringify } from 'csv-stringify/sync';
-import type { ResultJob, Results } from './types.ts';
+import { REQUEST_COLUMNS } from '../manifest/request.ts';
+import { TOP_LEVEL_REQUEST_FIELDS, type ResultJob, type Results } from './types.ts';
+
+const TOP_LEVEL: ReadonlySet<string> = new Set(TOP_LEVEL_REQUEST_FIELDS);
+/** A request field of a result by its on-disk name: at the job's top level (provider, model, tier, prompt) or a parameter. */
+function requestValue(j: ResultJob, name: string): unknown {
+  return Reflect.get(TOP_LEVEL.has(name) ? j : j.parameters, name);
+}
 
 /**
  * A text cell starting with = + - @ (or tab / CR, which some spreadsheets skip before parsing)
@@ -19,17 +26,11 @@ const COLUMNS: ReadonlyArray<[string, (j: ResultJob) => unknown]> = [
   ['shot', (j) => j.shot],
   ['base_id', (j) => j.baseId],
   ['take', (j) => j.take],
-  ['provider', (j) => j.provider],
-  ['model', (j) => j.model],
+  // The request's columns, named and ordered by its one mapping (src/manifest/request.ts).
+  ...REQUEST_COLUMNS.map((name): [string, (j: ResultJob) => unknown] => [name, (j) => requestValue(j, name)]),
   ['wire_model', (j) => j.wireModel],
-  ['state', (j) => j.state],
-  ['prompt', (j) => j.prompt],
-  ['seconds', (j) => j.parameters.seconds],
-  ['aspect', (j) => j.parameters.aspect],
-  ['resolution', (j) => j.parameters.resolution],
   ['size', (j) => j.parameters.size],
-  ['seed', (j) => j.parameters.seed],
-  ['image', (j) => j.parameters.image],
+  ['state', (j) => j.state],
   ['task_id', (j) => j.taskId],
   ['attempts', (j) => j.attempts],
   ['planned_usd', (j) => j.cost.plannedUsd],

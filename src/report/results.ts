@@ -9,8 +9,10 @@ import { probe, type ProbeResult } from '../media/ffmpeg.ts';
 import { probeMp4 } from '../media/mp4info.ts';
 import type { JobState } from '../run/types.ts';
 import { referenceThumbs } from './refs.ts';
+import { REQUEST_FIELDS, requestToDisk } from '../manifest/request.ts';
+import type { Job } from '../plan/types.ts';
 import { resultsCsv } from './results-csv.ts';
-import type { ClipQc, PostOutput, ReportItem, ResultJob, Results } from './types.ts';
+import { TOP_LEVEL_REQUEST_FIELDS, type ClipQc, type PostOutput, type ReportItem, type ResultJob, type Results } from './types.ts';
 
 export const RESULTS_SCHEMA = 'shotlist.results/1';
 export type { ResultJob, Results } from './types.ts';
@@ -32,6 +34,19 @@ const span = (a: number | undefined, b: number | undefined): number | null =>
   a === undefined || b === undefined ? null : Math.round((b - a) / 10) / 100;
 /** Money rounded to 1/10000 USD so float sums don't print as 0.30000000000000004. */
 export const usd = (n: number): number => Math.round(n * 10_000) / 10_000;
+
+const TOP_LEVEL: ReadonlySet<string> = new Set(TOP_LEVEL_REQUEST_FIELDS);
+/** On-disk names of the request fields that go under `parameters`, in the request's canonical order. */
+const PARAMETER_FIELDS = REQUEST_FIELDS.map((f) => f.disk).filter((d) => !TOP_LEVEL.has(d));
+
+/** `parameters` from the request's one snake_case mapping (requestToDisk), unset fields as null. */
+export function parametersOf(job: Job): ResultJob['parameters'] {
+  const disk = requestToDisk(job);
+  const out: Record<string, unknown> = { size: `${job.size.width}x${job.size.height}` };
+  for (const name of PARAMETER_FIELDS) out[name] = disk[name] ?? null;
+  // The keys are exactly ResultParameters' (derived from the same request type); a test pins them.
+  return out as ResultJob['parameters'];
+}
 
 /** The poster of each job, from the post outputs that made (or kept) one. */
 export function thumbnailsByJob(post: readonly PostOutput[]): Map<string, string> {
@@ -64,17 +79,7 @@ export function toResultJob(
     wireModel: job.wireModel,
     tier: job.tier,
     prompt: job.prompt,
-    parameters: {
-      seconds: job.seconds,
-      aspect: job.aspect,
-      resolution: job.resolution,
-      size: `${job.size.width}x${job.size.height}`,
-      seed: job.seed ?? null,
-      negative_prompt: job.negative_prompt ?? null,
-      guidance: job.guidance ?? null,
-      image: job.image ?? null,
-      params: job.params,
-    },
+    parameters: parametersOf(job),
     fields: job.fields,
     state: record.state,
     attempts: record.attempts,

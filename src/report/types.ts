@@ -2,6 +2,13 @@ import type { PostStep } from '../manifest/types.ts';
 import type { Job } from '../plan/types.ts';
 import type { ProbeResult } from '../media/ffmpeg.ts';
 import type { ClipInfo, JobRecord, JobState } from '../run/types.ts';
+import type { GenerationRequestOnDisk } from '../manifest/request.ts';
+
+/** Request fields results.json keeps at the top of each job; every other one is under `parameters`. */
+export const TOP_LEVEL_REQUEST_FIELDS = ['provider', 'model', 'tier', 'prompt'] as const;
+type Nullable<T> = { [K in keyof T]-?: undefined extends T[K] ? Exclude<T[K], undefined> | null : T[K] };
+/** The request's other fields by their on-disk names (derived from the one request type), plus the pixel size. */
+export type ResultParameters = Nullable<Omit<GenerationRequestOnDisk, (typeof TOP_LEVEL_REQUEST_FIELDS)[number]>> & { size: string };
 
 /** One job as the post-steps and the report see it: what was planned and what happened. */
 export interface ReportItem {
@@ -44,17 +51,8 @@ export interface ResultJob {
   wireModel: string;
   tier: string;
   prompt: string;
-  parameters: {
-    seconds: number;
-    aspect: string;
-    resolution: string;
-    size: string;
-    seed: number | null;
-    negative_prompt: string | null;
-    guidance: number | null;
-    image: string | null;
-    params: Record<string, unknown>;
-  };
+  /** Every request field but the ones above (provider, model, tier, prompt), under its on-disk name; null when unset. */
+  parameters: ResultParameters;
   fields: Record<string, string>;
   state: JobState;
   attempts: number;

@@ -70,9 +70,17 @@ const recordLike = z.custom<JobRecord>(
     isObj(v.timings),
   { message: 'not a job record' },
 );
-const jobLike = z.custom<Job>((v) => isObj(v) && typeof v.id === 'string' && typeof v.provider === 'string' && isObj(v.cost), {
-  message: 'not a job',
-});
+const jobLike = z
+  .custom<Job>((v) => isObj(v) && typeof v.id === 'string' && typeof v.provider === 'string' && isObj(v.cost), {
+    message: 'not a job',
+  })
+  .transform(upgradeJob);
+
+/** Runs planned before the request's camelCase names kept the negative prompt as `negative_prompt`. */
+function upgradeJob(job: Job): Job {
+  const legacy: unknown = Reflect.get(job, 'negative_prompt');
+  return job.negativePrompt === undefined && typeof legacy === 'string' ? { ...job, negativePrompt: legacy } : job;
+}
 
 const snapshotSchema = z.object({
   version: z.literal(1),

@@ -123,7 +123,7 @@ export async function downloadClip(a: DownloadArgs): Promise<DownloadOutcome> {
     await unlink(part).catch(() => undefined);
     // Our disk refused the bytes (full, read-only): not the network's fault, and retrying cannot help.
     if (isWriteErrno(e)) throw asWriteError(e, part);
-    return { kind: 'transient', message: `download interrupted after ${bytes} bytes: ${(e as Error).message}` };
+    return { kind: 'transient', message: `download interrupted after ${bytes} bytes: ${e instanceof Error ? e.message : String(e)}` };
   }
   await fh.close();
   if ((Number.isFinite(expected) && bytes !== expected) || bytes === 0) {
@@ -167,7 +167,7 @@ async function verifyMedia(
   try {
     p = await probe(file);
   } catch (e) {
-    return { kind: 'invalid', message: `not a readable video: ${(e as Error).message}` };
+    return { kind: 'invalid', message: `not a readable video: ${e instanceof Error ? e.message : String(e)}` };
   }
   if (!p.video) return { kind: 'invalid', message: 'no video stream' };
   if (p.video.width !== job.size.width || p.video.height !== job.size.height) {

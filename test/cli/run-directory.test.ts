@@ -18,7 +18,7 @@ describe('the run directory is a function of the manifest, not of the current di
     const first = await runInProcess(['run', 'w/manifest.yaml', '--emulate', '--yes'], { cwd: root });
     expect(first.code, first.err).toBe(0);
     expect(first.out).toContain(`run directory: ${runDir} (new)`);
-  }, 60_000);
+  }, 120_000);
 
   it('plan from the manifest folder and from its parent name the same directory and the same kept jobs', async () => {
     const here = await runInProcess(['plan', 'manifest.yaml'], { cwd: join(root, 'w') });
@@ -76,7 +76,7 @@ describe('a run that does not start changes no file of an existing run directory
     // An edited manifest: another base URL and one more shot.
     const text = await readFile(manifest, 'utf8');
     await writeFile(manifest, `${text}  - id: extra\n    prompt: "one more"\nproviders: { openai: { base_url: "http://127.0.0.1:9" } }\n`);
-  }, 60_000);
+  }, 120_000);
   afterAll(() => undefined);
 
   it('busy (another live process holds the lock): refused, manifest.yaml and run.json untouched', async () => {

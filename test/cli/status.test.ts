@@ -74,7 +74,7 @@ describe('shotlist status', () => {
 
   it('running while a live process holds the lock; stopped (stale lock) after it dies', async () => {
     const dir = await runDirWithState();
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120_000)'], { stdio: 'ignore' });
     await new Promise((r) => child.once('spawn', r));
     await writeFile(join(dir, 'run.lock'), JSON.stringify({ pid: child.pid, startedAt: 0 }));
     const live = JSON.parse((await runInProcess(['status', dir, '--json'])).out);

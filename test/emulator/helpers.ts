@@ -70,7 +70,7 @@ async function readJson(r: Response): Promise<{ status: number; body: any; heade
 }
 
 /** Poll `fn` in real time (renders are real ffmpeg runs) until it returns a value, or fail after `ms`. */
-export async function until<T>(fn: () => Promise<T | undefined | false>, ms = 15_000, every = 25): Promise<T> {
+export async function until<T>(fn: () => Promise<T | undefined | false>, ms = 90_000, every = 25): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();

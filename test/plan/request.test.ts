@@ -56,8 +56,9 @@ describe('GenerationRequest', () => {
     expect(pickRequest(job)).toEqual({ ...pickRequest(s), model: 'sora-2', tier: 'standard' });
     expect(requestToDisk(job)).toMatchObject({ negative_prompt: 'blur', seed: 3, guidance: 7.5, provider: 'sorapi' });
     expect(requestToDisk(job)).not.toHaveProperty('negativePrompt');
-    // The compatibility alias for layers not converted yet holds the same value.
-    expect(job.negative_prompt).toBe('blur');
+    // One name in code: the snake_case alias is gone from the job.
+    expect(job.negativePrompt).toBe('blur');
+    expect(job).not.toHaveProperty('negative_prompt');
   });
 
   it('job ids did not change with the rename (same hash input as before)', () => {

@@ -40,7 +40,7 @@ describe('emulator test clips and QC', () => {
         );
       }),
     );
-  }, 60_000);
+  }, 120_000);
 
   it('QC flags every injected defect with its kind and passes the clean clips', () => {
     const kinds = Object.fromEntries(Object.entries(verdicts).map(([id, v]) => [id, v.issues.map((i) => i.kind)]));

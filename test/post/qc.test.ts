@@ -73,7 +73,7 @@ describe('the qc post-step on real clips', () => {
     ]);
     // The short clip's record says what was downloaded; the request still asked for 2 s.
     await runPostSteps({ runDir: dir, steps: [{ kind: 'qc' }], items, events: (e) => events.push(e), fontFile: null });
-  }, 60_000);
+  }, 120_000);
 
   it('flags every defective clip with the right issue and no clean one', async () => {
     const qc = await readQc(dir);

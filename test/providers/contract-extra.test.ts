@@ -130,7 +130,7 @@ describe('signed callbacks from the emulator verify with the adapters', () => {
     const task = (sub as { task: TaskRef }).task;
     // OpenAI webhooks are per project, so earlier OpenAI tasks deliver here too: pick this task's.
     const seen = () => hook.requests.filter((r) => r.url.startsWith(`/${p}`) && r.body.includes(task.id));
-    for (let i = 0; i < 200 && seen().length === 0; i++) {
+    for (let i = 0; i < 1000 && seen().length === 0; i++) {
       await clock.advance(500);
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -87,7 +87,7 @@ describe('apidot toRequest', () => {
 });
 
 describe('sorapi toRequest', () => {
-  const j = makeJob({ provider: 'sorapi', wireModel: 'sora-2-latest', seconds: 8, seed: 42, guidance: 6.5, negative_prompt: 'blur' });
+  const j = makeJob({ provider: 'sorapi', wireModel: 'sora-2-latest', seconds: 8, seed: 42, guidance: 6.5, negativePrompt: 'blur' });
   it('maps every field incl. seed, guidance, negative_prompt, callback and idempotency key', () => {
     expect(req(toSorapiRequest(j, { callbackUrl: 'https://cb/x', idempotencyKey: 'job123-a1' }))).toEqual({
       method: 'POST',
@@ -284,9 +284,7 @@ describe('replicate toRequest', () => {
       { prompt: j.prompt, duration: 8, aspect_ratio: '9:16', resolution: '1080p', image: URL_IMG, seed: 5, negative_prompt: 'blur' },
     ],
   ])('model family %s gets its own input names', (model, want) => {
-    const r = req(
-      toReplicateRequest({ ...j, wireModel: model, resolution: '1080p', image: URL_IMG, seed: 5, negative_prompt: 'blur' }, {}),
-    );
+    const r = req(toReplicateRequest({ ...j, wireModel: model, resolution: '1080p', image: URL_IMG, seed: 5, negativePrompt: 'blur' }, {}));
     expect(r.path).toBe(`/models/${model}/predictions`);
     expect((r.json as { input: unknown }).input).toEqual(want);
   });

@@ -98,7 +98,7 @@ describe.skipIf(!available && !mustRun)('report.html in Chromium', () => {
     await page.evaluate(() => (window as unknown as { shotlistReport: { loadAll(): void } }).shotlistReport.loadAll());
     await page.$$eval('video[preload="none"]', (vs) => vs.forEach((v) => ((v as HTMLVideoElement).preload = 'metadata')));
     await page.waitForFunction(() => Array.from(document.querySelectorAll('video')).every((v) => v.readyState >= 1 || v.error), null, {
-      timeout: 15_000,
+      timeout: 120_000,
     });
     const states = await page.$$eval('video', (vs) =>
       vs.map((v) => ({ src: v.currentSrc, ready: v.readyState, err: v.error?.code ?? 0, d: v.duration })),

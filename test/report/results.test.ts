@@ -7,6 +7,7 @@ import { esc, href, renderReport, writeReport } from '../../src/report/html.ts';
 import { buildResults, writeResults, type Results } from '../../src/report/results.ts';
 import { neutralizeCell, resultsCsv } from '../../src/report/results-csv.ts';
 import type { PostOutput } from '../../src/post/types.ts';
+import { REQUEST_COLUMNS } from '../../src/manifest/request.ts';
 import type { ReportItem } from '../../src/report/types.ts';
 import { makeItem, makeJob, tempRunDir, removeTempDirs } from '../media/helpers.ts';
 
@@ -95,6 +96,29 @@ describe('results.json', () => {
       clipSeconds: 8,
     });
     expect(r.post).toHaveLength(3);
+  });
+});
+
+describe('results use the one request mapping (src/manifest/request.ts)', () => {
+  it('parameters are every request field but provider/model/tier/prompt, snake_case, null when unset', () => {
+    const it1 = item('p1', {}, { id: 'p1', seed: 9 });
+    Object.assign(it1.job, { negativePrompt: 'blur', guidance: 6.5 });
+    const r = buildResults([it1, item('p2')], [], { now: () => NOW });
+    const [a, b] = r.jobs;
+    expect(Object.keys(a!.parameters).sort()).toEqual(
+      ['aspect', 'guidance', 'image', 'negative_prompt', 'params', 'resolution', 'seconds', 'seed', 'size'].sort(),
+    );
+    expect(a!.parameters).toMatchObject({
+      negative_prompt: 'blur',
+      guidance: 6.5,
+      seed: 9,
+      image: null,
+      size: `${it1.job.size.width}x${it1.job.size.height}`,
+    });
+    expect(b!.parameters).toMatchObject({ negative_prompt: null, guidance: null, seed: null });
+    const rows = parse(resultsCsv(r), { columns: true, bom: true }) as Array<Record<string, string>>;
+    for (const col of REQUEST_COLUMNS) expect(Object.keys(rows[0]!)).toContain(col);
+    expect(rows[0]).toMatchObject({ negative_prompt: 'blur', guidance: '6.5', seed: '9', tier: a!.tier, provider: a!.provider });
   });
 });
 

@@ -40,7 +40,7 @@ function run(e: EmulatorHandle, runDir: string, jobs: Job[], approvedUsd: number
 describe('ambiguous creates on every provider', () => {
   it(
     'never creates a second task; sorapi replays its key, openai, fal and replicate reconcile once their lists answer',
-    { timeout: 20_000 },
+    { timeout: 120_000 },
     async () => {
       const drop = { renderMs: 100, dropRate: 1 };
       emu = await startEmulator({ render: 'shared', seed: 11, faults: Object.fromEntries(PROVIDER_NAMES.map((p) => [p, drop])) });
@@ -72,7 +72,7 @@ describe('ambiguous creates on every provider', () => {
     },
   );
 
-  it('openai: two takes of one request reconciling at the same time claim different videos', { timeout: 20_000 }, async () => {
+  it('openai: two takes of one request reconciling at the same time claim different videos', { timeout: 120_000 }, async () => {
     emu = await startEmulator({ render: 'shared', seed: 12, faults: { openai: { renderMs: 100, dropRate: 1 } } });
     const runDir = await tmpRunDir();
     const base = emuJob('openai', 1);
@@ -89,7 +89,7 @@ describe('ambiguous creates on every provider', () => {
     expect(out.spentUsd).toBeCloseTo(1.2, 6);
   });
 
-  it('resubmitting an unknown job keeps its possibly-billed first attempt inside the budget', { timeout: 20_000 }, async () => {
+  it('resubmitting an unknown job keeps its possibly-billed first attempt inside the budget', { timeout: 120_000 }, async () => {
     emu = await startEmulator({ render: 'shared', seed: 13, faults: { apidot: { renderMs: 100, dropRate: 1 } } });
     const runDir = await tmpRunDir();
     const jobs = [emuJob('apidot', 1)]; // $0.40

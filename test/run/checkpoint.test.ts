@@ -116,7 +116,7 @@ describe('checkpoint snapshot + journal', () => {
 describe('run lock', () => {
   it('refuses a directory held by a live process and takes over a stale one', async () => {
     const dir = await tmpRunDir();
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120_000)'], { stdio: 'ignore' });
     await new Promise((r) => child.once('spawn', r));
     await writeFile(join(dir, LOCK_FILE), JSON.stringify({ pid: child.pid, startedAt: Date.now() }));
     await expect(acquireRunLock(dir)).rejects.toBeInstanceOf(RunLockedError);

@@ -36,30 +36,34 @@ function run(e: EmulatorHandle, runDir: string, jobs: Job[], approvedUsd = 100) 
 }
 
 describe('downloads', () => {
-  it('a crash after the clip was renamed into clips/ but before `downloaded` was recorded loses nothing', { timeout: 20_000 }, async () => {
-    emu = await startEmulator({ render: 'shared', seed: 21, faults: { apidot: { renderMs: 100 } } });
-    const runDir = await tmpRunDir();
-    const jobs = [emuJob('apidot', 1)];
-    expect((await run(emu, runDir, jobs)).counts).toEqual({ downloaded: 1 });
-    const before = (await readRunState(runDir))!.records[jobs[0]!.id]!;
-    const clipBytes = await readFile(join(runDir, before.clip!.path));
-    // The checkpoint as a kill right after the rename leaves it: succeeded, no clip recorded.
-    const { store } = await CheckpointStore.open(runDir, { jobs, approvedUsd: 100 });
-    const { clip: _clip, ...rest } = before;
-    await store.put({ ...rest, state: 'succeeded', timings: { ...before.timings, downloadedAt: undefined } });
-    await store.close();
-    // By the time the run is resumed the result URL has expired.
-    emu.setFaults('apidot', { renderMs: 100, urlTtlMs: 1 });
-    const out = await run(emu, runDir, jobs);
-    expect(out.counts).toEqual({ downloaded: 1 });
-    const after = (await readRunState(runDir))!.records[jobs[0]!.id]!;
-    expect(after.clip?.sha256).toBe(before.clip!.sha256);
-    expect(await readFile(join(runDir, after.clip!.path))).toEqual(clipBytes);
-    expect(emu.tasks('apidot')).toHaveLength(1);
-    expect(out.spentUsd).toBeCloseTo(0.4, 6);
-  });
+  it(
+    'a crash after the clip was renamed into clips/ but before `downloaded` was recorded loses nothing',
+    { timeout: 120_000 },
+    async () => {
+      emu = await startEmulator({ render: 'shared', seed: 21, faults: { apidot: { renderMs: 100 } } });
+      const runDir = await tmpRunDir();
+      const jobs = [emuJob('apidot', 1)];
+      expect((await run(emu, runDir, jobs)).counts).toEqual({ downloaded: 1 });
+      const before = (await readRunState(runDir))!.records[jobs[0]!.id]!;
+      const clipBytes = await readFile(join(runDir, before.clip!.path));
+      // The checkpoint as a kill right after the rename leaves it: succeeded, no clip recorded.
+      const { store } = await CheckpointStore.open(runDir, { jobs, approvedUsd: 100 });
+      const { clip: _clip, ...rest } = before;
+      await store.put({ ...rest, state: 'succeeded', timings: { ...before.timings, downloadedAt: undefined } });
+      await store.close();
+      // By the time the run is resumed the result URL has expired.
+      emu.setFaults('apidot', { renderMs: 100, urlTtlMs: 1 });
+      const out = await run(emu, runDir, jobs);
+      expect(out.counts).toEqual({ downloaded: 1 });
+      const after = (await readRunState(runDir))!.records[jobs[0]!.id]!;
+      expect(after.clip?.sha256).toBe(before.clip!.sha256);
+      expect(await readFile(join(runDir, after.clip!.path))).toEqual(clipBytes);
+      expect(emu.tasks('apidot')).toHaveLength(1);
+      expect(out.spentUsd).toBeCloseTo(0.4, 6);
+    },
+  );
 
-  it('a clip corrupted on disk is detected on resume and fetched again, the bad bytes never trusted', { timeout: 20_000 }, async () => {
+  it('a clip corrupted on disk is detected on resume and fetched again, the bad bytes never trusted', { timeout: 120_000 }, async () => {
     emu = await startEmulator({ render: 'shared', seed: 22, faults: { fal: { renderMs: 100 } } });
     const runDir = await tmpRunDir();
     const jobs = [emuJob('fal', 1)];
@@ -76,7 +80,7 @@ describe('downloads', () => {
     expect(emu.tasks('fal')).toHaveLength(1);
   });
 
-  it('truncated downloads are retried and never land in clips/', { timeout: 20_000 }, async () => {
+  it('truncated downloads are retried and never land in clips/', { timeout: 120_000 }, async () => {
     emu = await startEmulator({ render: 'shared', seed: 23, faults: { replicate: { renderMs: 100, truncateRate: 0.6 } } });
     const runDir = await tmpRunDir();
     const jobs = [1, 2, 3].map((i) => emuJob('replicate', i));
@@ -93,7 +97,7 @@ describe('downloads', () => {
 
   it(
     'expired result URLs: openai fetches again through its content endpoint while the video exists; others are reported expired and paid',
-    { timeout: 20_000 },
+    { timeout: 120_000 },
     async () => {
       emu = await startEmulator({
         render: 'shared',
@@ -116,7 +120,7 @@ describe('downloads', () => {
 });
 
 describe('a job dropped from an edited manifest while its task is in flight', () => {
-  it('is still polled and downloaded (it is paid for), and never submitted again', { timeout: 20_000 }, async () => {
+  it('is still polled and downloaded (it is paid for), and never submitted again', { timeout: 120_000 }, async () => {
     emu = await startEmulator({ render: 'shared', seed: 22, faults: { apidot: { renderMs: 300 } } });
     const runDir = await tmpRunDir();
     const [keep, drop] = [emuJob('apidot', 1), emuJob('apidot', 2)];

@@ -43,7 +43,7 @@ const worstCase = (events: RunEvent[]): number =>
 describe('budget under concurrency', () => {
   it(
     'reserved + spent never passes the cap; free failures make room, unpriced jobs run, resume keeps the books',
-    { timeout: 20_000 },
+    { timeout: 120_000 },
     async () => {
       emu = await startEmulator({
         render: 'shared',

@@ -58,39 +58,43 @@ function countingFetch(): { fetch: typeof fetch; pending: () => number } {
 const never = new AbortController().signal;
 
 describe('throttles and quotas', () => {
-  it('a 10-minute Retry-After on creates: one request, then a quiet wait that an interrupt ends at once', { timeout: 20_000 }, async () => {
-    emu = await startEmulator({ render: 'shared', seed: 41, faults: { replicate: { renderMs: 100, rate429: 1, retryAfterS: 600 } } });
-    const runDir = await tmpRunDir();
-    const jobs = [1, 2, 3].map((i) => emuJob('replicate', i));
-    // Interrupted once the throttle is known and no create is on the wire. (A wall-clock abort raced
-    // a slow first create on a loaded machine: a create cut off in flight may have made a task, so
-    // it rightly stays \`submitting\`, and Replicate, which cannot be asked, then resumes as unknown.)
-    const ac = new AbortController();
-    const wire = countingFetch();
-    const out = await run(
-      emu,
-      runDir,
-      jobs,
-      ac.signal,
-      (ev) => {
-        if (ev.kind === 'provider.throttled' && wire.pending() === 0) ac.abort();
-      },
-      wire.fetch,
-    );
-    // The 10-minute wait ended with the interrupt: the test's own timeout is far below it.
-    expect(out.kind).toBe('interrupted');
-    expect(emu.counts('replicate').rejected429).toBeLessThanOrEqual(3); // no hammering while the server said wait
-    const state = (await readRunState(runDir))!;
-    for (const j of jobs) expect(['planned', 'submitting']).toContain(state.records[j.id]!.state);
-    expect(emu.tasks('replicate')).toHaveLength(0);
-    emu.setFaults('replicate', { renderMs: 100 });
-    const again = await run(emu, runDir, jobs, never);
-    expect(again.counts).toEqual({ downloaded: 3 });
-    expect(emu.tasks('replicate')).toHaveLength(3);
-    expect(again.spentUsd).toBeCloseTo(1.2, 6);
-  });
+  it(
+    'a 10-minute Retry-After on creates: one request, then a quiet wait that an interrupt ends at once',
+    { timeout: 120_000 },
+    async () => {
+      emu = await startEmulator({ render: 'shared', seed: 41, faults: { replicate: { renderMs: 100, rate429: 1, retryAfterS: 600 } } });
+      const runDir = await tmpRunDir();
+      const jobs = [1, 2, 3].map((i) => emuJob('replicate', i));
+      // Interrupted once the throttle is known and no create is on the wire. (A wall-clock abort raced
+      // a slow first create on a loaded machine: a create cut off in flight may have made a task, so
+      // it rightly stays \`submitting\`, and Replicate, which cannot be asked, then resumes as unknown.)
+      const ac = new AbortController();
+      const wire = countingFetch();
+      const out = await run(
+        emu,
+        runDir,
+        jobs,
+        ac.signal,
+        (ev) => {
+          if (ev.kind === 'provider.throttled' && wire.pending() === 0) ac.abort();
+        },
+        wire.fetch,
+      );
+      // The 10-minute wait ended with the interrupt: the test's own timeout is far below it.
+      expect(out.kind).toBe('interrupted');
+      expect(emu.counts('replicate').rejected429).toBeLessThanOrEqual(3); // no hammering while the server said wait
+      const state = (await readRunState(runDir))!;
+      for (const j of jobs) expect(['planned', 'submitting']).toContain(state.records[j.id]!.state);
+      expect(emu.tasks('replicate')).toHaveLength(0);
+      emu.setFaults('replicate', { renderMs: 100 });
+      const again = await run(emu, runDir, jobs, never);
+      expect(again.counts).toEqual({ downloaded: 3 });
+      expect(emu.tasks('replicate')).toHaveLength(3);
+      expect(again.spentUsd).toBeCloseTo(1.2, 6);
+    },
+  );
 
-  it('a 10-minute Retry-After on status polls keeps the task and its id; resume picks it up', { timeout: 20_000 }, async () => {
+  it('a 10-minute Retry-After on status polls keeps the task and its id; resume picks it up', { timeout: 120_000 }, async () => {
     emu = await startEmulator({ render: 'shared', seed: 42, faults: { fal: { renderMs: 200 } } });
     const runDir = await tmpRunDir();
     const jobs = [emuJob('fal', 1)];
@@ -125,26 +129,30 @@ describe('throttles and quotas', () => {
     expect(emu.tasks('fal')).toHaveLength(1);
   });
 
-  it('quota exhausted on one provider: its paid tasks are still downloaded, the other provider finishes', { timeout: 20_000 }, async () => {
-    emu = await startEmulator({
-      render: 'shared',
-      seed: 43,
-      faults: { openai: { renderMs: 300, quotaCreates: 2 }, apidot: { renderMs: 100 } },
-    });
-    const runDir = await tmpRunDir();
-    const jobs = [...[1, 2, 3, 4].map((i) => emuJob('openai', i)), ...[1, 2, 3].map((i) => emuJob('apidot', i))];
-    const out = await run(emu, runDir, jobs, never);
-    expect(out.kind).toBe('provider_stopped');
-    expect(emu.tasks('openai')).toHaveLength(2);
-    // The two created (and billed) openai videos are fetched, not left behind to expire.
-    expect(out.counts).toEqual({ downloaded: 5, planned: 2 });
-    expect(out.spentUsd).toBeCloseTo(2.0, 6);
-    expect(out.messages.join('\n')).toMatch(/openai stopped taking work \(.*quota.*\); 2 job\(s\) left planned: add credit, then resume/);
-    const state = (await readRunState(runDir))!;
-    for (const j of jobs.filter((x) => state.records[x.id]!.state === 'planned')) expect(state.records[j.id]!.reservedUsd).toBe(0);
-  });
+  it(
+    'quota exhausted on one provider: its paid tasks are still downloaded, the other provider finishes',
+    { timeout: 120_000 },
+    async () => {
+      emu = await startEmulator({
+        render: 'shared',
+        seed: 43,
+        faults: { openai: { renderMs: 300, quotaCreates: 2 }, apidot: { renderMs: 100 } },
+      });
+      const runDir = await tmpRunDir();
+      const jobs = [...[1, 2, 3, 4].map((i) => emuJob('openai', i)), ...[1, 2, 3].map((i) => emuJob('apidot', i))];
+      const out = await run(emu, runDir, jobs, never);
+      expect(out.kind).toBe('provider_stopped');
+      expect(emu.tasks('openai')).toHaveLength(2);
+      // The two created (and billed) openai videos are fetched, not left behind to expire.
+      expect(out.counts).toEqual({ downloaded: 5, planned: 2 });
+      expect(out.spentUsd).toBeCloseTo(2.0, 6);
+      expect(out.messages.join('\n')).toMatch(/openai stopped taking work \(.*quota.*\); 2 job\(s\) left planned: add credit, then resume/);
+      const state = (await readRunState(runDir))!;
+      for (const j of jobs.filter((x) => state.records[x.id]!.state === 'planned')) expect(state.records[j.id]!.reservedUsd).toBe(0);
+    },
+  );
 
-  it('a provider outage during submits (5xx on every create) leaves the jobs resumable, not failed', { timeout: 20_000 }, async () => {
+  it('a provider outage during submits (5xx on every create) leaves the jobs resumable, not failed', { timeout: 120_000 }, async () => {
     emu = await startEmulator({ render: 'shared', seed: 44, faults: { apidot: { renderMs: 100, rate5xx: 1 } } });
     const runDir = await tmpRunDir();
     const jobs = [1, 2].map((i) => emuJob('apidot', i));

@@ -144,7 +144,7 @@ describe('a strict server limit, end to end', () => {
   // several creates at once after every pause; and the emulator's 429s claimed room left).
   it(
     '10 creates/s with burst 1 and Retry-After 1 s: every job done, <= 0.1 refusals per create, nothing left unsubmitted',
-    { timeout: 30_000 },
+    { timeout: 120_000 },
     async () => {
       emu = await startEmulator({
         render: 'shared',
