@@ -6,6 +6,7 @@ import pLimit from 'p-limit';
 import { InterruptedError } from '../errors.ts';
 import { probe, type ProbeResult } from '../media/ffmpeg.ts';
 import { probeMp4 } from '../media/mp4info.ts';
+import { recordedProbe } from '../run/clip-probe.ts';
 import type { ReportItem } from './types.ts';
 import { isUsable, type ExcludedClip, type StepContext, type UsableClip } from './types.ts';
 
@@ -26,18 +27,21 @@ export function makeClipResolver(runDir: string, items: readonly ReportItem[], s
       return { job: jobId, reason: `${record.state}${why}` };
     }
     const abs = join(runDir, record.clip.path);
+    let recorded: ProbeResult | undefined;
     try {
       const s = await stat(abs);
       if (!s.isFile()) return { job: jobId, reason: `missing clip ${record.clip.path}` };
       if (record.clip.bytes > 0 && s.size !== record.clip.bytes) {
         return { job: jobId, reason: `corrupt clip: ${s.size} bytes, expected ${record.clip.bytes}` };
       }
+      recorded = recordedProbe(record.clip, s);
     } catch {
       return { job: jobId, reason: `missing clip ${record.clip.path}` };
     }
     try {
-      // Headers read in-process when they are plain MP4; ffprobe for anything else (or damaged).
-      const p = (await probeMp4(abs).catch(() => null)) ?? (await probe(abs, signal ? { signal } : {}));
+      // The download's own probe while the file is unchanged; else headers read in-process when they
+      // are plain MP4, ffprobe for anything else (or damaged).
+      const p = recorded ?? (await probeMp4(abs).catch(() => null)) ?? (await probe(abs, signal ? { signal } : {}));
       if (!p.video || !(p.durationS > 0)) return { job: jobId, reason: 'corrupt clip: no video stream' };
       return { item, abs, sha256: record.clip.sha256, probe: p };
     } catch (err) {

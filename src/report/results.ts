@@ -3,11 +3,13 @@
  * is) plus totals and the post-step outputs. `buildResults` is pure; the HTML report uses it too.
  */
 import { writeFileAtomic } from '../run/rundir.ts';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { probe, type ProbeResult } from '../media/ffmpeg.ts';
 import { probeMp4 } from '../media/mp4info.ts';
 import type { JobState } from '../run/types.ts';
+import { recordedProbe } from '../run/clip-probe.ts';
 import { referenceThumbs } from './refs.ts';
 import { REQUEST_FIELDS, requestToDisk } from '../manifest/request.ts';
 import type { Job } from '../plan/types.ts';
@@ -162,8 +164,12 @@ export async function probeClips(runDir: string, items: readonly ReportItem[]): 
       .filter((it) => it.record.clip)
       .map((it) =>
         limit(async (): Promise<[string, ProbeResult | null]> => {
-          const abs = join(runDir, it.record.clip!.path);
-          const p = (await probeMp4(abs).catch(() => null)) ?? (await probe(abs).catch(() => null));
+          const clip = it.record.clip;
+          if (!clip) return [it.job.id, null];
+          const abs = join(runDir, clip.path);
+          const st = await stat(abs).catch(() => undefined);
+          const recorded = st ? recordedProbe(clip, st) : undefined;
+          const p = recorded ?? (await probeMp4(abs).catch(() => null)) ?? (await probe(abs).catch(() => null));
           return [it.job.id, p];
         }),
       ),

@@ -69,7 +69,7 @@ export interface ResultJob {
   };
   cost: { plannedUsd: number | null; credits: number | null; spentUsd: number };
   clip:
-    | (ClipInfo & {
+    | (Omit<ClipInfo, 'probe'> & {
         /** What the file holds now (codec, fps, audio); null when it could not be read. */
         probe: Pick<ProbeResult, 'video' | 'audio' | 'durationS'> | null;
       })

@@ -196,8 +196,13 @@ export class CheckpointStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.compactNow();
-    this.closed = true;
-    await this.journal.close();
+    try {
+      await this.compactNow();
+    } finally {
+      // Also when the final compaction failed (disk full): the journal already holds every state, and
+      // its handle must not be left for the garbage collector (DEP0137).
+      this.closed = true;
+      await this.journal.close();
+    }
   }
 }

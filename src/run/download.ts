@@ -156,7 +156,9 @@ async function verifyMedia(
   file: string,
   job: Job,
   probe: (file: string) => Promise<ProbeResult>,
-): Promise<{ kind: 'ok'; media: { durationS: number; width: number; height: number } } | { kind: 'invalid'; message: string }> {
+): Promise<
+  { kind: 'ok'; media: { durationS: number; width: number; height: number; probe: ProbeResult } } | { kind: 'invalid'; message: string }
+> {
   // Whole first: a clip cut short can still carry a header that probes fine.
   const whole = await checkMp4Whole(file).catch((e: unknown) => ({
     ok: false as const,
@@ -176,7 +178,7 @@ async function verifyMedia(
   if (Math.abs(p.durationS - job.seconds) > DURATION_TOLERANCE_S) {
     return { kind: 'invalid', message: `duration ${p.durationS.toFixed(2)} s, expected ${job.seconds} s` };
   }
-  return { kind: 'ok', media: { durationS: p.durationS, width: p.video.width, height: p.video.height } };
+  return { kind: 'ok', media: { durationS: p.durationS, width: p.video.width, height: p.video.height, probe: p } };
 }
 
 async function syncDir(dir: string): Promise<void> {

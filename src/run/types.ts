@@ -1,4 +1,5 @@
 import type { TaskRef } from '../providers/types.ts';
+import type { ProbeResult } from '../media/ffmpeg.ts';
 
 /** Job lifecycle as recorded in the checkpoint (see DESIGN.md "Job lifecycle"). */
 export type JobState =
@@ -16,6 +17,8 @@ export interface ClipInfo {
   height: number;
   /** mtime and inode when recorded: with `bytes`, an unchanged file needs no re-hash on resume. */
   stamp?: { mtimeMs: number; ino: number };
+  /** What the download's verification probed: post-steps and the report reuse it while `stamp` still matches. */
+  probe?: ProbeResult;
 }
 
 /** A local reference image uploaded through the provider's own facility (see images.ts). */

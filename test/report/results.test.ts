@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { comparisonGroups } from '../../src/report/compare.ts';
 import { esc, href, renderReport, writeReport } from '../../src/report/html.ts';
-import { buildResults, writeResults, type Results } from '../../src/report/results.ts';
+import { buildResults, probeClips as probeClipsOf, writeResults, type Results } from '../../src/report/results.ts';
 import { neutralizeCell, resultsCsv } from '../../src/report/results-csv.ts';
 import type { PostOutput } from '../../src/post/types.ts';
 import { REQUEST_COLUMNS } from '../../src/manifest/request.ts';
@@ -229,6 +229,30 @@ describe('results.json clip probe', () => {
     });
     expect(r.jobs[0]!.clip!.probe!.durationS).toBeCloseTo(1, 1);
     expect(r.jobs[1]!.clip!.probe).toBeNull();
+  });
+
+  it("reuses the download's recorded probe while the file is unchanged, and probes again once it changed", async () => {
+    const { stat, utimes } = await import('node:fs/promises');
+    const { makeClipResolver, probesOf } = await import('../../src/post/clips.ts');
+    const dir = await tempRunDir();
+    const it1 = await makeItem(dir, { id: 'q1', seconds: 1, fps: 25 });
+    const clip = it1.record.clip!;
+    const abs = join(dir, clip.path);
+    const st = await stat(abs);
+    // A marker no real probe returns: seen only when the recorded probe is used.
+    const recorded = {
+      durationS: 1,
+      formatName: 'recorded-at-download',
+      video: { codec: 'h264', width: 160, height: 90, fps: 25, pixFmt: 'yuv420p' },
+    };
+    clip.stamp = { mtimeMs: st.mtimeMs, ino: st.ino };
+    clip.probe = recorded;
+    expect((await probeClipsOf(dir, [it1])).get('q1')).toEqual(recorded);
+    expect((await probesOf(makeClipResolver(dir, [it1]), [it1])).get('q1')).toEqual(recorded);
+    // Touched since the download: the recorded probe no longer speaks for the file.
+    await utimes(abs, new Date(), new Date(st.mtimeMs + 5000));
+    expect((await probeClipsOf(dir, [it1])).get('q1')?.formatName).not.toBe('recorded-at-download');
+    expect((await probesOf(makeClipResolver(dir, [it1]), [it1])).get('q1')?.formatName).not.toBe('recorded-at-download');
   });
 });
 

@@ -8,6 +8,7 @@ import { CheckpointLostError } from '../../src/run/checkpoint-read.ts';
 import type { WriteChunk } from '../../src/run/rundir.ts';
 import type { JobRecord } from '../../src/run/types.ts';
 import { makeJobs, tmpRunDir } from './helpers.ts';
+import { openFilesUnder } from '../helpers/fds.ts';
 
 const rec = (id: string, state: JobRecord['state'], over: Partial<JobRecord> = {}): JobRecord => ({
   id,
@@ -52,6 +53,8 @@ describe('a snapshot cut short by a full disk (73,728 of 75,893 bytes)', () => {
     expect(err).toBeInstanceOf(RunDirWriteError);
     expect((err as Error).message).toContain(dir);
     expect(await readFile(join(dir, 'checkpoint.json'))).toEqual(snapBefore); // not replaced
+    // The failed final compaction still releases the journal (a leaked handle is closed on GC, with a warning).
+    expect(await openFilesUnder(dir)).toEqual([]);
     expect((await readdir(dir)).filter((f) => f.includes('.tmp'))).toEqual([]);
     const loaded = await loadCheckpoint(dir);
     expect(Object.values(loaded!.records).filter((r) => r.task).length).toBe(120);

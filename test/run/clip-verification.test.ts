@@ -57,6 +57,8 @@ describe('download', () => {
       const out = await downloadClip({ runDir: dir, job, task: { id: 't' }, outputs: [], provider: p, env: b.env });
       expect(out.kind).toBe('ok');
       expect(out.kind === 'ok' && out.clip.stamp).toBeDefined();
+      // …and its probe, so post-steps and the report never read the clip again (probe once).
+      expect(out.kind === 'ok' && out.clip.probe).toMatchObject({ video: { width: job.size.width, height: job.size.height } });
     } finally {
       if (prev === undefined) delete process.env.FFPROBE_PATH;
       else process.env.FFPROBE_PATH = prev;
