@@ -28,7 +28,8 @@ describe('checkpoint snapshot + journal', () => {
     expect(resumed).toBe(false);
     await store.put(rec(jobs[0]!.id, 'submitting', { idempotencyKey: 'k1', attempts: 1, reservedUsd: 0.5 }));
     await store.put(rec(jobs[0]!.id, 'submitted', { task: { id: 'task-1' }, attempts: 1, reservedUsd: 0.5 }));
-    // Not closed: as after kill -9. The journal alone carries the new states.
+    // Not closed: as after kill -9 (the handle let go, nothing more written). The journal alone carries the new states.
+    await store.abandon();
     const journal = await readFile(join(dir, JOURNAL_FILE), 'utf8');
     expect(journal.trim().split('\n')).toHaveLength(2);
     const loaded = await loadCheckpoint(dir);
@@ -42,6 +43,7 @@ describe('checkpoint snapshot + journal', () => {
     const jobs = makeJobs(2);
     const { store } = await CheckpointStore.open(dir, { jobs, approvedUsd: 5 });
     await store.put(rec(jobs[0]!.id, 'submitted', { task: { id: 'a' } }));
+    await store.abandon();
     await appendFile(join(dir, JOURNAL_FILE), '{"s":99,"r":{"id":"job00001","sta'); // crash mid-append
     const loaded = await loadCheckpoint(dir);
     expect(loaded!.journalSkipped).toBe(1);

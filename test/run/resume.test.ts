@@ -23,6 +23,7 @@ async function crashedMidSubmit(opts: FakeOptions) {
     spentUsd: 0,
     timings: { submittingAt: Date.now() },
   });
+  await store.abandon(); // killed: nothing more written, the handle let go
   await p.submit(bindingFor(p, fetch).env, jobs[0]!, { idempotencyKey: key }); // the request did arrive
   return { runDir, jobs, p };
 }

@@ -33,6 +33,7 @@ async function killedWithIntents(n: number, marked: boolean) {
     };
     await store.put(rec);
   }
+  await store.abandon(); // as after kill -9: nothing more written, the handle let go
   return { dir, jobs };
 }
 
