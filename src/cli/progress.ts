@@ -6,7 +6,7 @@ import type { Clock } from '../clock.ts';
 import type { EventSink, RunEvent } from '../run/events.ts';
 import type { JobState } from '../run/types.ts';
 import type { LiveEta } from './eta.ts';
-import { createEtaModel, refreshEta, trackForEta, type EtaModel } from './progress-eta.ts';
+import { refreshEta, trackForEta, type EtaModel } from './progress-eta.ts';
 import { formatUsd } from './format.ts';
 import { formatDuration as formatEta } from '../plan/eta.ts';
 import type { StatusJson } from './status-shape.ts';
