@@ -165,6 +165,10 @@ export async function loadManifest(path: string, opts: LoadOptions = {}): Promis
     catalogFiles,
   };
   if (doc.budget?.max_usd !== undefined) manifest.budgetSource = pos.at(['budget', 'max_usd']);
+  if (doc.output) {
+    manifest.output = doc.output;
+    if (doc.output.name !== undefined) manifest.outputSource = pos.at(['output', 'name']);
+  }
   if (refs.fields.length > 0) manifest.postFieldRefs = refs.fields;
   return manifest;
 }

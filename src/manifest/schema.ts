@@ -185,6 +185,17 @@ const topFields = {
   defaults: defaultsSchema.optional(),
   matrix: matrixSchema.optional(),
   budget: z.strictObject({ max_usd: z.number().positive().optional() }).optional(),
+  output: z
+    .strictObject({
+      name: z
+        .string()
+        .min(1)
+        .describe(
+          'Clip file name template, default "{id}_{aspect}_{model}_{take}"; fields: id shot aspect model provider take seed duration seconds resolution job',
+        )
+        .optional(),
+    })
+    .optional(),
   providers: z.record(z.string(), providerSettingsSchema).optional(),
   pricing: z.array(pricingEntrySchema).optional(),
   catalog: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),

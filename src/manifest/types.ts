@@ -90,6 +90,10 @@ export interface Manifest {
   name: string;
   shots: Shot[];
   budget: { max_usd?: number };
+  /** Output naming: `name` is the clip file name template (plan/clip-name.ts). */
+  output?: { name?: string };
+  /** Where `output.name` was written, for its diagnostic. */
+  outputSource?: SourcePos;
   providers: Record<string, ProviderSettings>;
   post: PostStep[];
   /** Per-provider/model price overrides for models the catalog does not price. */

@@ -12,6 +12,7 @@ import type { Cost, CostLine, Job, Plan, Size } from './types.ts';
 import { jobIdFromKey, requestKey } from './job-id.ts';
 import { checkShot, unknownModelMessage } from './validate.ts';
 import { estimateEta } from './eta.ts';
+import { CLIP_NAME_FIELDS, clipNames, DEFAULT_CLIP_NAME, unknownClipNameFields } from './clip-name.ts';
 import { pickRequest } from '../manifest/request.ts';
 import { collapseDiagnostics } from '../manifest/collapse.ts';
 
@@ -116,6 +117,18 @@ export function buildPlan(manifest: Manifest, catalog: Catalog, opts: BuildPlanO
   }
 
   checkDuplicates(jobs, errors);
+  const template = manifest.output?.name ?? DEFAULT_CLIP_NAME;
+  const badFields = unknownClipNameFields(template);
+  if (badFields.length > 0) {
+    const pos = manifest.outputSource ?? { file: manifest.file, line: 1, col: 1 };
+    errors.push({
+      ...pos,
+      message: `output.name: unknown field ${badFields.map((f) => `{${f}}`).join(', ')}; fields: ${CLIP_NAME_FIELDS.map((f) => `{${f}}`).join(' ')}`,
+    });
+  } else {
+    const names = clipNames(jobs, template);
+    for (const j of jobs) j.clipName = names.get(j.id);
+  }
   for (const [key, u] of unpriced) {
     if (opts.allowUnpriced) {
       warnings.push(`UNPRICED: ${key} (${u.jobs} job${u.jobs === 1 ? '' : 's'}) is not in the catalog's prices; the total excludes it`);

@@ -58,6 +58,7 @@ export function planJsonFull(
         image: job.image ?? null,
         take: job.take,
         params: job.params,
+        clip: `clips/${job.clipName ?? job.id}.mp4`,
       };
     }),
     totals: { ...base.totals, unpriced: plan.totals.unpriced },

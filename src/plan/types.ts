@@ -27,6 +27,8 @@ export interface Job extends Omit<GenerationRequest, 'tier'> {
   fields: Record<string, string>;
   cost: Cost;
   source: SourcePos;
+  /** Clip file name without extension (`output.name`, see clip-name.ts); absent in runs made before it: `<id>`. */
+  clipName?: string;
 }
 
 export interface CostLine {

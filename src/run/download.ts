@@ -52,8 +52,9 @@ export function downloadCapBytes(job: Pick<Job, 'seconds'>, mbps = MAX_CLIP_MBPS
   return Math.ceil((Math.max(1, job.seconds) * mbps * 1_000_000) / 8) + CAP_SLACK_BYTES;
 }
 
-export const clipPath = (jobId: string): string => join('clips', `${jobId}.mp4`);
-export const sidecarPath = (jobId: string): string => join('clips', `${jobId}.json`);
+/** A job's clip: its readable name from the plan (`output.name`), or its id for runs planned before names existed. */
+export const clipPath = (job: Pick<Job, 'id' | 'clipName'>): string => join('clips', `${job.clipName ?? job.id}.mp4`);
+export const sidecarPath = (job: Pick<Job, 'id' | 'clipName'>): string => join('clips', `${job.clipName ?? job.id}.json`);
 
 const DURATION_TOLERANCE_S = 0.5;
 
@@ -65,7 +66,7 @@ function retryAfter(res: Response): number | undefined {
 }
 
 export async function downloadClip(a: DownloadArgs): Promise<DownloadOutcome> {
-  const rel = clipPath(a.job.id);
+  const rel = clipPath(a.job);
   const final = join(a.runDir, rel);
   const part = `${final}.part`;
   await mkdir(join(a.runDir, 'clips'), { recursive: true });
@@ -201,7 +202,7 @@ export async function adoptFinishedClip(
   job: Job,
   probe?: (file: string) => Promise<ProbeResult>,
 ): Promise<ClipInfo | undefined> {
-  const rel = clipPath(job.id);
+  const rel = clipPath(job);
   const file = join(runDir, rel);
   let bytes: number;
   try {
@@ -251,5 +252,5 @@ export async function writeSidecar(runDir: string, job: Job, rec: JobRecord, pro
     cost: { planned: job.cost, spentUsd: rec.spentUsd },
     clip: rec.clip,
   };
-  await writeFileAtomic(join(runDir, sidecarPath(job.id)), JSON.stringify(body, null, 2));
+  await writeFileAtomic(join(runDir, sidecarPath(job)), JSON.stringify(body, null, 2));
 }

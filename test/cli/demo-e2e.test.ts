@@ -8,7 +8,7 @@ import { probe } from '../../src/media/ffmpeg.ts';
 import { runCli, runInProcess, type CliResult } from '../helpers/cli.ts';
 
 interface PlanJson {
-  jobs: Array<{ id: string; provider: string; model: string; seconds: number; size: string }>;
+  jobs: Array<{ id: string; provider: string; model: string; seconds: number; size: string; clip?: string }>;
   totals: { usd: number; jobs: number };
   warnings: string[];
 }
@@ -48,7 +48,7 @@ describe('npm start: the demo pipeline on the emulator', () => {
 
   it('downloads every planned clip at the requested size and duration', async () => {
     for (const job of plan.jobs) {
-      const file = join(out, 'clips', `${job.id}.mp4`);
+      const file = join(out, job.clip ?? `clips/${job.id}.mp4`);
       expect(existsSync(file), file).toBe(true);
       const p = await probe(file);
       expect(`${p.video?.width}x${p.video?.height}`).toBe(job.size);

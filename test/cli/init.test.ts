@@ -24,7 +24,13 @@ describe('shotlist init', () => {
     expect(json.totals.jobs).toBe(jobs);
     expect(json.budget.verdict).toBe('ok');
     if (use === 'bakeoff') expect(new Set(json.jobs.map((j: { provider: string }) => j.provider)).size).toBe(4);
-    if (use === 'campaign') expect(json.jobs.every((j: { image?: unknown }) => j.image !== undefined)).toBe(true);
+    if (use === 'campaign') {
+      expect(json.jobs.every((j: { image?: unknown }) => j.image !== undefined)).toBe(true);
+      // Readable clip names (output.name default), unique within the plan.
+      const clips = json.jobs.map((j: { clip: string }) => j.clip);
+      expect(clips).toContain('clips/detail_9x16_veo-3.1_2.mp4');
+      expect(new Set(clips).size).toBe(clips.length);
+    }
   });
 
   it('refuses to overwrite anything (exit 2, nothing written) and rejects an unknown use', async () => {
