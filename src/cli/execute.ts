@@ -103,6 +103,8 @@ async function execute(o: ExecuteAndFinishOptions, emulator: EmulatorHandle | un
     requeue: o.requeue,
   });
   const progress = createProgress({ tty: o.io.isTTY, write: (s) => o.io.err(s), clock: systemClock, eta });
+  // The Ctrl-C notice is printed under the live frame just before the abort: keep it on screen.
+  o.signal.addEventListener('abort', () => progress.release(), { once: true });
   let qc: QcFinished | undefined;
   const notes: EventSink = (e) => {
     if (e.kind === 'checkpoint.recovered') o.io.err(`note: ${recoveryText(e)}`);

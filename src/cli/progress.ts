@@ -166,7 +166,7 @@ function apply(v: View, e: RunEvent): void {
   }
 }
 
-export function createProgress(o: ProgressOptions): { sink: EventSink; close(): void } {
+export function createProgress(o: ProgressOptions): { sink: EventSink; close(): void; release(): void } {
   const v: View = {
     jobs: 0,
     counts: {},
@@ -258,6 +258,10 @@ export function createProgress(o: ProgressOptions): { sink: EventSink; close(): 
       if (dirty && started) draw();
       closed = true;
       stop.abort();
+    },
+    // Someone else wrote to the terminal (the Ctrl-C notice): the next frame goes below it instead of over it.
+    release: () => {
+      drawnLines = 0;
     },
   };
 }
