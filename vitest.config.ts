@@ -11,5 +11,8 @@ export default defineConfig({
     // is imported once per worker instead of once per file — about half the suite's CPU on 2 cores.
     // Tests therefore restore whatever process-wide state they change (env, spies).
     isolate: false,
+    // The emulator renders one clip per size × seconds instead of one per task (tests that need
+    // distinct clips ask for render: 'unique'); spawned CLIs inherit it through the environment.
+    env: { SHOTLIST_EMULATOR_RENDER: 'shared' },
   },
 });

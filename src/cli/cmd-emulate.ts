@@ -14,7 +14,7 @@ export async function emulateCommand(
   const host = flags.host ?? '127.0.0.1';
   let handle: Awaited<ReturnType<typeof startEmulator>>;
   try {
-    handle = await startEmulator({ port: flags.port ?? 0, host, render: 'unique', faults: spec.faults });
+    handle = await startEmulator({ port: flags.port ?? 0, host, faults: spec.faults });
   } catch (e) {
     const code = errnoCode(e);
     if (code === 'EADDRINUSE')

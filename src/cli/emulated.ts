@@ -24,7 +24,7 @@ function instanceMounts(catalog?: Catalog): EmulatorMount[] {
 export async function startInProcessEmulator(flags: ExecuteFlags, io: CliIO, catalog?: Catalog): Promise<EmulatorHandle> {
   // In callback mode the emulator signs OpenAI's project webhook to our receiver, as OpenAI would.
   const openaiWebhookUrl = flags.listen && flags.publicUrl ? `${flags.publicUrl.replace(/\/+$/, '')}/callbacks/openai` : undefined;
-  const emulator = await startEmulator({ render: 'unique', openaiWebhookUrl, mounts: instanceMounts(catalog) });
+  const emulator = await startEmulator({ openaiWebhookUrl, mounts: instanceMounts(catalog) });
   io.err(`emulator: serving every provider on ${emulator.url}`);
   return emulator;
 }

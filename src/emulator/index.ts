@@ -21,7 +21,12 @@ import { ADMIN_PREFIX, adminTask } from './admin.ts';
 import { PROVIDER_MODULES } from './providers/index.ts';
 import { createRng, deriveSeed } from './rng.ts';
 import { handleRequest } from './server.ts';
-import type { EmulatorHandle, EmulatorOptions } from './types.ts';
+import type { EmulatorHandle, EmulatorOptions, RenderMode } from './types.ts';
+
+/** The render mode when the caller names none: unique clips, unless the environment asks for shared renders. */
+export function defaultRenderMode(env: Record<string, string | undefined>): RenderMode {
+  return env.SHOTLIST_EMULATOR_RENDER === 'shared' ? 'shared' : 'unique';
+}
 
 export type { EmulatorHandle, EmulatorOptions, FaultConfig, EmulatorCounts } from './types.ts';
 export { DEFAULT_WEBHOOK_SECRETS, standardWebhookSignature, hexHmacSignature, falSignature } from './callbacks.ts';
@@ -53,7 +58,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const core = new EmuCore(
     clock,
     faults,
-    new ClipRenderer(dataDir, opts.render ?? 'unique', opts.renderConcurrency ?? 2, stop.signal),
+    new ClipRenderer(dataDir, opts.render ?? defaultRenderMode(process.env), opts.renderConcurrency ?? 2, stop.signal),
     new FileStore(() => tokens.alnum(24)),
     ids,
     new CallbackSender({ clock, signal: stop.signal, duplicates: opts.webhookDuplicates ?? 0 }),

@@ -41,13 +41,19 @@ export interface FaultConfig {
   defects?: Partial<Record<'black' | 'frozen' | 'silent' | 'short', number>>;
 }
 
+export type RenderMode = 'unique' | 'shared';
+
 export interface EmulatorOptions {
   host?: string; // default 127.0.0.1
   port?: number; // default 0 (free port)
   clock?: Clock;
   faults?: Partial<Record<ProviderName, FaultConfig>>;
-  /** 'unique': every task renders its own clip with its prompt drawn on it; 'shared': one render per size × seconds (fast, for load tests). */
-  render?: 'unique' | 'shared';
+  /**
+   * 'unique': every task renders its own clip with its prompt, model and take drawn on it; 'shared': one
+   * render per size × seconds (fast, for load tests). Default: `SHOTLIST_EMULATOR_RENDER` (unique unless
+   * it says shared; the test suite sets shared, the demo and `shotlist emulate` leave it unset).
+   */
+  render?: RenderMode;
   /** Where rendered clips are kept; default a temp directory removed on stop. */
   dataDir?: string;
   seed?: number;
