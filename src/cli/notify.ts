@@ -5,7 +5,7 @@
  * carries no credentials.
  */
 import { spawn } from 'node:child_process';
-import { redact, secretsFromEnv } from '../safety/text.ts';
+import { isSecretName, redact, secretsFromEnv } from '../safety/text.ts';
 
 export const NOTIFY_TIMEOUT_MS = 10_000;
 
@@ -19,9 +19,8 @@ export function parseNotifyTarget(text: string): NotifyTarget {
 }
 
 /** Credential-named variables removed: a hook script has no business with provider keys. */
-const CREDENTIAL = /(^|_)(API_KEY|KEY|TOKEN|SECRET|PASSWORD)$/;
 export function envWithoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([k]) => !CREDENTIAL.test(k)));
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !isSecretName(k)));
 }
 
 async function postJson(url: string, body: string, timeoutMs: number): Promise<NotifyResult> {

@@ -4,20 +4,20 @@
  * directory keeps them). URLs are not fetched: the report makes no network requests.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { runFfmpeg } from '../media/ffmpeg.ts';
+import { isLocalImage } from '../run/images.ts';
+import { RUN_FILES } from '../run/rundir.ts';
 import type { ReportItem } from './types.ts';
 
 /** Longest side of a reference thumbnail, in pixels. */
 export const REF_MAX_SIDE = 320;
 
-const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
-
 /** The run-relative thumbnail path for a local image (stable per source path). */
 export function refThumbPath(image: string): string {
-  return `refs/${createHash('sha256').update(image).digest('hex').slice(0, 16)}.jpg`;
+  return `${RUN_FILES.refs}/${createHash('sha256').update(image).digest('hex').slice(0, 16)}.jpg`;
 }
 
 /**
@@ -26,9 +26,9 @@ export function refThumbPath(image: string): string {
  * URLs, missing or unreadable are left out (the report then shows the name only).
  */
 export async function referenceThumbs(runDir: string, items: readonly ReportItem[]): Promise<Map<string, string>> {
-  const images = [...new Set(items.map((it) => it.job.image).filter((i): i is string => !!i && !isUrl(i)))];
+  const images = [...new Set(items.map((it) => it.job.image).filter(isLocalImage))];
   if (images.length === 0) return new Map();
-  await mkdir(join(runDir, 'refs'), { recursive: true });
+  await mkdir(join(runDir, RUN_FILES.refs), { recursive: true });
   const limit = pLimit(4);
   const made = await Promise.all(
     images.map((image) =>
@@ -40,7 +40,14 @@ export async function referenceThumbs(runDir: string, items: readonly ReportItem
           const have = await stat(out).catch(() => null);
           if (!have || have.mtimeMs < src.mtimeMs) {
             const fit = `scale=${REF_MAX_SIDE}:${REF_MAX_SIDE}:force_original_aspect_ratio=decrease`;
-            await runFfmpeg(['-i', image, '-vf', fit, '-frames:v', '1', '-q:v', '4', '-update', '1', out]);
+            // Made beside and renamed into place: a kill mid-write never leaves a "newer" half image that is kept.
+            const tmp = `${out}.tmp-${process.pid}`;
+            try {
+              await runFfmpeg(['-i', image, '-vf', fit, '-frames:v', '1', '-q:v', '4', '-update', '1', '-f', 'image2', tmp]);
+              await rename(tmp, out);
+            } finally {
+              await unlink(tmp).catch(() => undefined);
+            }
           }
           return [image, rel];
         } catch {

@@ -26,6 +26,8 @@ export const RUN_FILES = {
   report: 'report.html',
   clips: 'clips',
   thumbs: 'thumbs',
+  /** Reference-image thumbnails for the report. */
+  refs: 'refs',
   post: 'post',
   postState: join('post', '.state.json'),
 } as const;

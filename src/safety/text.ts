@@ -35,11 +35,15 @@ export function cleanText(text: string, secrets: readonly string[]): string {
 /** Environment variables that hold credentials by their name (…_KEY, …_TOKEN, …_SECRET). */
 const SECRET_NAME = /(^|_)(API_KEY|KEY|TOKEN|SECRET|PASSWORD)$/;
 
+/** Does this environment variable's name say it holds a credential? */
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
 /** The values of every credential-named variable in the environment: keys of all providers, webhook secrets. */
 export function secretsFromEnv(env: Record<string, string | undefined>): string[] {
   const out: string[] = [];
-  for (const [name, value] of Object.entries(env))
-    if (value && SECRET_NAME.test(name) && value.length >= MIN_SECRET_LENGTH) out.push(value);
+  for (const [name, value] of Object.entries(env)) if (value && isSecretName(name) && value.length >= MIN_SECRET_LENGTH) out.push(value);
   return out;
 }
 
