@@ -110,17 +110,11 @@ class Tracked extends Dispatcher {
  */
 function heldBody(body: Dispatcher.DispatchOptions['body'], scope: CreateScope): Dispatcher.DispatchOptions['body'] {
   if (body === null || body === undefined) return body; // reached before dispatch (see createTransport)
-  if (typeof body === 'string' || body instanceof Uint8Array) {
-    return Readable.from(
-      (async function* () {
-        await scope.reach();
-        yield typeof body === 'string' ? Buffer.from(body) : body;
-      })(),
-      { objectMode: false },
-    );
-  }
-  if (!(Symbol.asyncIterator in body)) return body;
-  const chunks: AsyncIterable<unknown> = body;
+  let chunks: Iterable<unknown> | AsyncIterable<unknown>;
+  if (typeof body === 'string') chunks = [Buffer.from(body)];
+  else if (body instanceof Uint8Array) chunks = [body];
+  else if (Symbol.asyncIterator in body) chunks = body;
+  else return body;
   return Readable.from(
     (async function* () {
       await scope.reach();
